@@ -1,0 +1,168 @@
+//! Agent configuration: the command-line flags (each also an environment
+//! variable `SYSMONSTM_<NAME>`) and the validated [`AgentConfig`] they make.
+
+use std::time::Duration;
+
+use clap::Parser;
+use sysmonstm_protocol::duration::parse_positive;
+use sysmonstm_protocol::logging::LogFormat;
+use sysmonstm_protocol::machine_id;
+
+/// Default hub address.
+pub const DEFAULT_HUB: &str = "http://127.0.0.1:50051";
+/// Default unacked-buffer size: one hour at one sample a second.
+pub const DEFAULT_BUFFER_SAMPLES: u64 = 3600;
+/// Shortest sampling interval an agent accepts, from a flag or from the hub.
+pub const MIN_INTERVAL: Duration = Duration::from_millis(100);
+
+/// What an agent needs to run.
+#[derive(Debug, Clone)]
+pub struct AgentConfig {
+    /// Hub gRPC URL, http:// or https://.
+    pub hub: String,
+    pub machine_id: String,
+    pub interval: Duration,
+    /// Sent as `authorization: Bearer <token>` when set.
+    pub token: Option<String>,
+    pub buffer_samples: usize,
+}
+
+/// sysmonstm agent: samples this machine and streams it to a hub.
+#[derive(Debug, Parser)]
+#[command(name = "sysmonstm-agent", version, about, long_about = None)]
+pub struct AgentArgs {
+    /// Hub gRPC URL.
+    #[arg(long, env = "SYSMONSTM_HUB", default_value = DEFAULT_HUB, value_parser = parse_hub_url)]
+    pub hub: String,
+    /// Name this machine reports as [default: the hostname].
+    #[arg(long, env = "SYSMONSTM_MACHINE_ID", value_parser = parse_machine_id)]
+    pub machine_id: Option<String>,
+    /// Sampling interval (500ms, 1s, 5s...); the hub may change it live.
+    #[arg(long, env = "SYSMONSTM_INTERVAL", default_value = "1s", value_parser = parse_interval)]
+    pub interval: Duration,
+    /// Agent token the hub expects, sent as a Bearer token.
+    #[arg(long, env = "SYSMONSTM_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Samples kept until the hub acks them; when full the oldest are dropped.
+    #[arg(long, env = "SYSMONSTM_BUFFER_SAMPLES", default_value_t = DEFAULT_BUFFER_SAMPLES,
+          value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    pub buffer_samples: u64,
+    /// Print one sample as JSON on stdout and exit.
+    #[arg(long, env = "SYSMONSTM_ONCE")]
+    pub once: bool,
+    /// Log format.
+    #[arg(long, env = "SYSMONSTM_LOG_FORMAT", value_enum, default_value = "text")]
+    pub log_format: LogFormat,
+}
+
+impl AgentArgs {
+    pub fn config(&self) -> AgentConfig {
+        AgentConfig {
+            hub: self.hub.clone(),
+            machine_id: self.machine_id.clone().unwrap_or_else(local_hostname),
+            interval: self.interval,
+            token: self.token.clone().filter(|t| !t.is_empty()),
+            buffer_samples: self.buffer_samples as usize,
+        }
+    }
+}
+
+/// This machine's hostname, the default machine id.
+pub fn local_hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_owned())
+        .ok()
+        .filter(|h| machine_id::validate(h).is_ok())
+        .unwrap_or_else(|| "localhost".to_owned())
+}
+
+/// Accepts http:// and https:// URLs with a host.
+pub fn parse_hub_url(text: &str) -> Result<String, String> {
+    let uri: tonic::codegen::http::Uri = text
+        .parse()
+        .map_err(|e| format!("`{text}` is not a URL ({e}); write e.g. {DEFAULT_HUB}"))?;
+    match uri.scheme_str() {
+        Some("http") | Some("https") if uri.host().is_some() => Ok(text.to_owned()),
+        _ => Err(format!(
+            "`{text}` must be an http:// or https:// URL with a host, e.g. {DEFAULT_HUB}"
+        )),
+    }
+}
+
+fn parse_machine_id(text: &str) -> Result<String, String> {
+    machine_id::validate(text)
+        .map(|()| text.to_owned())
+        .map_err(|e| e.to_string())
+}
+
+fn parse_interval(text: &str) -> Result<Duration, String> {
+    let interval = parse_positive(text)?;
+    if interval < MIN_INTERVAL {
+        return Err(format!(
+            "`{text}` is shorter than the minimum of {}ms",
+            MIN_INTERVAL.as_millis()
+        ));
+    }
+    Ok(interval)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<AgentArgs, clap::Error> {
+        AgentArgs::try_parse_from(std::iter::once("sysmonstm-agent").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn defaults() {
+        let args = parse(&[]).expect("no flags parse");
+        let config = args.config();
+        assert_eq!(config.hub, DEFAULT_HUB);
+        assert_eq!(config.interval, Duration::from_secs(1));
+        assert_eq!(config.buffer_samples, 3600);
+        assert!(!config.machine_id.is_empty());
+        assert!(!args.once);
+    }
+
+    #[test]
+    fn accepts_values() {
+        let args = parse(&[
+            "--hub",
+            "https://hub.example:443",
+            "--interval",
+            "500ms",
+            "--machine-id",
+            "db-1",
+            "--buffer-samples",
+            "10",
+            "--token",
+            "s3cret",
+            "--log-format",
+            "json",
+            "--once",
+        ])
+        .expect("valid flags parse");
+        let config = args.config();
+        assert_eq!(config.interval, Duration::from_millis(500));
+        assert_eq!(config.machine_id, "db-1");
+        assert_eq!(config.token.as_deref(), Some("s3cret"));
+        assert_eq!(args.log_format, LogFormat::Json);
+    }
+
+    #[test]
+    fn errors_name_the_flag() {
+        for (args, flag) in [
+            (vec!["--interval", "soon"], "--interval"),
+            (vec!["--interval", "10ms"], "--interval"),
+            (vec!["--hub", "ftp://x"], "--hub"),
+            (vec!["--hub", "not a url"], "--hub"),
+            (vec!["--buffer-samples", "0"], "--buffer-samples"),
+            (vec!["--machine-id", ""], "--machine-id"),
+            (vec!["--log-format", "xml"], "--log-format"),
+        ] {
+            let err = parse(&args).expect_err("bad flag is refused").to_string();
+            assert!(err.contains(flag), "{args:?}: {err}");
+        }
+    }
+}

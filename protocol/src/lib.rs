@@ -1,0 +1,28 @@
+//! Wire protocol and shared domain model of sysmonstm.
+//!
+//! The agent and the hub speak gRPC (tonic + prost) with the messages in
+//! `proto/sysmonstm/v1/`. Both sides convert protobuf types to the plain domain
+//! types of [`model`] at the edge, so nothing deeper depends on prost.
+//!
+//! # Layout
+//! - [`pb`]: generated protobuf/gRPC code (`sysmonstm.v1`).
+//! - [`model`]: domain types (samples, host info, summaries, health) with serde.
+//! - [`convert`]: `model` <-> `pb` conversions.
+//! - [`machine_id`]: the one rule for what a machine id may be.
+//! - [`duration`]: parsing "500ms", "5s", "2m" for flags and env values.
+//! - [`logging`]: the slog logger every binary builds (text or JSON).
+
+pub mod convert;
+pub mod duration;
+pub mod logging;
+pub mod machine_id;
+pub mod model;
+
+/// Generated protobuf and gRPC code for package `sysmonstm.v1`.
+pub mod pb {
+    #![allow(clippy::all, missing_docs)]
+    tonic::include_proto!("sysmonstm.v1");
+}
+
+/// Version of this build, sent by agents in `Hello`.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,5 @@
+//! macOS-specific extensions.
+
+mod memory;
+
+pub use self::memory::MemoryExt;

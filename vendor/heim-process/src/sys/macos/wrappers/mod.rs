@@ -1,0 +1,3 @@
+mod proc_args;
+
+pub use self::proc_args::{ProcArgs, ProcArgsArguments};

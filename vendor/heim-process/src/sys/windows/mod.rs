@@ -1,0 +1,7 @@
+mod bindings;
+
+mod pids;
+mod process;
+
+pub use self::pids::*;
+pub use self::process::*;
