@@ -63,7 +63,7 @@ impl Client {
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         let mut backoff = Backoff::default();
         let mut unreachable_logged = false;
-        info!(self.log, "connecting to hub"; "hub" => &self.config.hub, "machine_id" => &self.config.machine_id);
+        info!(self.log, "connecting to hub"; "hub" => &self.config.hub);
         loop {
             let mut streamed = false;
             let result = tokio::select! {

@@ -1,1 +1,38 @@
+//! sysmonstm hub: receives agents' samples over gRPC, keeps the fleet's live
+//! state in actors, and serves the dashboard, REST API and WebSocket.
+//!
+//! [`start`] runs a whole hub in-process (tests start it on port 0);
+//! `main.rs` only parses flags, sets up logging and waits for a signal.
+//!
+//! # Layout
+//! - [`config`]: flags / environment and [`HubConfig`].
+//! - [`server`]: start/stop: actix system thread, tonic runtime, local agent.
+//! - [`actors`]: `MachineRegistry`, `MachineSession` (supervised, one per
+//!   machine), `Fanout` (broker -> viewers), `WsSession` (one per browser).
+//! - [`events`]: broker messages (`MetricsReceived`, `MachineWentOffline`).
+//! - [`grpc`]: `AgentIngest` and `FleetQuery` services, agent auth, validation.
+//! - [`http`]: REST handlers, `/ws`, embedded dashboard.
+//! - [`frames`]: WebSocket frames from pre-encoded JSON.
+//! - [`liveness`]: when a machine counts as offline.
+//! - [`stats`]: counters behind `/api/stats`.
 
+pub mod actors;
+pub mod config;
+pub mod events;
+pub mod frames;
+pub mod grpc;
+pub mod http;
+pub mod liveness;
+pub mod server;
+pub mod stats;
+
+pub use config::{HubArgs, HubConfig};
+pub use server::{start, HubHandle, StartError};
+
+/// Milliseconds since the Unix epoch, now.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}

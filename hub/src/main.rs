@@ -1,1 +1,24 @@
-fn main() {}
+//! `sysmonstm-hub`: parse flags, set up logging, start, stop on SIGTERM/SIGINT.
+
+use anyhow::Context;
+use clap::Parser;
+use sysmonstm_hub::HubArgs;
+use sysmonstm_protocol::logging;
+use tokio::signal::unix::{signal, SignalKind};
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> anyhow::Result<()> {
+    let args = HubArgs::parse();
+    let log = logging::logger(args.log_format, "hub");
+    let hub = sysmonstm_hub::start(args.config(), log.clone()).context("starting the hub")?;
+    slog::info!(log, "dashboard ready"; "url" => format!("http://localhost:{}", hub.http_addr.port()));
+    let mut term = signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
+    tokio::select! {
+        _ = term.recv() => slog::info!(log, "SIGTERM: stopping"),
+        _ = tokio::signal::ctrl_c() => slog::info!(log, "interrupted: stopping"),
+    }
+    tokio::task::spawn_blocking(move || hub.stop())
+        .await
+        .context("stopping the hub")?;
+    Ok(())
+}

@@ -1,0 +1,281 @@
+//! `MachineSession`: one supervised actor per machine.
+//!
+//! Holds the machine's host info, latest sample, a short ring of recent
+//! points for live charts, its status and the last seq it holds per agent
+//! instance. Applies samples from the gRPC stream, acks them, and publishes
+//! [`MetricsReceived`] / [`MachineWentOffline`] on the broker.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actix::prelude::*;
+use actix_broker::BrokerIssue;
+use slog::{debug, info, warn, Logger};
+use sysmonstm_protocol::model::{HostInfo, MachineStatus, MachineSummary, Sample};
+use sysmonstm_protocol::pb::{self, hub_message};
+use tokio::sync::mpsc;
+use tonic::Status;
+
+use crate::events::{MachineUpdate, MachineWentOffline, MetricsReceived};
+use crate::grpc::validate::ValidHello;
+use crate::liveness::{is_overdue, OFFLINE_CHECK_INTERVAL};
+use crate::now_ms;
+
+/// How far back the live-chart ring reaches.
+pub const RECENT_WINDOW: Duration = Duration::from_secs(300);
+/// Upper bound on ring entries, whatever the interval.
+const RECENT_MAX_POINTS: usize = 3000;
+/// Interval assumed until an agent says otherwise.
+const DEFAULT_INTERVAL: Duration = Duration::from_secs(1);
+
+/// Where replies to one agent stream go.
+pub type AgentSender = mpsc::Sender<Result<pb::HubMessage, Status>>;
+
+/// One point of the live-chart ring: `[sample_ts_ms, cpu %, memory %]`.
+pub type RecentPoint = (i64, f64, f64);
+
+/// The stream currently feeding this machine.
+struct Connection {
+    id: u64,
+    tx: AgentSender,
+}
+
+pub struct MachineSession {
+    machine_id: String,
+    log: Logger,
+    host: Arc<HostInfo>,
+    /// Agent instance whose seqs `last_seq` counts.
+    instance_id: String,
+    /// Highest seq applied for `instance_id`.
+    last_seq: u64,
+    interval: Duration,
+    connection: Option<Connection>,
+    status: MachineStatus,
+    /// Latest state, as published (None until the first sample).
+    current: Option<Arc<MachineUpdate>>,
+    last_sample_at: Option<Instant>,
+    recent: VecDeque<RecentPoint>,
+}
+
+impl MachineSession {
+    pub fn new(machine_id: String, log: &Logger) -> Self {
+        let log = log.new(slog::o!("machine_id" => machine_id.clone()));
+        MachineSession {
+            machine_id,
+            log,
+            host: Arc::new(HostInfo::default()),
+            instance_id: String::new(),
+            last_seq: 0,
+            interval: DEFAULT_INTERVAL,
+            connection: None,
+            status: MachineStatus::Offline,
+            current: None,
+            last_sample_at: None,
+            recent: VecDeque::new(),
+        }
+    }
+
+    /// Tells the agent everything up to `seq` is held. The one ack point of
+    /// the hub: the storage issue moves it behind the database commit.
+    fn acknowledge(&self, seq: u64) {
+        if let Some(conn) = &self.connection {
+            // Acks are cumulative: if the queue is full, the next one covers this.
+            let _ = conn.tx.try_send(Ok(pb::HubMessage {
+                msg: Some(hub_message::Msg::Ack(pb::Ack { seq })),
+            }));
+        }
+    }
+
+    fn go_offline(&mut self, reason: &str) {
+        if self.status == MachineStatus::Offline {
+            return;
+        }
+        self.status = MachineStatus::Offline;
+        info!(self.log, "machine offline"; "reason" => reason);
+        if let Some(current) = &self.current {
+            let update = current.with_status(MachineStatus::Offline);
+            self.current = Some(update.clone());
+            self.issue_system_async(MachineWentOffline(update));
+        }
+    }
+
+    fn push_recent(&mut self, sample: &Sample) {
+        self.recent.push_back((
+            sample.timestamp_ms,
+            sample.cpu.total_percent,
+            sample.memory.percent,
+        ));
+        let horizon = sample.timestamp_ms - RECENT_WINDOW.as_millis() as i64;
+        while self.recent.front().is_some_and(|p| p.0 < horizon)
+            || self.recent.len() > RECENT_MAX_POINTS
+        {
+            self.recent.pop_front();
+        }
+    }
+}
+
+impl Actor for MachineSession {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        ctx.run_interval(OFFLINE_CHECK_INTERVAL, |session, _| {
+            let overdue = session
+                .last_sample_at
+                .is_some_and(|at| is_overdue(at.elapsed(), session.interval));
+            if session.status == MachineStatus::Online && overdue {
+                session.go_offline("no sample for 3 intervals");
+            }
+        });
+    }
+}
+
+impl Supervised for MachineSession {
+    fn restarting(&mut self, _: &mut Context<Self>) {
+        warn!(
+            self.log,
+            "machine session restarting; the agent will reconnect"
+        );
+        self.connection = None;
+        self.status = MachineStatus::Offline;
+    }
+}
+
+/// A stream for this machine said Hello. Answers the last seq held for the
+/// agent's instance (0 for a new instance), for `Welcome`.
+#[derive(Message)]
+#[rtype(result = "u64")]
+pub struct Attach {
+    pub connection_id: u64,
+    pub hello: ValidHello,
+    pub tx: AgentSender,
+}
+
+impl Handler<Attach> for MachineSession {
+    type Result = u64;
+
+    fn handle(&mut self, msg: Attach, _: &mut Context<Self>) -> u64 {
+        if let Some(old) = self.connection.take() {
+            let _ = old.tx.try_send(Err(Status::aborted(
+                "replaced by a newer connection for this machine_id",
+            )));
+            info!(self.log, "a newer connection replaces the current one");
+        }
+        let hello = msg.hello;
+        if hello.instance_id != self.instance_id {
+            debug!(self.log, "new agent instance"; "instance_id" => &hello.instance_id);
+            self.instance_id = hello.instance_id;
+            self.last_seq = 0;
+        }
+        if hello.dropped_samples > 0 {
+            warn!(self.log, "agent dropped samples (its buffer was full)"; "dropped_total" => hello.dropped_samples);
+        }
+        self.host = Arc::new(hello.host);
+        if hello.interval_ms > 0 {
+            self.interval = Duration::from_millis(u64::from(hello.interval_ms));
+        }
+        self.connection = Some(Connection {
+            id: msg.connection_id,
+            tx: msg.tx,
+        });
+        info!(self.log, "agent connected"; "agent_version" => &hello.agent_version, "last_seq" => self.last_seq);
+        self.last_seq
+    }
+}
+
+/// One sample from the stream `connection_id`.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Ingest {
+    pub connection_id: u64,
+    pub sample: Sample,
+}
+
+impl Handler<Ingest> for MachineSession {
+    type Result = ();
+
+    fn handle(&mut self, msg: Ingest, _: &mut Context<Self>) {
+        if self.connection.as_ref().map(|c| c.id) != Some(msg.connection_id) {
+            return; // a replaced stream's late sample
+        }
+        let seq = msg.sample.seq;
+        if seq <= self.last_seq {
+            self.acknowledge(self.last_seq); // already held: ack again, store nothing
+            return;
+        }
+        if seq > self.last_seq + 1 && self.last_seq > 0 {
+            debug!(self.log, "seq gap (agent dropped samples)"; "from" => self.last_seq, "to" => seq);
+        }
+        self.last_seq = seq;
+        self.last_sample_at = Some(Instant::now());
+        self.status = MachineStatus::Online;
+        self.push_recent(&msg.sample);
+        let latest = Arc::new(msg.sample);
+        let summary = MachineSummary::new(
+            &self.machine_id,
+            &self.host,
+            &latest,
+            MachineStatus::Online,
+            now_ms(),
+        );
+        let update = MachineUpdate::new(summary, self.host.clone(), latest);
+        self.current = Some(update.clone());
+        self.issue_system_async(MetricsReceived(update));
+        self.acknowledge(seq);
+    }
+}
+
+/// The stream `connection_id` ended.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Detach {
+    pub connection_id: u64,
+}
+
+impl Handler<Detach> for MachineSession {
+    type Result = ();
+
+    fn handle(&mut self, msg: Detach, _: &mut Context<Self>) {
+        if self.connection.as_ref().map(|c| c.id) == Some(msg.connection_id) {
+            self.connection = None;
+            self.go_offline("stream closed");
+        }
+    }
+}
+
+/// Pushes a new sampling interval to the connected agent, live.
+#[derive(Message)]
+#[rtype(result = "bool")]
+pub struct SetInterval(pub Duration);
+
+impl Handler<SetInterval> for MachineSession {
+    type Result = bool;
+
+    fn handle(&mut self, msg: SetInterval, _: &mut Context<Self>) -> bool {
+        self.interval = msg.0;
+        let Some(conn) = &self.connection else {
+            return false;
+        };
+        let update = pb::ConfigUpdate {
+            interval_ms: msg.0.as_millis().min(u32::MAX as u128) as u32,
+        };
+        conn.tx
+            .try_send(Ok(pb::HubMessage {
+                msg: Some(hub_message::Msg::Config(update)),
+            }))
+            .is_ok()
+    }
+}
+
+/// The live-chart ring.
+#[derive(Message)]
+#[rtype(result = "Vec<RecentPoint>")]
+pub struct GetRecent;
+
+impl Handler<GetRecent> for MachineSession {
+    type Result = MessageResult<GetRecent>;
+
+    fn handle(&mut self, _: GetRecent, _: &mut Context<Self>) -> Self::Result {
+        MessageResult(self.recent.iter().copied().collect())
+    }
+}

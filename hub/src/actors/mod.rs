@@ -1,0 +1,6 @@
+//! The hub's actors, one per file.
+
+pub mod fanout;
+pub mod machine_session;
+pub mod registry;
+pub mod ws_session;

@@ -1,0 +1,156 @@
+//! `WsSession`: one actor per browser on `/ws`.
+//!
+//! Sends a snapshot of the fleet first, then coalesces updates per machine
+//! and sends at most one `update` frame per [`FLUSH_INTERVAL`]. Pings the
+//! browser and drops it when it stops answering or falls too far behind the
+//! fan-out, without slowing anyone else. Text it does not understand is ignored.
+
+use std::collections::HashMap;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actix::prelude::*;
+use actix_web_actors::ws;
+use slog::{debug, Logger};
+use tokio::sync::broadcast;
+use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
+use tokio_stream::wrappers::BroadcastStream;
+
+use super::registry::{ListMachines, MachineRegistry};
+use crate::events::MachineUpdate;
+use crate::frames::machines_frame;
+use crate::stats::Stats;
+
+/// At most this often a browser gets an update frame (~4 a second).
+pub const FLUSH_INTERVAL: Duration = Duration::from_millis(250);
+/// How often the hub pings the browser.
+pub const HEARTBEAT_INTERVAL: Duration = Duration::from_secs(5);
+/// A browser silent this long (no pong, no message) is dropped.
+pub const CLIENT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Largest frame a browser may send; anything bigger closes the session.
+pub const MAX_INBOUND_FRAME: usize = 4096;
+
+pub struct WsSession {
+    registry: Addr<MachineRegistry>,
+    updates: Option<broadcast::Receiver<Arc<MachineUpdate>>>,
+    stats: Arc<Stats>,
+    log: Logger,
+    /// Latest update per machine since the last flush.
+    pending: HashMap<String, Arc<MachineUpdate>>,
+    last_heard: Instant,
+}
+
+impl WsSession {
+    pub fn new(
+        registry: Addr<MachineRegistry>,
+        updates: broadcast::Receiver<Arc<MachineUpdate>>,
+        stats: Arc<Stats>,
+        log: Logger,
+    ) -> Self {
+        WsSession {
+            registry,
+            updates: Some(updates),
+            stats,
+            log,
+            pending: HashMap::new(),
+            last_heard: Instant::now(),
+        }
+    }
+
+    fn flush(&mut self, ctx: &mut ws::WebsocketContext<Self>) {
+        if self.pending.is_empty() {
+            return;
+        }
+        let frame = machines_frame("update", self.pending.values().map(|u| &*u.summary_json));
+        self.pending.clear();
+        ctx.text(frame);
+    }
+}
+
+impl Actor for WsSession {
+    type Context = ws::WebsocketContext<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        self.stats.browser_sessions.fetch_add(1, Ordering::Relaxed);
+        // Subscribe before asking for the snapshot so nothing falls in between.
+        if let Some(rx) = self.updates.take() {
+            ctx.add_stream(BroadcastStream::new(rx));
+        }
+        self.registry
+            .send(ListMachines)
+            .into_actor(self)
+            .map(|result, _, ctx| match result {
+                Ok(all) => ctx.text(machines_frame(
+                    "snapshot",
+                    all.iter().map(|u| &*u.summary_json),
+                )),
+                Err(_) => ctx.stop(),
+            })
+            .wait(ctx);
+        ctx.run_interval(FLUSH_INTERVAL, |session, ctx| session.flush(ctx));
+        ctx.run_interval(HEARTBEAT_INTERVAL, |session, ctx| {
+            if session.last_heard.elapsed() > CLIENT_TIMEOUT {
+                debug!(session.log, "browser stopped answering; closing");
+                ctx.stop();
+            } else {
+                ctx.ping(b"");
+            }
+        });
+    }
+
+    fn stopped(&mut self, _: &mut Self::Context) {
+        self.stats.browser_sessions.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+impl StreamHandler<Result<Arc<MachineUpdate>, BroadcastStreamRecvError>> for WsSession {
+    fn handle(
+        &mut self,
+        item: Result<Arc<MachineUpdate>, BroadcastStreamRecvError>,
+        ctx: &mut Self::Context,
+    ) {
+        match item {
+            Ok(update) => {
+                self.pending.insert(update.machine_id().to_owned(), update);
+            }
+            Err(BroadcastStreamRecvError::Lagged(missed)) => {
+                debug!(self.log, "browser session fell behind; closing"; "missed" => missed);
+                ctx.close(Some(ws::CloseReason {
+                    code: ws::CloseCode::Again,
+                    description: Some("too slow: reconnect for a fresh snapshot".into()),
+                }));
+                ctx.stop();
+            }
+        }
+    }
+
+    fn finished(&mut self, ctx: &mut Self::Context) {
+        ctx.stop(); // the hub is shutting down
+    }
+}
+
+impl StreamHandler<Result<ws::Message, ws::ProtocolError>> for WsSession {
+    fn handle(&mut self, msg: Result<ws::Message, ws::ProtocolError>, ctx: &mut Self::Context) {
+        self.last_heard = Instant::now();
+        match msg {
+            Ok(ws::Message::Ping(bytes)) => ctx.pong(&bytes),
+            Ok(ws::Message::Pong(_)) => {}
+            // Browsers have nothing to say yet; what they send is ignored.
+            Ok(ws::Message::Text(_)) | Ok(ws::Message::Binary(_)) | Ok(ws::Message::Nop) => {}
+            Ok(ws::Message::Continuation(_)) => {}
+            Ok(ws::Message::Close(reason)) => {
+                ctx.close(reason);
+                ctx.stop();
+            }
+            Err(e) => {
+                debug!(self.log, "websocket protocol error; closing"; "error" => %e);
+                ctx.close(Some(ws::CloseReason {
+                    code: ws::CloseCode::Size,
+                    description: Some(e.to_string()),
+                }));
+                ctx.stop();
+            }
+        }
+    }
+}

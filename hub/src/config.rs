@@ -1,0 +1,144 @@
+//! Hub configuration: flags with matching `SYSMONSTM_*` environment
+//! variables, validated at start-up, and the [`HubConfig`] they make.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::Parser;
+use sysmonstm_protocol::logging::LogFormat;
+use sysmonstm_protocol::machine_id;
+
+/// What a hub needs to run.
+#[derive(Debug, Clone)]
+pub struct HubConfig {
+    /// Where agents connect (gRPC). Port 0 picks a free port.
+    pub grpc_addr: SocketAddr,
+    /// Dashboard, REST and WebSocket. Port 0 picks a free port.
+    pub http_addr: SocketAddr,
+    /// Where the hub keeps its data (history arrives with the storage work).
+    pub data_dir: PathBuf,
+    /// Run an agent for this machine, streaming to this hub over gRPC.
+    pub local_agent: bool,
+    /// Machine id of the local agent (default: hostname).
+    pub local_machine_id: Option<String>,
+    /// Agents must send this bearer token when set.
+    pub agent_token: Option<String>,
+    /// Named in Welcome and logs.
+    pub hub_id: String,
+}
+
+impl HubConfig {
+    /// Defaults for tests and embedding: loopback, free ports, no local agent.
+    pub fn ephemeral(data_dir: PathBuf) -> Self {
+        HubConfig {
+            grpc_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            http_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            data_dir,
+            local_agent: false,
+            local_machine_id: None,
+            agent_token: None,
+            hub_id: "test-hub".into(),
+        }
+    }
+}
+
+/// sysmonstm hub: receives agents' samples, keeps the fleet's live state,
+/// serves the dashboard.
+#[derive(Debug, Parser)]
+#[command(name = "sysmonstm-hub", version, about, long_about = None)]
+pub struct HubArgs {
+    /// Address agents connect to (gRPC).
+    #[arg(long, env = "SYSMONSTM_GRPC_ADDR", default_value = "0.0.0.0:50051")]
+    pub grpc_addr: SocketAddr,
+    /// Address of the dashboard, REST API and WebSocket.
+    #[arg(long, env = "SYSMONSTM_HTTP_ADDR", default_value = "0.0.0.0:8080")]
+    pub http_addr: SocketAddr,
+    /// Data directory (created if missing).
+    #[arg(long, env = "SYSMONSTM_DATA_DIR", default_value = "./sysmonstm-data")]
+    pub data_dir: PathBuf,
+    /// Do not monitor this machine (by default the hub runs an agent for it).
+    #[arg(long, env = "SYSMONSTM_NO_LOCAL_AGENT")]
+    pub no_local_agent: bool,
+    /// Machine id of the hub's own agent [default: the hostname].
+    #[arg(long, env = "SYSMONSTM_MACHINE_ID", value_parser = parse_machine_id)]
+    pub machine_id: Option<String>,
+    /// Token agents must send (authorization: Bearer); none accepts every agent.
+    #[arg(long, env = "SYSMONSTM_AGENT_TOKEN", hide_env_values = true)]
+    pub agent_token: Option<String>,
+    /// Log format.
+    #[arg(long, env = "SYSMONSTM_LOG_FORMAT", value_enum, default_value = "text")]
+    pub log_format: LogFormat,
+}
+
+fn parse_machine_id(text: &str) -> Result<String, String> {
+    machine_id::validate(text)
+        .map(|()| text.to_owned())
+        .map_err(|e| e.to_string())
+}
+
+impl HubArgs {
+    pub fn config(&self) -> HubConfig {
+        HubConfig {
+            grpc_addr: self.grpc_addr,
+            http_addr: self.http_addr,
+            data_dir: self.data_dir.clone(),
+            local_agent: !self.no_local_agent,
+            local_machine_id: self.machine_id.clone(),
+            agent_token: self.agent_token.clone().filter(|t| !t.is_empty()),
+            hub_id: sysmonstm_agent::config::local_hostname(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<HubArgs, clap::Error> {
+        HubArgs::try_parse_from(std::iter::once("sysmonstm-hub").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn defaults() {
+        let config = parse(&[]).expect("no flags parse").config();
+        assert_eq!(config.grpc_addr.port(), 50051);
+        assert_eq!(config.http_addr.port(), 8080);
+        assert_eq!(config.data_dir, PathBuf::from("./sysmonstm-data"));
+        assert!(config.local_agent);
+        assert!(config.agent_token.is_none());
+    }
+
+    #[test]
+    fn flags_apply() {
+        let config = parse(&[
+            "--grpc-addr",
+            "127.0.0.1:1",
+            "--http-addr",
+            "[::1]:2",
+            "--no-local-agent",
+            "--agent-token",
+            "t",
+            "--machine-id",
+            "me",
+        ])
+        .expect("valid flags parse")
+        .config();
+        assert_eq!(config.grpc_addr, "127.0.0.1:1".parse().expect("addr"));
+        assert!(!config.local_agent);
+        assert_eq!(config.agent_token.as_deref(), Some("t"));
+        assert_eq!(config.local_machine_id.as_deref(), Some("me"));
+    }
+
+    #[test]
+    fn errors_name_the_flag() {
+        for (args, flag) in [
+            (vec!["--grpc-addr", "nowhere"], "--grpc-addr"),
+            (vec!["--http-addr", "1.2.3.4"], "--http-addr"),
+            (vec!["--log-format", "yaml"], "--log-format"),
+            (vec!["--machine-id", ""], "--machine-id"),
+        ] {
+            let err = parse(&args).expect_err("bad flag is refused").to_string();
+            assert!(err.contains(flag), "{args:?}: {err}");
+        }
+    }
+}

@@ -1,0 +1,87 @@
+//! `FleetQuery`: list, get and watch the fleet's current state.
+
+use std::pin::Pin;
+
+use actix::Addr;
+use futures::{Stream, StreamExt};
+use sysmonstm_protocol::pb::{self, fleet_query_server::FleetQuery};
+use tokio_stream::wrappers::BroadcastStream;
+use tonic::{Request, Response, Status};
+
+use crate::actors::fanout::UpdateSender;
+use crate::actors::registry::{GetMachine, ListMachines, MachineRegistry};
+
+pub struct FleetService {
+    pub registry: Addr<MachineRegistry>,
+    pub updates: UpdateSender,
+}
+
+fn unavailable(_: actix::MailboxError) -> Status {
+    Status::unavailable("hub is shutting down")
+}
+
+impl FleetService {
+    async fn summaries(&self) -> Result<Vec<pb::MachineSummary>, Status> {
+        let all = self
+            .registry
+            .send(ListMachines)
+            .await
+            .map_err(unavailable)?;
+        Ok(all.iter().map(|u| (&u.summary).into()).collect())
+    }
+}
+
+#[tonic::async_trait]
+impl FleetQuery for FleetService {
+    async fn list_machines(
+        &self,
+        _: Request<pb::ListMachinesRequest>,
+    ) -> Result<Response<pb::ListMachinesResponse>, Status> {
+        Ok(Response::new(pb::ListMachinesResponse {
+            machines: self.summaries().await?,
+        }))
+    }
+
+    async fn get_machine(
+        &self,
+        request: Request<pb::GetMachineRequest>,
+    ) -> Result<Response<pb::GetMachineResponse>, Status> {
+        let id = request.into_inner().machine_id;
+        let (update, _) = self
+            .registry
+            .send(GetMachine(id.clone()))
+            .await
+            .map_err(unavailable)?
+            .ok_or_else(|| Status::not_found(format!("no machine `{id}`")))?;
+        Ok(Response::new(pb::GetMachineResponse {
+            summary: Some((&update.summary).into()),
+            host: Some((&*update.host).into()),
+            latest: Some((&*update.latest).into()),
+        }))
+    }
+
+    type WatchStream = Pin<Box<dyn Stream<Item = Result<pb::WatchEvent, Status>> + Send + 'static>>;
+
+    async fn watch(
+        &self,
+        _: Request<pb::WatchRequest>,
+    ) -> Result<Response<Self::WatchStream>, Status> {
+        let updates = BroadcastStream::new(self.updates.subscribe());
+        let snapshot = pb::WatchEvent {
+            snapshot: true,
+            machines: self.summaries().await?,
+        };
+        let live = updates.map(|item| match item {
+            Ok(update) => Ok(pb::WatchEvent {
+                snapshot: false,
+                machines: vec![(&update.summary).into()],
+            }),
+            Err(_) => Err(Status::resource_exhausted(
+                "watcher fell behind; watch again for a fresh snapshot",
+            )),
+        });
+        Ok(Response::new(Box::pin(
+            futures::stream::once(async { Ok(snapshot) }).chain(live),
+        )))
+    }
+}

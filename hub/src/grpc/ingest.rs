@@ -1,0 +1,182 @@
+//! `AgentIngest.Stream`: Hello -> Welcome, then samples in and acks out.
+//!
+//! The first message must be a valid Hello; anything wrong ends the stream
+//! with `INVALID_ARGUMENT` naming the field. Samples go to the machine's
+//! session one at a time (awaiting each, which is the backpressure); the
+//! session sends the acks itself through the reply channel.
+
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix::Addr;
+use futures::Stream;
+use slog::{debug, Logger};
+use sysmonstm_protocol::pb::{self, agent_ingest_server::AgentIngest, agent_message, hub_message};
+use tokio::sync::{mpsc, watch};
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::{Request, Response, Status, Streaming};
+
+use super::auth::AgentAuth;
+use super::validate;
+use crate::actors::machine_session::{Attach, Detach, Ingest, MachineSession};
+use crate::actors::registry::{MachineRegistry, SessionFor};
+use crate::stats::Stats;
+
+/// How long a new stream may take to say Hello.
+pub const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
+/// Replies (acks, config) queued toward one agent.
+const REPLY_QUEUE: usize = 64;
+
+pub struct IngestService {
+    pub registry: Addr<MachineRegistry>,
+    pub auth: AgentAuth,
+    pub stats: Arc<Stats>,
+    pub hub_id: String,
+    pub shutdown: watch::Receiver<bool>,
+    pub log: Logger,
+    pub next_connection: AtomicU64,
+}
+
+fn unavailable(_: actix::MailboxError) -> Status {
+    Status::unavailable("hub is shutting down")
+}
+
+impl IngestService {
+    async fn read_hello(
+        inbound: &mut Streaming<pb::AgentMessage>,
+    ) -> Result<validate::ValidHello, Status> {
+        let first = tokio::time::timeout(HELLO_TIMEOUT, inbound.message())
+            .await
+            .map_err(|_| {
+                Status::invalid_argument(format!("no Hello within {}s", HELLO_TIMEOUT.as_secs()))
+            })??;
+        match first {
+            Some(pb::AgentMessage {
+                msg: Some(agent_message::Msg::Hello(hello)),
+            }) => validate::hello(hello).map_err(|e| Status::invalid_argument(e.to_string())),
+            Some(pb::AgentMessage {
+                msg: Some(agent_message::Msg::Sample(_)),
+            }) => Err(Status::invalid_argument(
+                "first message must be Hello, got a Sample",
+            )),
+            Some(pb::AgentMessage { msg: None }) => Err(Status::invalid_argument(
+                "first message is empty; send Hello",
+            )),
+            None => Err(Status::invalid_argument("stream ended before Hello")),
+        }
+    }
+}
+
+/// Reads samples until the stream ends, then detaches from the session.
+async fn pump(
+    mut inbound: Streaming<pb::AgentMessage>,
+    session: Addr<MachineSession>,
+    connection_id: u64,
+    tx: mpsc::Sender<Result<pb::HubMessage, Status>>,
+    stats: Arc<Stats>,
+    mut shutdown: watch::Receiver<bool>,
+    log: Logger,
+) {
+    stats.agents_connected.fetch_add(1, Ordering::Relaxed);
+    let refusal = loop {
+        let message = tokio::select! {
+            m = inbound.message() => m,
+            _ = shutdown.changed() => break Some(Status::unavailable("hub is shutting down")),
+        };
+        match message {
+            Ok(Some(pb::AgentMessage {
+                msg: Some(agent_message::Msg::Sample(sample)),
+            })) => {
+                let sample = match validate::sample(sample) {
+                    Ok(sample) => sample,
+                    Err(e) => break Some(Status::invalid_argument(e.to_string())),
+                };
+                stats.samples_received.fetch_add(1, Ordering::Relaxed);
+                if session
+                    .send(Ingest {
+                        connection_id,
+                        sample,
+                    })
+                    .await
+                    .is_err()
+                {
+                    break Some(Status::unavailable("machine session restarting; reconnect"));
+                }
+            }
+            Ok(Some(pb::AgentMessage {
+                msg: Some(agent_message::Msg::Hello(_)),
+            })) => {
+                break Some(Status::invalid_argument("Hello sent twice on one stream"));
+            }
+            Ok(Some(pb::AgentMessage { msg: None })) => {
+                break Some(Status::invalid_argument("empty AgentMessage"))
+            }
+            Ok(None) => break None,
+            Err(status) => {
+                debug!(log, "agent stream broke"; "status" => %status);
+                break None;
+            }
+        }
+    };
+    if let Some(status) = refusal {
+        debug!(log, "ending agent stream"; "status" => %status);
+        let _ = tx.send(Err(status)).await;
+    }
+    stats.agents_connected.fetch_sub(1, Ordering::Relaxed);
+    session.do_send(Detach { connection_id });
+}
+
+#[tonic::async_trait]
+impl AgentIngest for IngestService {
+    type StreamStream =
+        Pin<Box<dyn Stream<Item = Result<pb::HubMessage, Status>> + Send + 'static>>;
+
+    async fn stream(
+        &self,
+        request: Request<Streaming<pb::AgentMessage>>,
+    ) -> Result<Response<Self::StreamStream>, Status> {
+        self.auth.check(request.metadata())?;
+        let mut inbound = request.into_inner();
+        let hello = Self::read_hello(&mut inbound).await?;
+        let log = self
+            .log
+            .new(slog::o!("machine_id" => hello.machine_id.clone()));
+        let session = self
+            .registry
+            .send(SessionFor(hello.machine_id.clone()))
+            .await
+            .map_err(unavailable)?;
+        let connection_id = self.next_connection.fetch_add(1, Ordering::Relaxed);
+        let (tx, rx) = mpsc::channel(REPLY_QUEUE);
+        let last_seq = session
+            .send(Attach {
+                connection_id,
+                hello,
+                tx: tx.clone(),
+            })
+            .await
+            .map_err(unavailable)?;
+        let welcome = pb::Welcome {
+            last_seq,
+            interval_ms: 0,
+            hub_id: self.hub_id.clone(),
+        };
+        tx.send(Ok(pb::HubMessage {
+            msg: Some(hub_message::Msg::Welcome(welcome)),
+        }))
+        .await
+        .map_err(|_| Status::internal("reply channel closed"))?;
+        tokio::spawn(pump(
+            inbound,
+            session,
+            connection_id,
+            tx,
+            self.stats.clone(),
+            self.shutdown.clone(),
+            log,
+        ));
+        Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
+    }
+}

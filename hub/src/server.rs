@@ -1,0 +1,314 @@
+//! Starting and stopping a hub: the actix system (actors + HTTP) on one
+//! thread, tonic on its own multi-threaded tokio runtime on another, and the
+//! local agent on the tonic runtime streaming to the hub over real gRPC.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener};
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use actix::prelude::*;
+use actix_web::{web, App, HttpServer};
+use slog::{error, info, Logger};
+use sysmonstm_protocol::pb::{
+    agent_ingest_server::AgentIngestServer, fleet_query_server::FleetQueryServer,
+};
+use tokio::sync::{broadcast, oneshot, watch};
+use tokio_stream::wrappers::TcpListenerStream;
+
+use crate::actors::fanout::{Fanout, UpdateSender, FANOUT_CAPACITY};
+use crate::actors::registry::MachineRegistry;
+use crate::config::HubConfig;
+use crate::grpc::{auth::AgentAuth, fleet::FleetService, ingest::IngestService};
+use crate::http::{self, AppState};
+use crate::stats::{Stats, RATE_WINDOW};
+
+/// How long in-flight requests get to finish when the hub stops.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
+/// HTTP/2 pings toward agents, to notice dead connections.
+pub const GRPC_KEEPALIVE: Duration = Duration::from_secs(20);
+
+/// Why the hub could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot listen on {what} address {addr}: {source}")]
+    Bind {
+        what: &'static str,
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("cannot create the data directory {path}: {source}")]
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("cannot start the {0} runtime: {1}")]
+    Runtime(&'static str, std::io::Error),
+    #[error("the actor system failed to start: {0}")]
+    Actors(String),
+}
+
+/// A running hub. [`HubHandle::stop`] shuts it down and waits.
+pub struct HubHandle {
+    pub http_addr: SocketAddr,
+    pub grpc_addr: SocketAddr,
+    shutdown: watch::Sender<bool>,
+    stop_actix: Option<oneshot::Sender<()>>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl HubHandle {
+    /// Stops everything and waits for the threads to end. Blocking.
+    pub fn stop(mut self) {
+        self.shutdown.send_replace(true);
+        if let Some(stop) = self.stop_actix.take() {
+            let _ = stop.send(());
+        }
+        for thread in self.threads.drain(..) {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn bind(what: &'static str, addr: SocketAddr) -> Result<TcpListener, StartError> {
+    let listener =
+        TcpListener::bind(addr).map_err(|source| StartError::Bind { what, addr, source })?;
+    listener
+        .set_nonblocking(true)
+        .map_err(|source| StartError::Bind { what, addr, source })?;
+    Ok(listener)
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+}
+
+/// Where the local agent reaches a hub listening on `addr`.
+pub fn loopback_url(addr: SocketAddr) -> String {
+    let ip = match addr.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        ip => ip,
+    };
+    format!("http://{}", SocketAddr::new(ip, addr.port()))
+}
+
+/// Starts a hub; returns once both servers listen.
+pub fn start(config: HubConfig, log: Logger) -> Result<HubHandle, StartError> {
+    std::fs::create_dir_all(&config.data_dir).map_err(|source| StartError::DataDir {
+        path: config.data_dir.display().to_string(),
+        source,
+    })?;
+    let http_listener = bind("HTTP", config.http_addr)?;
+    let grpc_listener = bind("gRPC", config.grpc_addr)?;
+    let http_addr = http_listener
+        .local_addr()
+        .map_err(|e| StartError::Runtime("HTTP", e))?;
+    let grpc_addr = grpc_listener
+        .local_addr()
+        .map_err(|e| StartError::Runtime("gRPC", e))?;
+    let stats = Arc::new(Stats::default());
+    let (shutdown, shutdown_rx) = watch::channel(false);
+
+    let (stop_actix, stop_actix_rx) = oneshot::channel();
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+    let actix_thread = {
+        let (log, stats) = (log.clone(), stats.clone());
+        std::thread::Builder::new()
+            .name("hub-actix".into())
+            .spawn(move || run_actix(http_listener, stats, log, ready_tx, stop_actix_rx))
+            .map_err(|e| StartError::Runtime("actix", e))?
+    };
+    let (registry, updates) = ready_rx
+        .recv()
+        .map_err(|_| StartError::Actors("the actor thread ended early".into()))?
+        .map_err(StartError::Actors)?;
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(cores())
+        .thread_name("hub-grpc")
+        .enable_all()
+        .build()
+        .map_err(|e| StartError::Runtime("gRPC", e))?;
+    let grpc_thread = {
+        let log = log.clone();
+        std::thread::Builder::new()
+            .name("hub-grpc-main".into())
+            .spawn(move || {
+                runtime.block_on(run_grpc(
+                    grpc_listener,
+                    grpc_addr,
+                    config,
+                    registry,
+                    updates,
+                    stats,
+                    shutdown_rx,
+                    log,
+                ));
+                runtime.shutdown_timeout(SHUTDOWN_GRACE);
+            })
+            .map_err(|e| StartError::Runtime("gRPC", e))?
+    };
+    info!(log, "hub listening"; "http" => %http_addr, "grpc" => %grpc_addr);
+    Ok(HubHandle {
+        http_addr,
+        grpc_addr,
+        shutdown,
+        stop_actix: Some(stop_actix),
+        threads: vec![actix_thread, grpc_thread],
+    })
+}
+
+type Ready = Result<(Addr<MachineRegistry>, UpdateSender), String>;
+
+/// The actix system: arbiters for machine sessions, registry, fan-out, HTTP.
+fn run_actix(
+    listener: TcpListener,
+    stats: Arc<Stats>,
+    log: Logger,
+    ready: std::sync::mpsc::Sender<Ready>,
+    stop: oneshot::Receiver<()>,
+) {
+    let system = actix_rt::System::new();
+    system.block_on(async move {
+        let arbiters: Vec<Arbiter> = (0..cores()).map(|_| Arbiter::new()).collect();
+        let registry =
+            MachineRegistry::new(arbiters.iter().map(|a| a.handle()).collect(), log.clone())
+                .start();
+        let (updates, _) = broadcast::channel(FANOUT_CAPACITY);
+        Fanout::new(updates.clone()).start();
+        let state = AppState {
+            registry: registry.clone(),
+            updates: updates.clone(),
+            stats,
+            log: log.clone(),
+        };
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(web::Data::new(state.clone()))
+                .configure(http::configure)
+        })
+        .workers(cores())
+        .disable_signals()
+        .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
+        .listen(listener);
+        let server = match server {
+            Ok(server) => server.run(),
+            Err(e) => {
+                let _ = ready.send(Err(format!("HTTP server: {e}")));
+                return;
+            }
+        };
+        let handle = server.handle();
+        actix_rt::spawn(server);
+        if ready.send(Ok((registry, updates))).is_err() {
+            return;
+        }
+        let _ = stop.await;
+        handle.stop(true).await;
+        for arbiter in arbiters {
+            arbiter.stop();
+        }
+        info!(log, "HTTP server and actors stopped");
+    });
+}
+
+/// Resolves once `shutdown` is true.
+async fn stopped(mut shutdown: watch::Receiver<bool>) {
+    while !*shutdown.borrow_and_update() {
+        if shutdown.changed().await.is_err() {
+            return;
+        }
+    }
+}
+
+/// tonic: AgentIngest + FleetQuery, the stats ticker and the local agent.
+#[allow(clippy::too_many_arguments)]
+async fn run_grpc(
+    listener: TcpListener,
+    grpc_addr: SocketAddr,
+    config: HubConfig,
+    registry: Addr<MachineRegistry>,
+    updates: UpdateSender,
+    stats: Arc<Stats>,
+    shutdown: watch::Receiver<bool>,
+    log: Logger,
+) {
+    let listener = match tokio::net::TcpListener::from_std(listener) {
+        Ok(listener) => listener,
+        Err(e) => {
+            error!(log, "cannot use the gRPC listener"; "error" => %e);
+            return;
+        }
+    };
+    let ticker_stats = stats.clone();
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(RATE_WINDOW);
+        loop {
+            ticker.tick().await;
+            ticker_stats.tick(RATE_WINDOW);
+        }
+    });
+    if config.local_agent {
+        let agent = sysmonstm_agent::AgentConfig {
+            hub: loopback_url(grpc_addr),
+            machine_id: config
+                .local_machine_id
+                .clone()
+                .unwrap_or_else(sysmonstm_agent::config::local_hostname),
+            interval: Duration::from_secs(1),
+            token: config.agent_token.clone(),
+            buffer_samples: sysmonstm_agent::config::DEFAULT_BUFFER_SAMPLES as usize,
+        };
+        tokio::spawn(sysmonstm_agent::run(
+            agent,
+            log.new(slog::o!("local_agent" => true)),
+            shutdown.clone(),
+        ));
+    }
+    let ingest = IngestService {
+        registry: registry.clone(),
+        auth: AgentAuth::new(config.agent_token.clone()),
+        stats,
+        hub_id: config.hub_id.clone(),
+        shutdown: shutdown.clone(),
+        log: log.clone(),
+        next_connection: AtomicU64::new(1),
+    };
+    let fleet = FleetService { registry, updates };
+    let server = tonic::transport::Server::builder()
+        .tcp_nodelay(true)
+        .http2_keepalive_interval(Some(GRPC_KEEPALIVE))
+        .add_service(AgentIngestServer::new(ingest))
+        .add_service(FleetQueryServer::new(fleet))
+        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), stopped(shutdown.clone()));
+    tokio::select! {
+        result = server => if let Err(e) = result {
+            error!(log, "gRPC server failed"; "error" => %e);
+        },
+        _ = async { stopped(shutdown).await; tokio::time::sleep(SHUTDOWN_GRACE).await } => {}
+    }
+    info!(log, "gRPC server stopped");
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn loopback_for_unspecified() {
+        assert_eq!(
+            super::loopback_url("0.0.0.0:50051".parse().expect("addr")),
+            "http://127.0.0.1:50051"
+        );
+        assert_eq!(
+            super::loopback_url("[::]:1".parse().expect("addr")),
+            "http://[::1]:1"
+        );
+        assert_eq!(
+            super::loopback_url("10.1.2.3:5".parse().expect("addr")),
+            "http://10.1.2.3:5"
+        );
+    }
+}

@@ -1,0 +1,87 @@
+//! Hub-wide counters for `/api/stats`, updated lock-free on the hot path.
+
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+/// How often the samples-per-second rate is recomputed.
+pub const RATE_WINDOW: Duration = Duration::from_secs(1);
+
+#[derive(Debug)]
+pub struct Stats {
+    started: Instant,
+    pub agents_connected: AtomicI64,
+    pub browser_sessions: AtomicI64,
+    pub samples_received: AtomicU64,
+    /// samples_received at the last rate tick, and the rate then (f64 bits).
+    last_total: AtomicU64,
+    rate_bits: AtomicU64,
+}
+
+/// What `GET /api/stats` answers.
+#[derive(Debug, Serialize)]
+pub struct StatsReport {
+    pub agents_connected: i64,
+    pub machines_known: usize,
+    pub samples_received_total: u64,
+    pub samples_per_second: f64,
+    pub browser_sessions: i64,
+    pub uptime_secs: u64,
+}
+
+impl Default for Stats {
+    fn default() -> Self {
+        Stats {
+            started: Instant::now(),
+            agents_connected: AtomicI64::new(0),
+            browser_sessions: AtomicI64::new(0),
+            samples_received: AtomicU64::new(0),
+            last_total: AtomicU64::new(0),
+            rate_bits: AtomicU64::new(0f64.to_bits()),
+        }
+    }
+}
+
+impl Stats {
+    /// Recomputes the rate; called every `elapsed` (normally RATE_WINDOW).
+    pub fn tick(&self, elapsed: Duration) {
+        let total = self.samples_received.load(Ordering::Relaxed);
+        let before = self.last_total.swap(total, Ordering::Relaxed);
+        let secs = elapsed.as_secs_f64();
+        let rate = if secs > 0.0 {
+            total.saturating_sub(before) as f64 / secs
+        } else {
+            0.0
+        };
+        self.rate_bits.store(rate.to_bits(), Ordering::Relaxed);
+    }
+
+    pub fn report(&self, machines_known: usize) -> StatsReport {
+        StatsReport {
+            agents_connected: self.agents_connected.load(Ordering::Relaxed),
+            machines_known,
+            samples_received_total: self.samples_received.load(Ordering::Relaxed),
+            samples_per_second: f64::from_bits(self.rate_bits.load(Ordering::Relaxed)),
+            browser_sessions: self.browser_sessions.load(Ordering::Relaxed),
+            uptime_secs: self.started.elapsed().as_secs(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rate_is_delta_over_window() {
+        let stats = Stats::default();
+        stats.samples_received.fetch_add(30, Ordering::Relaxed);
+        stats.tick(Duration::from_secs(2));
+        assert_eq!(stats.report(0).samples_per_second, 15.0);
+        stats.tick(Duration::from_secs(1));
+        assert_eq!(stats.report(3).samples_per_second, 0.0);
+        assert_eq!(stats.report(3).samples_received_total, 30);
+        assert_eq!(stats.report(3).machines_known, 3);
+    }
+}
