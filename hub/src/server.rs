@@ -18,7 +18,8 @@ use tokio::sync::{broadcast, oneshot, watch};
 use tokio_stream::wrappers::TcpListenerStream;
 
 use crate::actors::fanout::{Fanout, UpdateSender, FANOUT_CAPACITY};
-use crate::actors::registry::MachineRegistry;
+use crate::actors::machine_session::SetInterval;
+use crate::actors::registry::{GetMachine, MachineRegistry};
 use crate::config::HubConfig;
 use crate::grpc::{auth::AgentAuth, fleet::FleetService, ingest::IngestService};
 use crate::http::{self, AppState};
@@ -53,12 +54,22 @@ pub enum StartError {
 pub struct HubHandle {
     pub http_addr: SocketAddr,
     pub grpc_addr: SocketAddr,
+    registry: Addr<MachineRegistry>,
     shutdown: watch::Sender<bool>,
     stop_actix: Option<oneshot::Sender<()>>,
     threads: Vec<JoinHandle<()>>,
 }
 
 impl HubHandle {
+    /// Pushes a new sampling interval to a connected agent, live. Returns
+    /// whether the machine is known and its agent connected.
+    pub async fn set_interval(&self, machine_id: &str, interval: Duration) -> bool {
+        match self.registry.send(GetMachine(machine_id.to_owned())).await {
+            Ok(Some((_, session))) => session.send(SetInterval(interval)).await.unwrap_or(false),
+            _ => false,
+        }
+    }
+
     /// Stops everything and waits for the threads to end. Blocking.
     pub fn stop(mut self) {
         self.shutdown.send_replace(true);
@@ -134,7 +145,7 @@ pub fn start(config: HubConfig, log: Logger) -> Result<HubHandle, StartError> {
         .build()
         .map_err(|e| StartError::Runtime("gRPC", e))?;
     let grpc_thread = {
-        let log = log.clone();
+        let (log, registry) = (log.clone(), registry.clone());
         std::thread::Builder::new()
             .name("hub-grpc-main".into())
             .spawn(move || {
@@ -156,6 +167,7 @@ pub fn start(config: HubConfig, log: Logger) -> Result<HubHandle, StartError> {
     Ok(HubHandle {
         http_addr,
         grpc_addr,
+        registry,
         shutdown,
         stop_actix: Some(stop_actix),
         threads: vec![actix_thread, grpc_thread],

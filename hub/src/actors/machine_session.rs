@@ -32,8 +32,8 @@ const DEFAULT_INTERVAL: Duration = Duration::from_secs(1);
 /// Where replies to one agent stream go.
 pub type AgentSender = mpsc::Sender<Result<pb::HubMessage, Status>>;
 
-/// One point of the live-chart ring: `[sample_ts_ms, cpu %, memory %]`.
-pub type RecentPoint = (i64, f64, f64);
+/// One point of the live-chart ring: `[sample_ts_ms, cpu %, memory %, seq]`.
+pub type RecentPoint = (i64, f64, f64, u64);
 
 /// The stream currently feeding this machine.
 struct Connection {
@@ -105,6 +105,7 @@ impl MachineSession {
             sample.timestamp_ms,
             sample.cpu.total_percent,
             sample.memory.percent,
+            sample.seq,
         ));
         let horizon = sample.timestamp_ms - RECENT_WINDOW.as_millis() as i64;
         while self.recent.front().is_some_and(|p| p.0 < horizon)

@@ -60,7 +60,7 @@ pub async fn get_machine(
     }))
 }
 
-/// `GET /api/machines/{id}/recent`: `{"points": [[ts, cpu, memory], ...]}`, the last 5 minutes.
+/// `GET /api/machines/{id}/recent`: `{"points": [[ts, cpu, memory, seq], ...]}`, the last 5 minutes.
 pub async fn recent(
     state: web::Data<AppState>,
     id: web::Path<String>,

@@ -1,0 +1,119 @@
+// sysmonstm dashboard: fleet overview (cards) and a detail view per machine,
+// fed by the hub's /ws live feed.
+
+import { connectLive } from './live.js';
+import { Card } from './cards.js';
+import { Detail } from './detail.js';
+
+const HEALTH_RANK = { critical: 0, warning: 1, ok: 2 };
+const CLOCK_TICK_MS = 1000;
+
+const cards = new Map(); // machine_id -> Card
+const cardsEl = document.getElementById('cards');
+const emptyEl = document.getElementById('empty');
+const filterEl = document.getElementById('filter');
+const sortEl = document.getElementById('sort');
+const fleetEl = document.getElementById('fleet');
+const detailEl = document.getElementById('detail');
+let detail = null;
+let orderDirty = true;
+
+function rank(s) {
+  return s.status === 'offline' ? 3 : HEALTH_RANK[s.health] ?? 2;
+}
+
+const comparators = {
+  health: (a, b) => rank(a) - rank(b) || (a.hostname || a.machine_id).localeCompare(b.hostname || b.machine_id),
+  name: (a, b) => (a.hostname || a.machine_id).localeCompare(b.hostname || b.machine_id) || a.machine_id.localeCompare(b.machine_id),
+  cpu: (a, b) => b.cpu_percent - a.cpu_percent,
+};
+
+function apply(machines) {
+  for (const s of machines) {
+    const card = cards.get(s.machine_id);
+    if (!card) {
+      cards.set(s.machine_id, new Card(s, open));
+      orderDirty = true;
+    } else {
+      if (rank(card.summary) !== rank(s) || sortEl.value === 'cpu') orderDirty = true;
+      card.update(s);
+    }
+    if (detail && detail.id === s.machine_id) detail.refresh();
+  }
+  render();
+}
+
+// Places cards in order and applies the filter, moving only what changed.
+function render() {
+  const needle = filterEl.value.trim().toLowerCase();
+  let shown = 0;
+  if (orderDirty) {
+    const sorted = [...cards.values()].sort((a, b) => comparators[sortEl.value](a.summary, b.summary));
+    sorted.forEach((card, i) => {
+      if (cardsEl.children[i] !== card.el) cardsEl.insertBefore(card.el, cardsEl.children[i] || null);
+    });
+    orderDirty = false;
+  }
+  for (const card of cards.values()) {
+    const s = card.summary;
+    const match = !needle || `${s.hostname} ${s.machine_id}`.toLowerCase().includes(needle);
+    if (card.el.hidden === match) card.el.hidden = !match;
+    if (match) shown++;
+  }
+  emptyEl.hidden = cards.size > 0;
+  renderCounts();
+  return shown;
+}
+
+function renderCounts() {
+  const counts = { online: 0, offline: 0, warning: 0, critical: 0 };
+  for (const { summary: s } of cards.values()) {
+    if (s.status === 'offline') { counts.offline++; continue; }
+    counts.online++;
+    if (s.health === 'warning') counts.warning++;
+    if (s.health === 'critical') counts.critical++;
+  }
+  for (const [key, n] of Object.entries(counts)) {
+    const b = document.querySelector(`[data-count=${key}] b`);
+    if (b.textContent !== String(n)) b.textContent = n;
+  }
+}
+
+function open(id) {
+  location.hash = `#/machine/${encodeURIComponent(id)}`;
+}
+
+function route() {
+  const match = location.hash.match(/^#\/machine\/(.+)$/);
+  if (detail) { detail.close(); detail = null; }
+  if (match) {
+    fleetEl.hidden = true;
+    detailEl.hidden = false;
+    detail = new Detail(detailEl, decodeURIComponent(match[1]));
+  } else {
+    detailEl.hidden = true;
+    fleetEl.hidden = false;
+  }
+}
+
+filterEl.addEventListener('input', render);
+sortEl.addEventListener('change', () => { orderDirty = true; render(); });
+window.addEventListener('hashchange', route);
+setInterval(() => { for (const card of cards.values()) if (card.visible) card.tick(); }, CLOCK_TICK_MS);
+
+connectLive({
+  onSnapshot(machines) {
+    const seen = new Set(machines.map((m) => m.machine_id));
+    for (const [id, card] of cards) if (!seen.has(id)) { card.remove(); cards.delete(id); }
+    orderDirty = true;
+    apply(machines);
+  },
+  onUpdate: apply,
+  onState(up) {
+    const el = document.getElementById('conn');
+    el.textContent = up ? 'live' : 'reconnecting…';
+    el.className = `conn ${up ? 'conn-up' : 'conn-down'}`;
+    document.body.dataset.live = up ? 'true' : 'false';
+  },
+});
+route();

@@ -1,0 +1,106 @@
+// One card per machine. The DOM is built once; an update only rewrites the
+// card's own text and bar widths. The chart exists only while the card is on
+// screen, so a fleet of 1,000 machines stays smooth.
+
+import { pct, rate, ago, level, escapeHtml } from './format.js';
+import { Series, makeChart } from './charts.js';
+
+const visibility = new IntersectionObserver((entries) => {
+  for (const entry of entries) entry.target.card?.setVisible(entry.isIntersecting);
+}, { rootMargin: '200px' });
+
+export class Card {
+  constructor(summary, onOpen) {
+    this.id = summary.machine_id;
+    this.series = new Series(2);
+    this.chart = null;
+    this.visible = false;
+    this.backfilled = false;
+    const el = document.createElement('article');
+    el.className = 'card';
+    el.dataset.machineId = this.id;
+    el.innerHTML = `
+      <div class="card-head"><span class="card-title" data-field="hostname"></span><span class="badge" data-field="health"></span></div>
+      ${['cpu', 'memory', 'disk'].map((k) => `
+      <div class="bar-row"><span>${k === 'cpu' ? 'CPU' : k === 'memory' ? 'Memory' : 'Disk'}</span><div class="bar"><i data-bar="${k}"></i></div><span data-field="${k}"></span></div>`).join('')}
+      <div class="meta">
+        <span>load <b data-field="load"></b></span>
+        <span>↓ <b data-field="rx"></b></span><span>↑ <b data-field="tx"></b></span>
+        <span>seen <b data-field="seen"></b></span>
+      </div>
+      <div class="chart"></div>`;
+    el.card = this;
+    el.addEventListener('click', () => onOpen(this.id));
+    this.el = el;
+    this.fields = Object.fromEntries([...el.querySelectorAll('[data-field]')].map((n) => [n.dataset.field, n]));
+    this.bars = Object.fromEntries([...el.querySelectorAll('[data-bar]')].map((n) => [n.dataset.bar, n]));
+    this.update(summary);
+    visibility.observe(el);
+  }
+
+  update(s) {
+    this.summary = s;
+    const offline = s.status === 'offline';
+    this.el.classList.toggle('offline', offline);
+    this.el.dataset.sampleTs = s.sample_ts;
+    this.el.dataset.status = s.status;
+    this.fields.hostname.textContent = s.hostname || s.machine_id;
+    this.fields.hostname.title = s.machine_id;
+    const badge = offline ? 'offline' : s.health;
+    this.fields.health.textContent = badge;
+    this.fields.health.className = `badge ${badge}`;
+    this.setBar('cpu', s.cpu_percent, 80, 95);
+    this.setBar('memory', s.memory_percent, 85, 95);
+    this.setBar('disk', s.disk_percent, 80, 90);
+    this.fields.load.textContent = `${(+s.load1).toFixed(2)} ${(+s.load5).toFixed(2)} ${(+s.load15).toFixed(2)}`;
+    this.fields.rx.textContent = rate(s.net_rx_bps);
+    this.fields.tx.textContent = rate(s.net_tx_bps);
+    this.tick();
+    if (!offline && this.series.push(s.sample_ts, s.cpu_percent, s.memory_percent) && this.chart) {
+      this.chart.set(this.series);
+    }
+  }
+
+  // Refreshes what depends on the clock alone.
+  tick() {
+    this.fields.seen.textContent = ago(this.summary.last_seen);
+  }
+
+  setBar(key, value, warning, critical) {
+    this.fields[key].textContent = pct(value);
+    const bar = this.bars[key];
+    bar.style.width = `${Math.min(100, Math.max(0, value || 0))}%`;
+    bar.className = level(value, warning, critical);
+  }
+
+  async setVisible(visible) {
+    this.visible = visible;
+    if (visible && !this.chart) {
+      this.chart = makeChart(this.el.querySelector('.chart'), ['CPU %', 'Memory %']);
+      if (!this.backfilled) {
+        this.backfilled = true;
+        try {
+          const res = await fetch(`/api/machines/${encodeURIComponent(this.id)}/recent`);
+          if (res.ok) {
+            const { points } = await res.json();
+            const live = this.series.points;
+            this.series.load(points);
+            for (const p of live) this.series.push(...p);
+          }
+        } catch { /* live points still come */ }
+      }
+      this.chart?.set(this.series);
+    } else if (!visible && this.chart) {
+      this.chart.destroy();
+      this.chart = null;
+    }
+  }
+
+  remove() {
+    visibility.unobserve(this.el);
+    this.chart?.destroy();
+    this.el.remove();
+  }
+}
+
+export { escapeHtml };

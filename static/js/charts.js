@@ -1,0 +1,46 @@
+// Small live charts (uPlot, vendored) of a machine's recent values.
+
+export const WINDOW_SECS = 300;
+const COLORS = ['#58a6ff', '#bc8cff', '#3fb950', '#d29922'];
+
+// A ring of [ts_ms, ...values] points covering the last WINDOW_SECS.
+export class Series {
+  constructor(width) { this.points = []; this.width = width; }
+  push(ts, ...values) {
+    const last = this.points[this.points.length - 1];
+    if (last && ts <= last[0]) return false;
+    this.points.push([ts, ...values]);
+    const horizon = ts - WINDOW_SECS * 1000;
+    while (this.points.length && this.points[0][0] < horizon) this.points.shift();
+    return true;
+  }
+  load(points) { this.points = []; for (const p of points) this.push(...p); }
+  columns() {
+    const cols = [this.points.map((p) => p[0] / 1000)];
+    for (let i = 1; i <= this.width; i++) cols.push(this.points.map((p) => p[i]));
+    return cols;
+  }
+}
+
+// A uPlot chart inside `el`; `labels` name the series; `scale` is 'percent' or 'rate'.
+export function makeChart(el, labels, { height = 80, scale = 'percent', legend = false } = {}) {
+  const opts = {
+    width: el.clientWidth || 280,
+    height,
+    legend: { show: legend },
+    cursor: { show: legend },
+    axes: [
+      { stroke: '#8393a3', grid: { stroke: '#242d36' }, size: legend ? 40 : 0, show: legend },
+      { stroke: '#8393a3', grid: { stroke: '#242d36' }, size: legend ? 60 : 36 },
+    ],
+    scales: { x: { time: true }, y: scale === 'percent' ? { range: [0, 100] } : { auto: true } },
+    series: [{}, ...labels.map((label, i) => ({ label, stroke: COLORS[i % COLORS.length], width: 1.5, points: { show: false } }))],
+  };
+  const chart = new uPlot(opts, [[], ...labels.map(() => [])], el);
+  const resize = new ResizeObserver(() => chart.setSize({ width: el.clientWidth, height }));
+  resize.observe(el);
+  return {
+    set(series) { chart.setData(series.columns()); },
+    destroy() { resize.disconnect(); chart.destroy(); },
+  };
+}

@@ -1,0 +1,101 @@
+// The detail view of one machine: per-core CPU, disks, interfaces, top
+// processes, host info and live charts. Refreshed from the REST API when the
+// machine's update arrives, at most once a second.
+
+import { pct, bytes, rate, ago, duration, level, escapeHtml } from './format.js';
+import { Series, makeChart } from './charts.js';
+
+const REFRESH_MIN_MS = 1000;
+
+export class Detail {
+  constructor(root, id) {
+    this.root = root;
+    this.id = id;
+    this.cpuMem = new Series(2);
+    this.net = new Series(2);
+    this.lastFetch = 0;
+    this.charts = [];
+    root.innerHTML = `
+      <a href="#/">← all machines</a>
+      <h2 data-field="title">${escapeHtml(id)}</h2>
+      <div class="sub" data-field="sub">loading…</div>
+      <div class="panels">
+        <div class="panel"><h3>CPU and memory, last 5 minutes</h3><div data-chart="cpumem"></div></div>
+        <div class="panel"><h3>Network, last 5 minutes</h3><div data-chart="net"></div></div>
+        <div class="panel"><h3>CPU per core</h3><div class="cores" data-field="cores"></div></div>
+        <div class="panel"><h3>Top processes</h3><div data-field="procs"></div></div>
+        <div class="panel"><h3>Disks</h3><div data-field="disks"></div></div>
+        <div class="panel"><h3>Interfaces</h3><div data-field="nics"></div></div>
+        <div class="panel"><h3>Host</h3><div data-field="host"></div></div>
+      </div>`;
+    this.cpuMemChart = makeChart(root.querySelector('[data-chart=cpumem]'), ['CPU %', 'Memory %'], { height: 180, legend: true });
+    this.netChart = makeChart(root.querySelector('[data-chart=net]'), ['rx B/s', 'tx B/s'], { height: 180, scale: 'rate', legend: true });
+    this.backfill();
+    this.refresh(true);
+  }
+
+  field(name) { return this.root.querySelector(`[data-field=${name}]`); }
+
+  async backfill() {
+    try {
+      const res = await fetch(`/api/machines/${encodeURIComponent(this.id)}/recent`);
+      if (!res.ok) return;
+      const { points } = await res.json();
+      const live = this.cpuMem.points;
+      this.cpuMem.load(points);
+      for (const p of live) this.cpuMem.push(...p);
+      this.cpuMemChart.set(this.cpuMem);
+    } catch { /* live points still come */ }
+  }
+
+  // Called on every update of this machine.
+  async refresh(force = false) {
+    const now = Date.now();
+    if (!force && now - this.lastFetch < REFRESH_MIN_MS) return;
+    this.lastFetch = now;
+    let m;
+    try {
+      const res = await fetch(`/api/machines/${encodeURIComponent(this.id)}`);
+      if (res.status === 404) { this.field('sub').textContent = 'no such machine (yet)'; return; }
+      if (!res.ok) return;
+      m = await res.json();
+    } catch { return; }
+    if (this.closed) return;
+    this.render(m);
+  }
+
+  render(m) {
+    const l = m.latest, h = m.host;
+    this.field('title').textContent = m.hostname || m.machine_id;
+    this.field('sub').textContent = `${m.machine_id} · ${m.status} · ${m.health} · seen ${ago(m.last_seen)} · up ${duration(l.uptime_secs)} · ${l.process_count} processes · ${l.tcp_connections} TCP connections`;
+    if (this.cpuMem.push(l.timestamp_ms, l.cpu.total_percent, l.memory.percent)) this.cpuMemChart.set(this.cpuMem);
+    if (this.net.push(l.timestamp_ms, l.net_rx_bps, l.net_tx_bps)) this.netChart.set(this.net);
+    this.field('cores').innerHTML = l.cpu.per_core_percent.map((v, i) => `
+      <div class="bar-row"><span>cpu${i}</span><div class="bar"><i class="${level(v, 80, 95)}" style="width:${Math.min(100, v)}%"></i></div><span>${pct(v)}</span></div>`).join('')
+      + `<div class="meta">user <b>${pct(l.cpu.user_percent)}</b> system <b>${pct(l.cpu.system_percent)}</b> iowait <b>${pct(l.cpu.iowait_percent)}</b> steal <b>${pct(l.cpu.steal_percent)}</b></div>`;
+    this.field('procs').innerHTML = table(['PID', 'Name', 'CPU', 'RSS'], l.top_processes.map((p) => [p.pid, escapeHtml(p.name), pct(p.cpu_percent), bytes(p.rss)]));
+    this.field('disks').innerHTML = table(['Mount', 'Device', 'FS', 'Used', 'Size', 'Use'],
+      l.disks.map((d) => [escapeHtml(d.mount_point), escapeHtml(d.device), escapeHtml(d.filesystem), bytes(d.used), bytes(d.total), pct(d.percent)]))
+      + table(['Device', 'Read', 'Write'], l.disk_io.map((d) => [escapeHtml(d.device), rate(d.read_bps), rate(d.write_bps)]));
+    this.field('nics').innerHTML = table(['Interface', 'Rx', 'Tx', 'Rx total', 'Tx total'],
+      l.net.map((n) => [escapeHtml(n.interface), rate(n.rx_bps), rate(n.tx_bps), bytes(n.rx_bytes_total), bytes(n.tx_bytes_total)]));
+    this.field('host').innerHTML = table(['', ''], [
+      ['Hostname', escapeHtml(h.hostname)], ['OS', escapeHtml(h.os)], ['Kernel', escapeHtml(h.kernel)], ['Arch', escapeHtml(h.arch)],
+      ['CPU', escapeHtml(h.cpu_model)], ['Cores', h.cpu_cores], ['Memory', bytes(h.memory_total)],
+      ['Swap', `${bytes(l.memory.swap_used)} / ${bytes(l.memory.swap_total)}`],
+      ['Load', `${l.load.load1.toFixed(2)} ${l.load.load5.toFixed(2)} ${l.load.load15.toFixed(2)}`]]);
+  }
+
+  close() {
+    this.closed = true;
+    this.cpuMemChart.destroy();
+    this.netChart.destroy();
+    this.root.innerHTML = '';
+  }
+}
+
+function table(head, rows) {
+  const numeric = (v) => typeof v === 'number' || /^[\d.]+ ?(%|[KMGTP]?i?B(\/s)?)$/.test(String(v));
+  return `<table><thead><tr>${head.map((c) => `<th>${c}</th>`).join('')}</tr></thead><tbody>${rows.map((r) =>
+    `<tr>${r.map((c) => `<td class="${numeric(c) ? 'num' : ''}">${c}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
+}
