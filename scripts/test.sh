@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Runs every sysmonstm test on a fresh machine, installing what it needs:
+#   - Debian's chromium (browser test) and Node.js when missing;
+#   - cargo-nextest when missing;
+#   - the browser test's npm packages (package-lock.json).
+# Builds the workspace once (debug), runs the Rust suites with nextest, then
+# the dashboard test in headless Chromium against the same binaries.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v node >/dev/null 2>&1 || missing+=(nodejs npm)
+if [ ${#missing[@]} -gt 0 ]; then
+  step "installing Debian packages: ${missing[*]}"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+if ! cargo nextest --version >/dev/null 2>&1; then
+  step "installing cargo-nextest"
+  cargo install cargo-nextest --locked
+fi
+
+step "building the workspace (once, reused by every suite)"
+cargo build --workspace --all-targets --locked
+
+step "Rust tests (unit and integration, real hub and agents on loopback)"
+cargo nextest run --workspace --no-fail-fast
+
+step "dashboard in headless Chromium"
+cd tests/browser
+npm ci --no-audit --no-fund --loglevel=error
+SYSMONSTM_BIN_DIR="$(cd ../.. && pwd)/target/debug" node --test --test-reporter=spec

@@ -1,0 +1,127 @@
+// The dashboard in a real headless Chromium: a running hub (the real binary,
+// monitoring this machine through its own agent) and a second real agent.
+// Checks that a card appears and its values change, counts, filter, the
+// detail view, an agent going offline, and the connection indicator.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const BIN = process.env.SYSMONSTM_BIN_DIR || join(ROOT, 'target/debug');
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const WAIT_MS = 20000;
+
+function freePort() {
+  return new Promise((ok, fail) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', fail);
+    server.listen(0, '127.0.0.1', () => { const { port } = server.address(); server.close(() => ok(port)); });
+  });
+}
+
+function run(name, args) {
+  const child = spawn(join(BIN, name), args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  child.log = '';
+  child.stderr.on('data', (d) => { child.log += d; });
+  return child;
+}
+
+function stop(child) {
+  return new Promise((ok) => {
+    if (!child || child.exitCode !== null) return ok();
+    child.once('exit', ok);
+    child.kill('SIGTERM');
+  });
+}
+
+let hub, agent, browser, page, dataDir, url, grpcPort;
+
+before(async () => {
+  const httpPort = await freePort();
+  grpcPort = await freePort();
+  dataDir = mkdtempSync(join(tmpdir(), 'sysmonstm-browser-'));
+  hub = run('sysmonstm-hub', ['--http-addr', `127.0.0.1:${httpPort}`, '--grpc-addr', `127.0.0.1:${grpcPort}`,
+    '--data-dir', dataDir, '--machine-id', 'browser-hub']);
+  url = `http://127.0.0.1:${httpPort}/`;
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page.on('pageerror', (e) => { throw e; });
+  for (let i = 0; ; i++) {
+    try { await page.goto(url); break; } catch (e) {
+      if (i > 100) throw new Error(`hub did not come up: ${e}\n${hub.log}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+});
+
+after(async () => {
+  await browser?.close();
+  await stop(agent);
+  await stop(hub);
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const card = (id) => page.locator(`article.card[data-machine-id="${id}"]`);
+
+test('the hub\'s own machine appears and its values change', async () => {
+  await card('browser-hub').waitFor({ timeout: WAIT_MS });
+  await page.waitForSelector('body[data-live="true"]', { timeout: WAIT_MS });
+  assert.equal(await page.locator('#conn').textContent(), 'live');
+  const first = await card('browser-hub').getAttribute('data-sample-ts');
+  await page.waitForFunction(
+    ([id, ts]) => document.querySelector(`article.card[data-machine-id="${id}"]`).dataset.sampleTs !== ts,
+    ['browser-hub', first], { timeout: WAIT_MS });
+  const cpu = await card('browser-hub').locator('[data-field=cpu]').textContent();
+  assert.match(cpu, /^\d+\.\d%$/);
+  const memWidth = await card('browser-hub').locator('[data-bar=memory]').evaluate((el) => parseFloat(el.style.width));
+  assert.ok(memWidth > 0, `memory bar width ${memWidth}`);
+  assert.equal(await page.locator('[data-count=online] b').textContent(), '1');
+});
+
+test('a second agent adds a card; filter hides and shows it', async () => {
+  agent = run('sysmonstm-agent', ['--hub', `http://127.0.0.1:${grpcPort}`, '--machine-id', 'browser-agent', '--interval', '500ms']);
+  await card('browser-agent').waitFor({ timeout: WAIT_MS });
+  await page.waitForFunction(() => document.querySelector('[data-count=online] b').textContent === '2', null, { timeout: WAIT_MS });
+  await page.fill('#filter', 'browser-agent');
+  await page.waitForFunction(() => document.querySelector('article.card[data-machine-id="browser-hub"]').hidden);
+  assert.equal(await card('browser-agent').isVisible(), true);
+  await page.fill('#filter', '');
+  await card('browser-hub').waitFor({ state: 'visible' });
+});
+
+test('the detail view shows cores, processes and host', async () => {
+  await card('browser-hub').click();
+  await page.waitForSelector('#detail:not([hidden]) [data-field=procs] tbody tr', { timeout: WAIT_MS });
+  const rows = await page.locator('[data-field=procs] tbody tr').count();
+  assert.ok(rows >= 1 && rows <= 5, `${rows} process rows`);
+  const cores = await page.locator('[data-field=cores] .bar-row').count();
+  assert.ok(cores >= 1);
+  assert.match(await page.locator('[data-field=host]').textContent(), /Kernel/);
+  await page.screenshot({ path: join(dataDir, 'detail.png') });
+  await page.click('text=← all machines');
+  await page.waitForSelector('#fleet:not([hidden])');
+});
+
+test('a stopped agent turns its card offline', async () => {
+  await stop(agent);
+  await page.waitForSelector('article.card.offline[data-machine-id="browser-agent"]', { timeout: WAIT_MS });
+  assert.equal(await page.locator('[data-count=offline] b').textContent(), '1');
+  assert.equal(await card('browser-agent').locator('[data-field=health]').textContent(), 'offline');
+});
+
+test('the connection indicator shows a lost hub', async () => {
+  await stop(hub);
+  await page.waitForSelector('body[data-live="false"]', { timeout: WAIT_MS });
+  assert.equal(await page.locator('#conn').textContent(), 'reconnecting…');
+});
