@@ -35,7 +35,7 @@ pub struct AgentArgs {
     #[arg(long, env = "SYSMONSTM_HUB", default_value = DEFAULT_HUB, value_parser = parse_hub_url)]
     pub hub: String,
     /// Name this machine reports as [default: the hostname].
-    #[arg(long, env = "SYSMONSTM_MACHINE_ID", value_parser = parse_machine_id)]
+    #[arg(long, env = "SYSMONSTM_MACHINE_ID", value_parser = machine_id::parse)]
     pub machine_id: Option<String>,
     /// Sampling interval (500ms, 1s, 5s...); the hub may change it live.
     #[arg(long, env = "SYSMONSTM_INTERVAL", default_value = "1s", value_parser = parse_interval)]
@@ -87,12 +87,6 @@ pub fn parse_hub_url(text: &str) -> Result<String, String> {
             "`{text}` must be an http:// or https:// URL with a host, e.g. {DEFAULT_HUB}"
         )),
     }
-}
-
-fn parse_machine_id(text: &str) -> Result<String, String> {
-    machine_id::validate(text)
-        .map(|()| text.to_owned())
-        .map_err(|e| e.to_string())
 }
 
 fn parse_interval(text: &str) -> Result<Duration, String> {

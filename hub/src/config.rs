@@ -60,7 +60,7 @@ pub struct HubArgs {
     #[arg(long, env = "SYSMONSTM_NO_LOCAL_AGENT")]
     pub no_local_agent: bool,
     /// Machine id of the hub's own agent [default: the hostname].
-    #[arg(long, env = "SYSMONSTM_MACHINE_ID", value_parser = parse_machine_id)]
+    #[arg(long, env = "SYSMONSTM_MACHINE_ID", value_parser = machine_id::parse)]
     pub machine_id: Option<String>,
     /// Token agents must send (authorization: Bearer); none accepts every agent.
     #[arg(long, env = "SYSMONSTM_AGENT_TOKEN", hide_env_values = true)]
@@ -68,12 +68,6 @@ pub struct HubArgs {
     /// Log format.
     #[arg(long, env = "SYSMONSTM_LOG_FORMAT", value_enum, default_value = "text")]
     pub log_format: LogFormat,
-}
-
-fn parse_machine_id(text: &str) -> Result<String, String> {
-    machine_id::validate(text)
-        .map(|()| text.to_owned())
-        .map_err(|e| e.to_string())
 }
 
 impl HubArgs {

@@ -28,6 +28,13 @@ pub fn validate(id: &str) -> Result<(), MachineIdError> {
     Ok(())
 }
 
+/// Flag / environment value parser (clap `value_parser`) for a machine id.
+pub fn parse(text: &str) -> Result<String, String> {
+    validate(text)
+        .map(|()| text.to_owned())
+        .map_err(|e| e.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,12 +1,16 @@
 //! REST handlers. List answers join the summaries' pre-encoded JSON.
 
+use std::sync::Arc;
+
+use actix::Addr;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
 use sysmonstm_protocol::model::{HostInfo, MachineSummary, Sample};
 
 use super::{ApiError, AppState};
-use crate::actors::machine_session::GetRecent;
+use crate::actors::machine_session::{GetRecent, MachineSession};
 use crate::actors::registry::{CountMachines, GetMachine, ListMachines};
+use crate::events::MachineUpdate;
 use crate::frames::json_array;
 
 pub async fn health() -> HttpResponse {
@@ -43,16 +47,23 @@ struct MachineDetail<'a> {
     latest: &'a Sample,
 }
 
+/// A known machine's latest state and session, or 404.
+async fn find(
+    state: &AppState,
+    id: &str,
+) -> Result<(Arc<MachineUpdate>, Addr<MachineSession>), ApiError> {
+    state
+        .registry
+        .send(GetMachine(id.to_owned()))
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no machine `{id}`")))
+}
+
 pub async fn get_machine(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    let (update, _) = state
-        .registry
-        .send(GetMachine(id.clone()))
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no machine `{id}`")))?;
+    let (update, _) = find(&state, &id).await?;
     Ok(HttpResponse::Ok().json(MachineDetail {
         summary: &update.summary,
         host: &update.host,
@@ -65,14 +76,9 @@ pub async fn recent(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    let (_, session) = state
-        .registry
-        .send(GetMachine(id.clone()))
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no machine `{id}`")))?;
+    let (_, session) = find(&state, &id).await?;
     let points = session.send(GetRecent).await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "machine_id": id, "points": points })))
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "machine_id": id.as_str(), "points": points })))
 }
 
 pub async fn unknown_api(request: HttpRequest) -> Result<HttpResponse, ApiError> {
