@@ -33,4 +33,4 @@ cargo nextest run --workspace --no-fail-fast
 step "dashboard in headless Chromium"
 cd tests/browser
 npm ci --no-audit --no-fund --loglevel=error
-SYSMONSTM_BIN_DIR="$(cd ../.. && pwd)/target/debug" node --test --test-reporter=spec
+SYSMONSTM_BIN_DIR="$(cd ../.. && pwd)/target/debug" node --test --test-concurrency=1 --test-reporter=spec

@@ -5,41 +5,12 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { chromium } from 'playwright-core';
+import { join } from 'node:path';
+import { freePort, run, stop, launchBrowser, BIN } from './harness.mjs';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const BIN = process.env.SYSMONSTM_BIN_DIR || join(ROOT, 'target/debug');
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const WAIT_MS = 20000;
-
-function freePort() {
-  return new Promise((ok, fail) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', fail);
-    server.listen(0, '127.0.0.1', () => { const { port } = server.address(); server.close(() => ok(port)); });
-  });
-}
-
-function run(name, args) {
-  const child = spawn(join(BIN, name), args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  child.log = '';
-  child.stderr.on('data', (d) => { child.log += d; });
-  return child;
-}
-
-function stop(child) {
-  return new Promise((ok) => {
-    if (!child || child.exitCode !== null) return ok();
-    child.once('exit', ok);
-    child.kill('SIGTERM');
-  });
-}
 
 let hub, agent, browser, page, dataDir, url, grpcPort;
 
@@ -47,22 +18,10 @@ before(async () => {
   const httpPort = await freePort();
   grpcPort = await freePort();
   dataDir = mkdtempSync(join(tmpdir(), 'sysmonstm-browser-'));
-  hub = run('sysmonstm-hub', ['--http-addr', `127.0.0.1:${httpPort}`, '--grpc-addr', `127.0.0.1:${grpcPort}`,
+  hub = run(join(BIN, 'sysmonstm-hub'), ['--http-addr', `127.0.0.1:${httpPort}`, '--grpc-addr', `127.0.0.1:${grpcPort}`,
     '--data-dir', dataDir, '--machine-id', 'browser-hub']);
   url = `http://127.0.0.1:${httpPort}/`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  });
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.on('pageerror', (e) => { throw e; });
-  for (let i = 0; ; i++) {
-    try { await page.goto(url); break; } catch (e) {
-      if (i > 100) throw new Error(`hub did not come up: ${e}\n${hub.log}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
+  ({ browser, page } = await launchBrowser(url, hub));
 });
 
 after(async () => {
@@ -90,7 +49,7 @@ test('the hub\'s own machine appears and its values change', async () => {
 });
 
 test('a second agent adds a card; filter hides and shows it', async () => {
-  agent = run('sysmonstm-agent', ['--hub', `http://127.0.0.1:${grpcPort}`, '--machine-id', 'browser-agent', '--interval', '500ms']);
+  agent = run(join(BIN, 'sysmonstm-agent'), ['--hub', `http://127.0.0.1:${grpcPort}`, '--machine-id', 'browser-agent', '--interval', '500ms']);
   await card('browser-agent').waitFor({ timeout: WAIT_MS });
   await page.waitForFunction(() => document.querySelector('[data-count=online] b').textContent === '2', null, { timeout: WAIT_MS });
   await page.fill('#filter', 'browser-agent');

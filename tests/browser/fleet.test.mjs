@@ -1,0 +1,58 @@
+// The dashboard with 1,000 simulated machines (hub/examples/fake_fleet.rs,
+// real protocol): every card renders, counts add up, filter and sort work,
+// and updates modify cards in place instead of re-creating them.
+// Correctness only; smoothness is measured by hand (see docs/architecture.md).
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, run, stop, launchBrowser, BIN } from './harness.mjs';
+
+const MACHINES = 1000;
+const WAIT_MS = 60000;
+let hub, fleet, browser, page, dataDir;
+
+before(async () => {
+  const httpPort = await freePort();
+  const grpcPort = await freePort();
+  dataDir = mkdtempSync(join(tmpdir(), 'sysmonstm-fleet-'));
+  hub = run(join(BIN, 'sysmonstm-hub'), ['--http-addr', `127.0.0.1:${httpPort}`, '--grpc-addr', `127.0.0.1:${grpcPort}`,
+    '--data-dir', dataDir, '--no-local-agent']);
+  fleet = run(join(BIN, 'examples/fake_fleet'), ['--hub', `http://127.0.0.1:${grpcPort}`, '--machines', String(MACHINES)]);
+  ({ browser, page } = await launchBrowser(`http://127.0.0.1:${httpPort}/`, hub));
+});
+
+after(async () => {
+  await browser?.close();
+  await stop(fleet);
+  await stop(hub);
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+test('a thousand machines render, counted once each', async () => {
+  await page.waitForFunction((n) => document.querySelectorAll('article.card').length === n, MACHINES, { timeout: WAIT_MS });
+  await page.waitForFunction((n) => document.querySelector('[data-count=online] b').textContent === String(n), MACHINES, { timeout: WAIT_MS });
+  const ids = await page.$$eval('article.card', (cards) => new Set(cards.map((c) => c.dataset.machineId)).size);
+  assert.equal(ids, MACHINES);
+});
+
+test('updates change cards in place', async () => {
+  await page.$$eval('article.card', (cards) => cards.forEach((c) => { c.__marker = true; }));
+  const before = await page.$eval('article.card[data-machine-id="fake-00007"]', (c) => c.dataset.sampleTs);
+  await page.waitForFunction((ts) => document.querySelector('article.card[data-machine-id="fake-00007"]').dataset.sampleTs !== ts,
+    before, { timeout: WAIT_MS });
+  const kept = await page.$$eval('article.card', (cards) => cards.filter((c) => c.__marker).length);
+  assert.equal(kept, MACHINES, 'every card element survived the updates');
+});
+
+test('filter and sort', async () => {
+  await page.fill('#filter', 'fake-0099');
+  await page.waitForFunction(() => [...document.querySelectorAll('article.card')].filter((c) => !c.hidden).length === 10);
+  await page.fill('#filter', '');
+  await page.selectOption('#sort', 'name');
+  await page.waitForFunction(() => document.querySelector('article.card').dataset.machineId === 'fake-00000');
+  const first = await page.$$eval('article.card', (cards) => cards.slice(0, 3).map((c) => c.dataset.machineId));
+  assert.deepEqual(first, ['fake-00000', 'fake-00001', 'fake-00002']);
+});
