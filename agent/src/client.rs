@@ -34,7 +34,7 @@ const OUTBOUND_QUEUE: usize = 256;
 /// Why a stream ended.
 #[derive(Debug, thiserror::Error)]
 pub enum StreamError {
-    #[error("cannot connect: {0}")]
+    #[error("cannot connect: {}", with_sources(.0))]
     Connect(#[from] tonic::transport::Error),
     #[error("hub refused or ended the stream: {0}")]
     Status(#[from] tonic::Status),
@@ -46,6 +46,19 @@ pub enum StreamError {
     Protocol(&'static str),
     #[error("bad token: {0}")]
     Token(String),
+}
+
+/// An error and its causes, "outer: inner: root" (tonic's transport errors
+/// say only "transport error" at the top).
+fn with_sources(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 /// Everything one connection needs.

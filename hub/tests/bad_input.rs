@@ -178,3 +178,32 @@ async fn unknown_api_path_is_json_404() {
     assert_eq!(index.status(), 200);
     assert!(index.text().await.expect("html").contains("sysmonstm"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn newer_connection_replaces_the_older_one() {
+    let hub = TestHub::start();
+    let mut old = RawAgent::open(&hub.grpc(), None, hello("it-twice", "i1"))
+        .await
+        .expect("accepted");
+    old.send(sample(1)).await;
+    old.ack_at_least(1).await;
+    let mut new = RawAgent::open(&hub.grpc(), None, hello("it-twice", "i1"))
+        .await
+        .expect("accepted");
+    let status = loop {
+        match old.next().await {
+            Err(status) => break status,
+            Ok(Some(_)) => continue,
+            Ok(None) => panic!("old stream ended without a status"),
+        }
+    };
+    assert_eq!(status.code(), tonic::Code::Aborted);
+    assert!(
+        status.message().contains("replaced"),
+        "{}",
+        status.message()
+    );
+    new.send(sample(2)).await;
+    assert_eq!(new.ack_at_least(2).await, 2);
+    assert_eq!(recent_seqs(&hub.http(), "it-twice").await, vec![1, 2]);
+}

@@ -184,25 +184,27 @@ impl Handler<Attach> for MachineSession {
     }
 }
 
-/// One sample from the stream `connection_id`.
+/// One sample from the stream `connection_id`. Answers false when that
+/// stream is no longer this machine's (replaced, or the session restarted):
+/// the stream should end so its agent reconnects.
 #[derive(Message)]
-#[rtype(result = "()")]
+#[rtype(result = "bool")]
 pub struct Ingest {
     pub connection_id: u64,
     pub sample: Sample,
 }
 
 impl Handler<Ingest> for MachineSession {
-    type Result = ();
+    type Result = bool;
 
-    fn handle(&mut self, msg: Ingest, _: &mut Context<Self>) {
+    fn handle(&mut self, msg: Ingest, _: &mut Context<Self>) -> bool {
         if self.connection.as_ref().map(|c| c.id) != Some(msg.connection_id) {
-            return; // a replaced stream's late sample
+            return false;
         }
         let seq = msg.sample.seq;
         if seq <= self.last_seq {
             self.acknowledge(self.last_seq); // already held: ack again, store nothing
-            return;
+            return true;
         }
         if seq > self.last_seq + 1 && self.last_seq > 0 {
             debug!(self.log, "seq gap (agent dropped samples)"; "from" => self.last_seq, "to" => seq);
@@ -223,6 +225,7 @@ impl Handler<Ingest> for MachineSession {
         self.current = Some(update.clone());
         self.issue_system_async(MetricsReceived(update));
         self.acknowledge(seq);
+        true
     }
 }
 

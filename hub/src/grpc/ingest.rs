@@ -94,15 +94,20 @@ async fn pump(
                     Err(e) => break Some(Status::invalid_argument(e.to_string())),
                 };
                 stats.samples_received.fetch_add(1, Ordering::Relaxed);
-                if session
+                match session
                     .send(Ingest {
                         connection_id,
                         sample,
                     })
                     .await
-                    .is_err()
                 {
-                    break Some(Status::unavailable("machine session restarting; reconnect"));
+                    Ok(true) => {}
+                    Ok(false) => {
+                        break Some(Status::aborted("this stream was replaced; reconnect"))
+                    }
+                    Err(_) => {
+                        break Some(Status::unavailable("machine session restarting; reconnect"))
+                    }
                 }
             }
             Ok(Some(pb::AgentMessage {
