@@ -70,13 +70,7 @@ async fn refuses_bad_sample_mid_stream() {
         });
     }
     raw.send(nan).await;
-    let status = loop {
-        match raw.next().await {
-            Err(status) => break status,
-            Ok(Some(_)) => continue,
-            Ok(None) => panic!("stream ended without a status"),
-        }
-    };
+    let status = raw.ending_status().await;
     assert_eq!(status.code(), tonic::Code::InvalidArgument);
     assert!(
         status.message().contains("sample.cpu.total_percent"),
@@ -190,13 +184,7 @@ async fn newer_connection_replaces_the_older_one() {
     let mut new = RawAgent::open(&hub.grpc(), None, hello("it-twice", "i1"))
         .await
         .expect("accepted");
-    let status = loop {
-        match old.next().await {
-            Err(status) => break status,
-            Ok(Some(_)) => continue,
-            Ok(None) => panic!("old stream ended without a status"),
-        }
-    };
+    let status = old.ending_status().await;
     assert_eq!(status.code(), tonic::Code::Aborted);
     assert!(
         status.message().contains("replaced"),

@@ -302,6 +302,17 @@ impl RawAgent {
             .expect("hub answers in time")
     }
 
+    /// Reads until the hub ends the stream; returns the ending status.
+    pub async fn ending_status(&mut self) -> tonic::Status {
+        loop {
+            match self.next().await {
+                Err(status) => return status,
+                Ok(Some(_)) => continue,
+                Ok(None) => panic!("stream ended without a status"),
+            }
+        }
+    }
+
     /// Waits for an ack of at least `seq`; returns the acked seq.
     pub async fn ack_at_least(&mut self, seq: u64) -> u64 {
         loop {
