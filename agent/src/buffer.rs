@@ -20,11 +20,7 @@ impl UnackedBuffer {
     /// A buffer holding at most `capacity` samples (at least one).
     pub fn new(capacity: usize) -> Self {
         let capacity = capacity.max(1);
-        UnackedBuffer {
-            samples: VecDeque::with_capacity(capacity.min(4096)),
-            capacity,
-            dropped: 0,
-        }
+        UnackedBuffer { samples: VecDeque::with_capacity(capacity.min(4096)), capacity, dropped: 0 }
     }
 
     /// Adds the newest sample, dropping the oldest when full. Returns whether one was dropped.
@@ -74,10 +70,7 @@ mod tests {
     use super::*;
 
     fn sample(seq: u64) -> Sample {
-        Sample {
-            seq,
-            ..Sample::default()
-        }
+        Sample { seq, ..Sample::default() }
     }
 
     fn seqs(samples: &[Sample]) -> Vec<u64> {

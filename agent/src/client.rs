@@ -10,9 +10,7 @@ use std::time::Duration;
 
 use slog::{debug, info, warn, Logger};
 use sysmonstm_protocol::model::HostInfo;
-use sysmonstm_protocol::pb::{
-    self, agent_ingest_client::AgentIngestClient, agent_message, hub_message,
-};
+use sysmonstm_protocol::pb::{self, agent_ingest_client::AgentIngestClient, agent_message, hub_message};
 use tokio::sync::{mpsc, watch};
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::transport::{Channel, Endpoint};
@@ -143,14 +141,10 @@ impl Client {
     ) -> Result<(), StreamError> {
         let mut client = self.connect().await?;
         let (tx, rx) = mpsc::channel(OUTBOUND_QUEUE);
-        tx.send(self.hello())
-            .await
-            .map_err(|_| StreamError::Closed)?;
+        tx.send(self.hello()).await.map_err(|_| StreamError::Closed)?;
         let mut request = tonic::Request::new(ReceiverStream::new(rx));
         if let Some(token) = &self.config.token {
-            let value = format!("Bearer {token}")
-                .parse()
-                .map_err(|_| StreamError::Token("not ASCII".into()))?;
+            let value = format!("Bearer {token}").parse().map_err(|_| StreamError::Token("not ASCII".into()))?;
             request.metadata_mut().insert("authorization", value);
         }
         let mut inbound = client.stream(request).await?.into_inner();
@@ -158,14 +152,8 @@ impl Client {
             Err(_) => return Err(StreamError::WelcomeTimeout),
             Ok(Err(status)) => return Err(status.into()),
             Ok(Ok(None)) => return Err(StreamError::Closed),
-            Ok(Ok(Some(pb::HubMessage {
-                msg: Some(hub_message::Msg::Welcome(w)),
-            }))) => w,
-            Ok(Ok(Some(_))) => {
-                return Err(StreamError::Protocol(
-                    "first message from the hub was not Welcome",
-                ))
-            }
+            Ok(Ok(Some(pb::HubMessage { msg: Some(hub_message::Msg::Welcome(w)) }))) => w,
+            Ok(Ok(Some(_))) => return Err(StreamError::Protocol("first message from the hub was not Welcome")),
         };
         *streamed = true;
         backoff.reset();

@@ -78,24 +78,18 @@ pub fn local_hostname() -> String {
 
 /// Accepts http:// and https:// URLs with a host.
 pub fn parse_hub_url(text: &str) -> Result<String, String> {
-    let uri: tonic::codegen::http::Uri = text
-        .parse()
-        .map_err(|e| format!("`{text}` is not a URL ({e}); write e.g. {DEFAULT_HUB}"))?;
+    let uri: tonic::codegen::http::Uri =
+        text.parse().map_err(|e| format!("`{text}` is not a URL ({e}); write e.g. {DEFAULT_HUB}"))?;
     match uri.scheme_str() {
         Some("http") | Some("https") if uri.host().is_some() => Ok(text.to_owned()),
-        _ => Err(format!(
-            "`{text}` must be an http:// or https:// URL with a host, e.g. {DEFAULT_HUB}"
-        )),
+        _ => Err(format!("`{text}` must be an http:// or https:// URL with a host, e.g. {DEFAULT_HUB}")),
     }
 }
 
 fn parse_interval(text: &str) -> Result<Duration, String> {
     let interval = parse_positive(text)?;
     if interval < MIN_INTERVAL {
-        return Err(format!(
-            "`{text}` is shorter than the minimum of {}ms",
-            MIN_INTERVAL.as_millis()
-        ));
+        return Err(format!("`{text}` is shorter than the minimum of {}ms", MIN_INTERVAL.as_millis()));
     }
     Ok(interval)
 }

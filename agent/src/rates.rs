@@ -35,14 +35,7 @@ pub struct CpuTimes {
 
 impl CpuTimes {
     fn total(&self) -> f64 {
-        self.user
-            + self.nice
-            + self.system
-            + self.idle
-            + self.iowait
-            + self.irq
-            + self.softirq
-            + self.steal
+        self.user + self.nice + self.system + self.idle + self.iowait + self.irq + self.softirq + self.steal
     }
 }
 
@@ -70,10 +63,7 @@ pub fn cpu_breakdown(previous: &CpuTimes, current: &CpuTimes) -> CpuBreakdown {
     CpuBreakdown {
         busy: percent(total - idle, total),
         user: percent(delta(|t| t.user) + delta(|t| t.nice), total),
-        system: percent(
-            delta(|t| t.system) + delta(|t| t.irq) + delta(|t| t.softirq),
-            total,
-        ),
+        system: percent(delta(|t| t.system) + delta(|t| t.irq) + delta(|t| t.softirq), total),
         iowait: percent(delta(|t| t.iowait), total),
         steal: percent(delta(|t| t.steal), total),
     }
@@ -106,13 +96,7 @@ mod tests {
 
     #[test]
     fn cpu_breakdown_splits_time() {
-        let previous = CpuTimes {
-            user: 10.0,
-            system: 5.0,
-            idle: 80.0,
-            iowait: 5.0,
-            ..Default::default()
-        };
+        let previous = CpuTimes { user: 10.0, system: 5.0, idle: 80.0, iowait: 5.0, ..Default::default() };
         let current = CpuTimes {
             user: 13.0,  // +3
             nice: 1.0,   // +1
@@ -132,10 +116,7 @@ mod tests {
 
     #[test]
     fn cpu_breakdown_of_no_time_is_zero() {
-        let t = CpuTimes {
-            user: 1.0,
-            ..Default::default()
-        };
+        let t = CpuTimes { user: 1.0, ..Default::default() };
         assert_eq!(cpu_breakdown(&t, &t), CpuBreakdown::default());
     }
 }
@@ -159,30 +140,17 @@ pub struct PairCounters {
 impl PairCounters {
     /// Rates since the previous call; a name seen for the first time has rate 0.
     /// Names absent from `readings` are forgotten.
-    pub fn update(
-        &mut self,
-        readings: Vec<(String, u64, u64)>,
-        elapsed_secs: f64,
-    ) -> Vec<PairRate> {
+    pub fn update(&mut self, readings: Vec<(String, u64, u64)>, elapsed_secs: f64) -> Vec<PairRate> {
         let mut next = std::collections::HashMap::with_capacity(readings.len());
         let rates = readings
             .into_iter()
             .map(|(name, first, second)| {
                 let (first_per_sec, second_per_sec) = match self.previous.get(&name) {
-                    Some(&(p1, p2)) => (
-                        per_second(p1, first, elapsed_secs),
-                        per_second(p2, second, elapsed_secs),
-                    ),
+                    Some(&(p1, p2)) => (per_second(p1, first, elapsed_secs), per_second(p2, second, elapsed_secs)),
                     None => (0.0, 0.0),
                 };
                 next.insert(name.clone(), (first, second));
-                PairRate {
-                    name,
-                    first_total: first,
-                    second_total: second,
-                    first_per_sec,
-                    second_per_sec,
-                }
+                PairRate { name, first_total: first, second_total: second, first_per_sec, second_per_sec }
             })
             .collect();
         self.previous = next;

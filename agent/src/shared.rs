@@ -16,18 +16,13 @@ pub struct Shared {
 
 impl Shared {
     pub fn new(capacity: usize) -> Self {
-        Shared {
-            buffer: Mutex::new(UnackedBuffer::new(capacity)),
-            new_sample: Notify::new(),
-        }
+        Shared { buffer: Mutex::new(UnackedBuffer::new(capacity)), new_sample: Notify::new() }
     }
 
     fn buffer(&self) -> MutexGuard<'_, UnackedBuffer> {
         // A panic while holding the lock cannot leave the buffer half-changed
         // (each method is one VecDeque operation), so a poisoned lock is usable.
-        self.buffer
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.buffer.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Adds a sample and wakes the client; returns whether the oldest was dropped.

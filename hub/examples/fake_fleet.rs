@@ -40,11 +40,7 @@ fn walk(value: f64, step: f64) -> f64 {
     (value + (rand::random::<f64>() - 0.5) * step).clamp(0.0, 100.0)
 }
 
-async fn machine(
-    channel: tonic::transport::Channel,
-    index: usize,
-    interval: Duration,
-) -> Result<(), tonic::Status> {
+async fn machine(channel: tonic::transport::Channel, index: usize, interval: Duration) -> Result<(), tonic::Status> {
     let id = format!("fake-{index:05}");
     let (tx, rx) = mpsc::channel(16);
     let hello = pb::Hello {
@@ -62,15 +58,9 @@ async fn machine(
         dropped_samples: 0,
     };
     let _ = tx.send(message(agent_message::Msg::Hello(hello))).await;
-    let mut replies = AgentIngestClient::new(channel)
-        .stream(ReceiverStream::new(rx))
-        .await?
-        .into_inner();
+    let mut replies = AgentIngestClient::new(channel).stream(ReceiverStream::new(rx)).await?.into_inner();
     tokio::spawn(async move { while let Ok(Some(_)) = replies.message().await {} });
-    let (mut cpu, mut mem) = (
-        rand::random::<f64>() * 60.0,
-        20.0 + rand::random::<f64>() * 60.0,
-    );
+    let (mut cpu, mut mem) = (rand::random::<f64>() * 60.0, 20.0 + rand::random::<f64>() * 60.0);
     let mut ticker = tokio::time::interval(interval);
     for seq in 1.. {
         ticker.tick().await;
@@ -79,11 +69,7 @@ async fn machine(
         let sample = pb::Sample {
             seq,
             timestamp_ms: sysmonstm_hub::now_ms(),
-            cpu: Some(pb::CpuStats {
-                total_percent: cpu,
-                per_core_percent: vec![cpu; 8],
-                ..Default::default()
-            }),
+            cpu: Some(pb::CpuStats { total_percent: cpu, per_core_percent: vec![cpu; 8], ..Default::default() }),
             memory: Some(pb::MemoryStats {
                 total: 16 << 30,
                 used: ((16u64 << 30) as f64 * mem / 100.0) as u64,
@@ -95,19 +81,11 @@ async fn machine(
                 percent: 40.0 + (index % 50) as f64,
                 ..Default::default()
             }],
-            load: Some(pb::LoadAvg {
-                load1: cpu / 12.5,
-                load5: cpu / 14.0,
-                load15: cpu / 16.0,
-            }),
+            load: Some(pb::LoadAvg { load1: cpu / 12.5, load5: cpu / 14.0, load15: cpu / 16.0 }),
             process_count: 200 + (index % 100) as u32,
             ..Default::default()
         };
-        if tx
-            .send(message(agent_message::Msg::Sample(sample)))
-            .await
-            .is_err()
-        {
+        if tx.send(message(agent_message::Msg::Sample(sample))).await.is_err() {
             break;
         }
     }
@@ -119,17 +97,12 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let mut tasks = Vec::new();
     for first in (0..args.machines).step_by(PER_CONNECTION) {
-        let channel = tonic::transport::Endpoint::from_shared(args.hub.clone())?
-            .connect()
-            .await?;
+        let channel = tonic::transport::Endpoint::from_shared(args.hub.clone())?.connect().await?;
         for index in first..(first + PER_CONNECTION).min(args.machines) {
             tasks.push(tokio::spawn(machine(channel.clone(), index, args.interval)));
         }
     }
-    eprintln!(
-        "{} simulated machines streaming to {}",
-        args.machines, args.hub
-    );
+    eprintln!("{} simulated machines streaming to {}", args.machines, args.hub);
     match args.duration {
         Some(d) => tokio::time::sleep(d).await,
         None => tokio::signal::ctrl_c().await?,

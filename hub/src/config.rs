@@ -3,10 +3,15 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::Parser;
+use sysmonstm_protocol::duration::parse_positive;
 use sysmonstm_protocol::logging::LogFormat;
 use sysmonstm_protocol::machine_id;
+
+use crate::actors::storage_writer::MAINTENANCE_INTERVAL;
+use crate::store::Retention;
 
 /// What a hub needs to run.
 #[derive(Debug, Clone)]
@@ -25,6 +30,11 @@ pub struct HubConfig {
     pub agent_token: Option<String>,
     /// Named in Welcome and logs.
     pub hub_id: String,
+    /// PostgreSQL URL; None keeps history in SQLite in `data_dir`.
+    pub database_url: Option<String>,
+    pub retention: Retention,
+    /// How often rollups and retention run.
+    pub maintenance_interval: Duration,
 }
 
 impl HubConfig {
@@ -38,6 +48,9 @@ impl HubConfig {
             local_machine_id: None,
             agent_token: None,
             hub_id: "test-hub".into(),
+            database_url: None,
+            retention: Retention::default(),
+            maintenance_interval: MAINTENANCE_INTERVAL,
         }
     }
 }
@@ -65,9 +78,30 @@ pub struct HubArgs {
     /// Token agents must send (authorization: Bearer); none accepts every agent.
     #[arg(long, env = "SYSMONSTM_AGENT_TOKEN", hide_env_values = true)]
     pub agent_token: Option<String>,
+    /// PostgreSQL/TimescaleDB URL (postgres://user:pass@host/db); without it
+    /// history is kept in SQLite in the data directory.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true, value_parser = parse_database_url)]
+    pub database_url: Option<String>,
+    /// How long raw samples are kept.
+    #[arg(long, env = "SYSMONSTM_RETENTION_RAW", default_value = "7d", value_parser = parse_positive)]
+    pub retention_raw: Duration,
+    /// How long 1-minute rollups are kept.
+    #[arg(long, env = "SYSMONSTM_RETENTION_1M", default_value = "90d", value_parser = parse_positive)]
+    pub retention_1m: Duration,
+    /// How long 1-hour rollups are kept.
+    #[arg(long, env = "SYSMONSTM_RETENTION_1H", default_value = "2y", value_parser = parse_positive)]
+    pub retention_1h: Duration,
     /// Log format.
     #[arg(long, env = "SYSMONSTM_LOG_FORMAT", value_enum, default_value = "text")]
     pub log_format: LogFormat,
+}
+
+fn parse_database_url(text: &str) -> Result<String, String> {
+    if text.starts_with("postgres://") || text.starts_with("postgresql://") {
+        Ok(text.to_owned())
+    } else {
+        Err("must start with postgres:// or postgresql://".into())
+    }
 }
 
 impl HubArgs {
@@ -80,6 +114,9 @@ impl HubArgs {
             local_machine_id: self.machine_id.clone(),
             agent_token: self.agent_token.clone().filter(|t| !t.is_empty()),
             hub_id: sysmonstm_agent::config::local_hostname(),
+            database_url: self.database_url.clone(),
+            retention: Retention { raw: self.retention_raw, minute: self.retention_1m, hour: self.retention_1h },
+            maintenance_interval: MAINTENANCE_INTERVAL,
         }
     }
 }

@@ -12,6 +12,8 @@ use sysmonstm_protocol::model::{HostInfo, MachineStatus, MachineSummary, Sample}
 #[derive(Debug)]
 pub struct MachineUpdate {
     pub summary: MachineSummary,
+    /// Agent instance that took `latest` (its seqs are counted per instance).
+    pub instance_id: Arc<str>,
     /// `summary` as JSON, encoded once.
     pub summary_json: Box<str>,
     pub host: Arc<HostInfo>,
@@ -19,16 +21,11 @@ pub struct MachineUpdate {
 }
 
 impl MachineUpdate {
-    pub fn new(summary: MachineSummary, host: Arc<HostInfo>, latest: Arc<Sample>) -> Arc<Self> {
+    pub fn new(summary: MachineSummary, instance_id: Arc<str>, host: Arc<HostInfo>, latest: Arc<Sample>) -> Arc<Self> {
         let summary_json = serde_json::to_string(&summary)
             .unwrap_or_else(|e| format!("{{\"machine_id\":null,\"error\":\"{e}\"}}"))
             .into_boxed_str();
-        Arc::new(MachineUpdate {
-            summary,
-            summary_json,
-            host,
-            latest,
-        })
+        Arc::new(MachineUpdate { summary, instance_id, summary_json, host, latest })
     }
 
     pub fn machine_id(&self) -> &str {
@@ -37,11 +34,8 @@ impl MachineUpdate {
 
     /// The same machine with a new status (and when it was last heard from).
     pub fn with_status(&self, status: MachineStatus) -> Arc<Self> {
-        let summary = MachineSummary {
-            status,
-            ..self.summary.clone()
-        };
-        MachineUpdate::new(summary, self.host.clone(), self.latest.clone())
+        let summary = MachineSummary { status, ..self.summary.clone() };
+        MachineUpdate::new(summary, self.instance_id.clone(), self.host.clone(), self.latest.clone())
     }
 }
 
@@ -54,3 +48,12 @@ pub struct MetricsReceived(pub Arc<MachineUpdate>);
 #[derive(Debug, Clone, Message)]
 #[rtype(result = "()")]
 pub struct MachineWentOffline(pub Arc<MachineUpdate>);
+
+/// The storage writer committed every sample of `instance_id` up to `seq`.
+#[derive(Debug, Clone, Message)]
+#[rtype(result = "()")]
+pub struct Persisted {
+    pub machine_id: String,
+    pub instance_id: Arc<str>,
+    pub seq: u64,
+}

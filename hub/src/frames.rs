@@ -40,10 +40,7 @@ mod tests {
         let value: serde_json::Value = serde_json::from_str(&frame).expect("frame is JSON");
         assert_eq!(value["type"], "update");
         assert_eq!(value["machines"][1]["b"], 2);
-        assert_eq!(
-            machines_frame("snapshot", []),
-            "{\"type\":\"snapshot\",\"machines\":[]}"
-        );
+        assert_eq!(machines_frame("snapshot", []), "{\"type\":\"snapshot\",\"machines\":[]}");
         assert_eq!(json_array(["1", "2"]), "[1,2]");
     }
 }

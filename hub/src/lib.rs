@@ -8,13 +8,15 @@
 //! - [`config`]: flags / environment and [`HubConfig`].
 //! - [`server`]: start/stop: actix system thread, tonic runtime, local agent.
 //! - [`actors`]: `MachineRegistry`, `MachineSession` (supervised, one per
-//!   machine), `Fanout` (broker -> viewers), `WsSession` (one per browser).
+//!   machine), `StorageWriter` (batches -> store -> acks), `Fanout`
+//!   (broker -> viewers), `WsSession` (one per browser).
 //! - [`events`]: broker messages (`MetricsReceived`, `MachineWentOffline`).
 //! - [`grpc`]: `AgentIngest` and `FleetQuery` services, agent auth, validation.
 //! - [`http`]: REST handlers, `/ws`, embedded dashboard.
 //! - [`frames`]: WebSocket frames from pre-encoded JSON.
 //! - [`liveness`]: when a machine counts as offline.
 //! - [`stats`]: counters behind `/api/stats`.
+//! - [`store`]: history storage (SQLite default, PostgreSQL), rollups, history queries.
 
 pub mod actors;
 pub mod config;
@@ -25,14 +27,12 @@ pub mod http;
 pub mod liveness;
 pub mod server;
 pub mod stats;
+pub mod store;
 
 pub use config::{HubArgs, HubConfig};
 pub use server::{start, HubHandle, StartError};
 
 /// Milliseconds since the Unix epoch, now.
 pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }

@@ -26,18 +26,9 @@ mod tests {
 
     #[test]
     fn at_least_five_seconds() {
-        assert_eq!(
-            offline_after(Duration::from_secs(1)),
-            Duration::from_secs(5)
-        );
-        assert_eq!(
-            offline_after(Duration::from_millis(500)),
-            Duration::from_secs(5)
-        );
-        assert_eq!(
-            offline_after(Duration::from_secs(10)),
-            Duration::from_secs(30)
-        );
+        assert_eq!(offline_after(Duration::from_secs(1)), Duration::from_secs(5));
+        assert_eq!(offline_after(Duration::from_millis(500)), Duration::from_secs(5));
+        assert_eq!(offline_after(Duration::from_secs(10)), Duration::from_secs(30));
     }
 
     #[test]
@@ -45,9 +36,6 @@ mod tests {
         let interval = Duration::from_secs(1);
         assert!(!is_overdue(Duration::from_secs(5), interval));
         assert!(is_overdue(Duration::from_millis(5_001), interval));
-        assert!(!is_overdue(
-            Duration::from_secs(29),
-            Duration::from_secs(10)
-        ));
+        assert!(!is_overdue(Duration::from_secs(29), Duration::from_secs(10)));
     }
 }

@@ -17,8 +17,6 @@ async fn main() -> anyhow::Result<()> {
         _ = term.recv() => slog::info!(log, "SIGTERM: stopping"),
         _ = tokio::signal::ctrl_c() => slog::info!(log, "interrupted: stopping"),
     }
-    tokio::task::spawn_blocking(move || hub.stop())
-        .await
-        .context("stopping the hub")?;
+    tokio::task::spawn_blocking(move || hub.stop()).await.context("stopping the hub")?;
     Ok(())
 }

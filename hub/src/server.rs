@@ -11,19 +11,19 @@ use std::time::Duration;
 use actix::prelude::*;
 use actix_web::{web, App, HttpServer};
 use slog::{error, info, Logger};
-use sysmonstm_protocol::pb::{
-    agent_ingest_server::AgentIngestServer, fleet_query_server::FleetQueryServer,
-};
+use sysmonstm_protocol::pb::{agent_ingest_server::AgentIngestServer, fleet_query_server::FleetQueryServer};
 use tokio::sync::{broadcast, oneshot, watch};
 use tokio_stream::wrappers::TcpListenerStream;
 
 use crate::actors::fanout::{Fanout, UpdateSender, FANOUT_CAPACITY};
 use crate::actors::machine_session::SetInterval;
 use crate::actors::registry::{GetMachine, MachineRegistry};
+use crate::actors::storage_writer::{MaintainNow, StorageWriter, StoreStatus};
 use crate::config::HubConfig;
 use crate::grpc::{auth::AgentAuth, fleet::FleetService, ingest::IngestService};
 use crate::http::{self, AppState};
 use crate::stats::{Stats, RATE_WINDOW};
+use crate::store::{self, KnownMachine, Retention, Store, StoreError};
 
 /// How long in-flight requests get to finish when the hub stops.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
@@ -34,18 +34,13 @@ pub const GRPC_KEEPALIVE: Duration = Duration::from_secs(20);
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     #[error("cannot listen on {what} address {addr}: {source}")]
-    Bind {
-        what: &'static str,
-        addr: SocketAddr,
-        source: std::io::Error,
-    },
+    Bind { what: &'static str, addr: SocketAddr, source: std::io::Error },
     #[error("cannot create the data directory {path}: {source}")]
-    DataDir {
-        path: String,
-        source: std::io::Error,
-    },
+    DataDir { path: String, source: std::io::Error },
     #[error("cannot start the {0} runtime: {1}")]
     Runtime(&'static str, std::io::Error),
+    #[error("cannot open the store: {0}")]
+    Store(StoreError),
     #[error("the actor system failed to start: {0}")]
     Actors(String),
 }
@@ -55,6 +50,7 @@ pub struct HubHandle {
     pub http_addr: SocketAddr,
     pub grpc_addr: SocketAddr,
     registry: Addr<MachineRegistry>,
+    writer: Addr<StorageWriter>,
     shutdown: watch::Sender<bool>,
     stop_actix: Option<oneshot::Sender<()>>,
     threads: Vec<JoinHandle<()>>,
@@ -70,6 +66,11 @@ impl HubHandle {
         }
     }
 
+    /// Runs rollups and retention now, instead of waiting for the next interval.
+    pub async fn maintain_now(&self) {
+        let _ = self.writer.send(MaintainNow).await;
+    }
+
     /// Stops everything and waits for the threads to end. Blocking.
     pub fn stop(mut self) {
         self.shutdown.send_replace(true);
@@ -83,18 +84,13 @@ impl HubHandle {
 }
 
 fn bind(what: &'static str, addr: SocketAddr) -> Result<TcpListener, StartError> {
-    let listener =
-        TcpListener::bind(addr).map_err(|source| StartError::Bind { what, addr, source })?;
-    listener
-        .set_nonblocking(true)
-        .map_err(|source| StartError::Bind { what, addr, source })?;
+    let listener = TcpListener::bind(addr).map_err(|source| StartError::Bind { what, addr, source })?;
+    listener.set_nonblocking(true).map_err(|source| StartError::Bind { what, addr, source })?;
     Ok(listener)
 }
 
 fn cores() -> usize {
-    std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(2)
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)
 }
 
 /// Where the local agent reaches a hub listening on `addr`.
@@ -107,58 +103,75 @@ pub fn loopback_url(addr: SocketAddr) -> String {
     format!("http://{}", SocketAddr::new(ip, addr.port()))
 }
 
+/// What both runtimes share.
+#[derive(Clone)]
+struct Shared {
+    stats: Arc<Stats>,
+    store: Arc<dyn Store>,
+    store_status: Arc<StoreStatus>,
+    log: Logger,
+}
+
+/// Opens the store and reads the known machines, on `runtime`, from any thread.
+fn open_store(
+    runtime: &tokio::runtime::Runtime,
+    config: &HubConfig,
+) -> Result<(Arc<dyn Store>, Vec<KnownMachine>), StartError> {
+    let work = async {
+        let store = store::open(config.database_url.as_deref(), &config.data_dir).await?;
+        let known = store.known_machines().await?;
+        Ok::<_, StoreError>((store, known))
+    };
+    // block_on may not run inside another runtime (tests call start from one).
+    std::thread::scope(|scope| scope.spawn(|| runtime.block_on(work)).join())
+        .map_err(|_| StartError::Actors("the store opener panicked".into()))?
+        .map_err(StartError::Store)
+}
+
 /// Starts a hub; returns once both servers listen.
 pub fn start(config: HubConfig, log: Logger) -> Result<HubHandle, StartError> {
-    std::fs::create_dir_all(&config.data_dir).map_err(|source| StartError::DataDir {
-        path: config.data_dir.display().to_string(),
-        source,
-    })?;
+    std::fs::create_dir_all(&config.data_dir)
+        .map_err(|source| StartError::DataDir { path: config.data_dir.display().to_string(), source })?;
     let http_listener = bind("HTTP", config.http_addr)?;
     let grpc_listener = bind("gRPC", config.grpc_addr)?;
-    let http_addr = http_listener
-        .local_addr()
-        .map_err(|e| StartError::Runtime("HTTP", e))?;
-    let grpc_addr = grpc_listener
-        .local_addr()
-        .map_err(|e| StartError::Runtime("gRPC", e))?;
-    let stats = Arc::new(Stats::default());
-    let (shutdown, shutdown_rx) = watch::channel(false);
-
-    let (stop_actix, stop_actix_rx) = oneshot::channel();
-    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
-    let actix_thread = {
-        let (log, stats) = (log.clone(), stats.clone());
-        std::thread::Builder::new()
-            .name("hub-actix".into())
-            .spawn(move || run_actix(http_listener, stats, log, ready_tx, stop_actix_rx))
-            .map_err(|e| StartError::Runtime("actix", e))?
-    };
-    let (registry, updates) = ready_rx
-        .recv()
-        .map_err(|_| StartError::Actors("the actor thread ended early".into()))?
-        .map_err(StartError::Actors)?;
-
+    let http_addr = http_listener.local_addr().map_err(|e| StartError::Runtime("HTTP", e))?;
+    let grpc_addr = grpc_listener.local_addr().map_err(|e| StartError::Runtime("gRPC", e))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(cores())
         .thread_name("hub-grpc")
         .enable_all()
         .build()
         .map_err(|e| StartError::Runtime("gRPC", e))?;
+    let (store, known) = open_store(&runtime, &config)?;
+    info!(log, "store open"; "store" => store.describe(), "known_machines" => known.len());
+    let shared = Shared {
+        stats: Arc::new(Stats::default()),
+        store,
+        store_status: Arc::new(StoreStatus::default()),
+        log: log.clone(),
+    };
+    let (shutdown, shutdown_rx) = watch::channel(false);
+
+    let (stop_actix, stop_actix_rx) = oneshot::channel();
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+    let actix_thread = {
+        let (shared, storage) = (shared.clone(), (config.retention, config.maintenance_interval));
+        std::thread::Builder::new()
+            .name("hub-actix".into())
+            .spawn(move || run_actix(http_listener, shared, known, storage, ready_tx, stop_actix_rx))
+            .map_err(|e| StartError::Runtime("actix", e))?
+    };
+    let Started { registry, updates, writer } = ready_rx
+        .recv()
+        .map_err(|_| StartError::Actors("the actor thread ended early".into()))?
+        .map_err(StartError::Actors)?;
+
     let grpc_thread = {
-        let (log, registry) = (log.clone(), registry.clone());
+        let registry = registry.clone();
         std::thread::Builder::new()
             .name("hub-grpc-main".into())
             .spawn(move || {
-                runtime.block_on(run_grpc(
-                    grpc_listener,
-                    grpc_addr,
-                    config,
-                    registry,
-                    updates,
-                    stats,
-                    shutdown_rx,
-                    log,
-                ));
+                runtime.block_on(run_grpc(grpc_listener, grpc_addr, config, registry, updates, shared, shutdown_rx));
                 runtime.shutdown_timeout(SHUTDOWN_GRACE);
             })
             .map_err(|e| StartError::Runtime("gRPC", e))?
@@ -168,45 +181,61 @@ pub fn start(config: HubConfig, log: Logger) -> Result<HubHandle, StartError> {
         http_addr,
         grpc_addr,
         registry,
+        writer,
         shutdown,
         stop_actix: Some(stop_actix),
         threads: vec![actix_thread, grpc_thread],
     })
 }
 
-type Ready = Result<(Addr<MachineRegistry>, UpdateSender), String>;
+/// What the actor thread hands back once it runs.
+struct Started {
+    registry: Addr<MachineRegistry>,
+    updates: UpdateSender,
+    writer: Addr<StorageWriter>,
+}
 
-/// The actix system: arbiters for machine sessions, registry, fan-out, HTTP.
+/// The actix system: arbiters for machine sessions, registry, fan-out,
+/// storage writer, HTTP.
 fn run_actix(
     listener: TcpListener,
-    stats: Arc<Stats>,
-    log: Logger,
-    ready: std::sync::mpsc::Sender<Ready>,
+    shared: Shared,
+    known: Vec<KnownMachine>,
+    (retention, maintenance_interval): (Retention, Duration),
+    ready: std::sync::mpsc::Sender<Result<Started, String>>,
     stop: oneshot::Receiver<()>,
 ) {
     let system = actix_rt::System::new();
     system.block_on(async move {
+        let log = shared.log.clone();
         let arbiters: Vec<Arbiter> = (0..cores()).map(|_| Arbiter::new()).collect();
-        let registry =
-            MachineRegistry::new(arbiters.iter().map(|a| a.handle()).collect(), log.clone())
-                .start();
+        let handles = arbiters.iter().map(|a| a.handle()).collect();
+        let registry = MachineRegistry::new(handles, known, log.clone()).start();
+        let writer = StorageWriter::new(
+            shared.store.clone(),
+            registry.clone(),
+            shared.store_status.clone(),
+            retention,
+            maintenance_interval,
+            log.clone(),
+        )
+        .start();
         let (updates, _) = broadcast::channel(FANOUT_CAPACITY);
         Fanout::new(updates.clone()).start();
         let state = AppState {
             registry: registry.clone(),
             updates: updates.clone(),
-            stats,
+            stats: shared.stats.clone(),
+            store: shared.store.clone(),
+            store_status: shared.store_status.clone(),
             log: log.clone(),
         };
-        let server = HttpServer::new(move || {
-            App::new()
-                .app_data(web::Data::new(state.clone()))
-                .configure(http::configure)
-        })
-        .workers(cores())
-        .disable_signals()
-        .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
-        .listen(listener);
+        let server =
+            HttpServer::new(move || App::new().app_data(web::Data::new(state.clone())).configure(http::configure))
+                .workers(cores())
+                .disable_signals()
+                .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
+                .listen(listener);
         let server = match server {
             Ok(server) => server.run(),
             Err(e) => {
@@ -216,7 +245,7 @@ fn run_actix(
         };
         let handle = server.handle();
         actix_rt::spawn(server);
-        if ready.send(Ok((registry, updates))).is_err() {
+        if ready.send(Ok(Started { registry, updates, writer })).is_err() {
             return;
         }
         let _ = stop.await;
@@ -238,17 +267,16 @@ async fn stopped(mut shutdown: watch::Receiver<bool>) {
 }
 
 /// tonic: AgentIngest + FleetQuery, the stats ticker and the local agent.
-#[allow(clippy::too_many_arguments)]
 async fn run_grpc(
     listener: TcpListener,
     grpc_addr: SocketAddr,
     config: HubConfig,
     registry: Addr<MachineRegistry>,
     updates: UpdateSender,
-    stats: Arc<Stats>,
+    shared: Shared,
     shutdown: watch::Receiver<bool>,
-    log: Logger,
 ) {
+    let log = shared.log.clone();
     let listener = match tokio::net::TcpListener::from_std(listener) {
         Ok(listener) => listener,
         Err(e) => {
@@ -256,7 +284,7 @@ async fn run_grpc(
             return;
         }
     };
-    let ticker_stats = stats.clone();
+    let ticker_stats = shared.stats.clone();
     tokio::spawn(async move {
         let mut ticker = tokio::time::interval(RATE_WINDOW);
         loop {
@@ -267,24 +295,19 @@ async fn run_grpc(
     if config.local_agent {
         let agent = sysmonstm_agent::AgentConfig {
             hub: loopback_url(grpc_addr),
-            machine_id: config
-                .local_machine_id
-                .clone()
-                .unwrap_or_else(sysmonstm_agent::config::local_hostname),
+            machine_id: config.local_machine_id.clone().unwrap_or_else(sysmonstm_agent::config::local_hostname),
             interval: Duration::from_secs(1),
             token: config.agent_token.clone(),
             buffer_samples: sysmonstm_agent::config::DEFAULT_BUFFER_SAMPLES as usize,
         };
-        tokio::spawn(sysmonstm_agent::run(
-            agent,
-            log.new(slog::o!("local_agent" => true)),
-            shutdown.clone(),
-        ));
+        tokio::spawn(sysmonstm_agent::run(agent, log.new(slog::o!("local_agent" => true)), shutdown.clone()));
     }
     let ingest = IngestService {
         registry: registry.clone(),
+        store: shared.store.clone(),
+        store_status: shared.store_status.clone(),
         auth: AgentAuth::new(config.agent_token.clone()),
-        stats,
+        stats: shared.stats.clone(),
         hub_id: config.hub_id.clone(),
         shutdown: shutdown.clone(),
         log: log.clone(),
@@ -310,17 +333,8 @@ async fn run_grpc(
 mod tests {
     #[test]
     fn loopback_for_unspecified() {
-        assert_eq!(
-            super::loopback_url("0.0.0.0:50051".parse().expect("addr")),
-            "http://127.0.0.1:50051"
-        );
-        assert_eq!(
-            super::loopback_url("[::]:1".parse().expect("addr")),
-            "http://[::1]:1"
-        );
-        assert_eq!(
-            super::loopback_url("10.1.2.3:5".parse().expect("addr")),
-            "http://10.1.2.3:5"
-        );
+        assert_eq!(super::loopback_url("0.0.0.0:50051".parse().expect("addr")), "http://127.0.0.1:50051");
+        assert_eq!(super::loopback_url("[::]:1".parse().expect("addr")), "http://[::1]:1");
+        assert_eq!(super::loopback_url("10.1.2.3:5".parse().expect("addr")), "http://10.1.2.3:5");
     }
 }

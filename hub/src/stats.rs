@@ -49,11 +49,7 @@ impl Stats {
         let total = self.samples_received.load(Ordering::Relaxed);
         let before = self.last_total.swap(total, Ordering::Relaxed);
         let secs = elapsed.as_secs_f64();
-        let rate = if secs > 0.0 {
-            total.saturating_sub(before) as f64 / secs
-        } else {
-            0.0
-        };
+        let rate = if secs > 0.0 { total.saturating_sub(before) as f64 / secs } else { 0.0 };
         self.rate_bits.store(rate.to_bits(), Ordering::Relaxed);
     }
 

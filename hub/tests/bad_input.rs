@@ -9,74 +9,37 @@ use sysmonstm_protocol::pb::{self, agent_message};
 fn assert_invalid(result: Result<RawAgent, tonic::Status>, needle: &str) {
     let status = result.err().expect("hub refuses the stream");
     assert_eq!(status.code(), tonic::Code::InvalidArgument, "{status:?}");
-    assert!(
-        status.message().contains(needle),
-        "message `{}` lacks `{needle}`",
-        status.message()
-    );
+    assert!(status.message().contains(needle), "message `{}` lacks `{needle}`", status.message());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refuses_bad_hello() {
     let hub = TestHub::start();
     let grpc = hub.grpc();
-    assert_invalid(
-        RawAgent::open(&grpc, None, sample(1)).await,
-        "first message must be Hello",
-    );
-    assert_invalid(
-        RawAgent::open(&grpc, None, hello("", "i")).await,
-        "machine_id is empty",
-    );
-    assert_invalid(
-        RawAgent::open(&grpc, None, hello(&"x".repeat(129), "i")).await,
-        "at most 128",
-    );
-    assert_invalid(
-        RawAgent::open(&grpc, None, hello("bad\nid", "i")).await,
-        "control character",
-    );
-    assert_invalid(
-        RawAgent::open(&grpc, None, pb::AgentMessage { msg: None }).await,
-        "empty",
-    );
-    assert!(
-        machines(&hub.http()).await.is_empty(),
-        "nothing is listed after refused streams"
-    );
+    assert_invalid(RawAgent::open(&grpc, None, sample(1)).await, "first message must be Hello");
+    assert_invalid(RawAgent::open(&grpc, None, hello("", "i")).await, "machine_id is empty");
+    assert_invalid(RawAgent::open(&grpc, None, hello(&"x".repeat(129), "i")).await, "at most 128");
+    assert_invalid(RawAgent::open(&grpc, None, hello("bad\nid", "i")).await, "control character");
+    assert_invalid(RawAgent::open(&grpc, None, pb::AgentMessage { msg: None }).await, "empty");
+    assert!(machines(&hub.http()).await.is_empty(), "nothing is listed after refused streams");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refuses_bad_sample_mid_stream() {
     let hub = TestHub::start();
-    let mut raw = RawAgent::open(&hub.grpc(), None, hello("it-bad", "i1"))
-        .await
-        .expect("accepted");
+    let mut raw = RawAgent::open(&hub.grpc(), None, hello("it-bad", "i1")).await.expect("accepted");
     let welcome = raw.next().await.expect("ok").expect("welcome");
-    assert!(matches!(
-        welcome.msg,
-        Some(pb::hub_message::Msg::Welcome(pb::Welcome {
-            last_seq: 0,
-            ..
-        }))
-    ));
+    assert!(matches!(welcome.msg, Some(pb::hub_message::Msg::Welcome(pb::Welcome { last_seq: 0, .. }))));
     raw.send(sample(1)).await;
     assert_eq!(raw.ack_at_least(1).await, 1);
     let mut nan = sample(2);
     if let Some(agent_message::Msg::Sample(s)) = &mut nan.msg {
-        s.cpu = Some(pb::CpuStats {
-            total_percent: f64::NAN,
-            ..Default::default()
-        });
+        s.cpu = Some(pb::CpuStats { total_percent: f64::NAN, ..Default::default() });
     }
     raw.send(nan).await;
     let status = raw.ending_status().await;
     assert_eq!(status.code(), tonic::Code::InvalidArgument);
-    assert!(
-        status.message().contains("sample.cpu.total_percent"),
-        "{}",
-        status.message()
-    );
+    assert!(status.message().contains("sample.cpu.total_percent"), "{}", status.message());
     // The good sample is still there; the bad one was not applied.
     assert_eq!(recent_seqs(&hub.http(), "it-bad").await, vec![1]);
 }
@@ -84,9 +47,7 @@ async fn refuses_bad_sample_mid_stream() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn duplicate_seq_is_ignored_and_acked() {
     let hub = TestHub::start();
-    let mut raw = RawAgent::open(&hub.grpc(), None, hello("it-dup", "i1"))
-        .await
-        .expect("accepted");
+    let mut raw = RawAgent::open(&hub.grpc(), None, hello("it-dup", "i1")).await.expect("accepted");
     for seq in [1, 2, 2, 1, 3] {
         raw.send(sample(seq)).await;
     }
@@ -95,17 +56,13 @@ async fn duplicate_seq_is_ignored_and_acked() {
 
     // A reconnect of the same instance gets last_seq in Welcome.
     drop(raw);
-    let mut again = RawAgent::open(&hub.grpc(), None, hello("it-dup", "i1"))
-        .await
-        .expect("accepted");
+    let mut again = RawAgent::open(&hub.grpc(), None, hello("it-dup", "i1")).await.expect("accepted");
     match again.next().await.expect("ok").expect("welcome").msg {
         Some(pb::hub_message::Msg::Welcome(w)) => assert_eq!(w.last_seq, 3),
         other => panic!("expected Welcome, got {other:?}"),
     }
     // A new instance starts again at 0.
-    let mut fresh = RawAgent::open(&hub.grpc(), None, hello("it-dup", "i2"))
-        .await
-        .expect("accepted");
+    let mut fresh = RawAgent::open(&hub.grpc(), None, hello("it-dup", "i2")).await.expect("accepted");
     match fresh.next().await.expect("ok").expect("welcome").msg {
         Some(pb::hub_message::Msg::Welcome(w)) => assert_eq!(w.last_seq, 0),
         other => panic!("expected Welcome, got {other:?}"),
@@ -119,22 +76,11 @@ async fn agent_token_is_enforced() {
     config.agent_token = Some("s3cret".into());
     let hub = TestHub::start_with(config, dir);
     for token in [None, Some("wrong")] {
-        let status = RawAgent::open(&hub.grpc(), token, hello("it-auth", "i"))
-            .await
-            .err()
-            .expect("refused");
+        let status = RawAgent::open(&hub.grpc(), token, hello("it-auth", "i")).await.err().expect("refused");
         assert_eq!(status.code(), tonic::Code::Unauthenticated, "{token:?}");
     }
-    assert!(
-        machines(&hub.http()).await.is_empty(),
-        "nothing stored for refused agents"
-    );
-    let _agent = TestAgent::start(
-        &hub.grpc(),
-        "it-auth",
-        std::time::Duration::from_millis(200),
-        Some("s3cret"),
-    );
+    assert!(machines(&hub.http()).await.is_empty(), "nothing stored for refused agents");
+    let _agent = TestAgent::start(&hub.grpc(), "it-auth", std::time::Duration::from_millis(200), Some("s3cret"));
     wait_status(&hub.http(), "it-auth", "online").await;
 }
 
@@ -145,12 +91,7 @@ async fn websocket_ignores_text_it_does_not_understand() {
     assert_eq!(ws_next(&mut ws).await["type"], "snapshot");
     ws_send_text(&mut ws, "this is not JSON {").await;
     ws_send_text(&mut ws, r#"{"type":"subscribe","what":"everything"}"#).await;
-    let _agent = TestAgent::start(
-        &hub.grpc(),
-        "it-ws",
-        std::time::Duration::from_millis(200),
-        None,
-    );
+    let _agent = TestAgent::start(&hub.grpc(), "it-ws", std::time::Duration::from_millis(200), None);
     let update = ws_until(&mut ws, "it-ws", |m| m["status"] == "online").await;
     assert_eq!(update["machine_id"], "it-ws");
 }
@@ -160,15 +101,10 @@ async fn unknown_api_path_is_json_404() {
     let hub = TestHub::start();
     let (status, body) = get_json(&format!("{}/api/nothing-here", hub.http())).await;
     assert_eq!(status, 404);
-    assert!(body["error"]
-        .as_str()
-        .expect("error")
-        .contains("/api/nothing-here"));
+    assert!(body["error"].as_str().expect("error").contains("/api/nothing-here"));
     let (status, _) = get_json(&format!("{}/no-such-file.js", hub.http())).await;
     assert_eq!(status, 404);
-    let index = reqwest::get(format!("{}/", hub.http()))
-        .await
-        .expect("dashboard");
+    let index = reqwest::get(format!("{}/", hub.http())).await.expect("dashboard");
     assert_eq!(index.status(), 200);
     assert!(index.text().await.expect("html").contains("sysmonstm"));
 }
@@ -176,21 +112,13 @@ async fn unknown_api_path_is_json_404() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn newer_connection_replaces_the_older_one() {
     let hub = TestHub::start();
-    let mut old = RawAgent::open(&hub.grpc(), None, hello("it-twice", "i1"))
-        .await
-        .expect("accepted");
+    let mut old = RawAgent::open(&hub.grpc(), None, hello("it-twice", "i1")).await.expect("accepted");
     old.send(sample(1)).await;
     old.ack_at_least(1).await;
-    let mut new = RawAgent::open(&hub.grpc(), None, hello("it-twice", "i1"))
-        .await
-        .expect("accepted");
+    let mut new = RawAgent::open(&hub.grpc(), None, hello("it-twice", "i1")).await.expect("accepted");
     let status = old.ending_status().await;
     assert_eq!(status.code(), tonic::Code::Aborted);
-    assert!(
-        status.message().contains("replaced"),
-        "{}",
-        status.message()
-    );
+    assert!(status.message().contains("replaced"), "{}", status.message());
     new.send(sample(2)).await;
     assert_eq!(new.ack_at_least(2).await, 2);
     assert_eq!(recent_seqs(&hub.http(), "it-twice").await, vec![1, 2]);

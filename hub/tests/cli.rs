@@ -28,10 +28,7 @@ fn bad_flag_exits_non_zero_naming_it() {
         assert!(!output.status.success(), "{args:?} accepted");
         let stderr = String::from_utf8_lossy(&output.stderr);
         let first = stderr.lines().next().unwrap_or("");
-        assert!(
-            first.starts_with("error:") && first.contains(flag),
-            "{args:?}: {stderr}"
-        );
+        assert!(first.starts_with("error:") && first.contains(flag), "{args:?}: {stderr}");
     }
 }
 
@@ -41,41 +38,22 @@ fn busy_port_is_a_clear_error() {
     let addr = taken.local_addr().expect("addr").to_string();
     let dir = tempfile::tempdir().expect("dir");
     let output = Command::new(HUB)
-        .args([
-            "--http-addr",
-            &addr,
-            "--grpc-addr",
-            "127.0.0.1:0",
-            "--no-local-agent",
-        ])
+        .args(["--http-addr", &addr, "--grpc-addr", "127.0.0.1:0", "--no-local-agent"])
         .arg("--data-dir")
         .arg(dir.path())
         .output()
         .expect("hub runs");
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        stderr.contains("cannot listen on HTTP address") && stderr.contains(&addr),
-        "{stderr}"
-    );
+    assert!(stderr.contains("cannot listen on HTTP address") && stderr.contains(&addr), "{stderr}");
 }
 
 #[test]
 fn hub_monitors_its_own_machine_and_stops_on_sigterm() {
-    let http = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr");
+    let http = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr");
     let dir = tempfile::tempdir().expect("dir");
     let mut child = Command::new(HUB)
-        .args([
-            "--http-addr",
-            &http.to_string(),
-            "--grpc-addr",
-            "127.0.0.1:0",
-            "--machine-id",
-            "self-test",
-        ])
+        .args(["--http-addr", &http.to_string(), "--grpc-addr", "127.0.0.1:0", "--machine-id", "self-test"])
         .arg("--data-dir")
         .arg(dir.path())
         .stdout(Stdio::null())
@@ -95,10 +73,7 @@ fn hub_monitors_its_own_machine_and_stops_on_sigterm() {
         std::thread::sleep(Duration::from_millis(200));
     };
     let pid = child.id().to_string();
-    Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .expect("kill");
+    Command::new("kill").args(["-TERM", &pid]).status().expect("kill");
     let stop_deadline = Instant::now() + Duration::from_secs(10);
     let status = loop {
         if let Some(status) = child.try_wait().expect("status") {
@@ -111,9 +86,6 @@ fn hub_monitors_its_own_machine_and_stops_on_sigterm() {
         std::thread::sleep(Duration::from_millis(50));
     };
     assert!(listed, "the hub's own machine never appeared online");
-    assert!(
-        status.is_some_and(|s| s.success()),
-        "hub did not exit cleanly on SIGTERM: {status:?}"
-    );
+    assert!(status.is_some_and(|s| s.success()), "hub did not exit cleanly on SIGTERM: {status:?}");
     assert!(dir.path().exists());
 }

@@ -39,10 +39,7 @@ async fn agent_appears_in_api_and_websocket() {
         "net_tx_bps",
         "process_count",
     ] {
-        assert!(
-            !summary[field].is_null(),
-            "summary lacks {field}: {summary}"
-        );
+        assert!(!summary[field].is_null(), "summary lacks {field}: {summary}");
     }
     assert!(summary["memory_total"].as_u64().expect("bytes") > 0);
     assert!(summary["cpu_cores"].as_u64().expect("cores") >= 1);
@@ -54,16 +51,8 @@ async fn agent_appears_in_api_and_websocket() {
     let (status, detail) = get_json(&format!("{http}/api/machines/it-one")).await;
     assert_eq!(status, 200);
     assert_eq!(detail["machine_id"], "it-one");
-    assert!(
-        detail["host"]["memory_total"]
-            .as_u64()
-            .expect("host memory")
-            > 0
-    );
-    assert!(!detail["latest"]["cpu"]["per_core_percent"]
-        .as_array()
-        .expect("cores")
-        .is_empty());
+    assert!(detail["host"]["memory_total"].as_u64().expect("host memory") > 0);
+    assert!(!detail["latest"]["cpu"]["per_core_percent"].as_array().expect("cores").is_empty());
     assert!(detail["latest"]["seq"].as_u64().expect("seq") >= 1);
 
     let (status, stats) = get_json(&format!("{http}/api/stats")).await;
@@ -74,10 +63,7 @@ async fn agent_appears_in_api_and_websocket() {
 
     let (status, missing) = get_json(&format!("{http}/api/machines/nope")).await;
     assert_eq!(status, 404);
-    assert!(missing["error"]
-        .as_str()
-        .expect("error text")
-        .contains("nope"));
+    assert!(missing["error"].as_str().expect("error text").contains("nope"));
     assert_eq!(get_json(&format!("{http}/health")).await.0, 200);
     assert_eq!(get_json(&format!("{http}/ready")).await.0, 200);
 }
@@ -90,47 +76,19 @@ async fn two_agents_and_fleet_query() {
     let _b = TestAgent::start(&hub.grpc(), "it-b", FAST, None);
     wait_status(&http, "it-a", "online").await;
     wait_status(&http, "it-b", "online").await;
-    let ids: Vec<_> = machines(&http)
-        .await
-        .iter()
-        .map(|m| m["machine_id"].as_str().expect("id").to_owned())
-        .collect();
+    let ids: Vec<_> = machines(&http).await.iter().map(|m| m["machine_id"].as_str().expect("id").to_owned()).collect();
     assert_eq!(ids, vec!["it-a", "it-b"]);
 
-    let mut fleet = FleetQueryClient::connect(hub.grpc())
-        .await
-        .expect("gRPC connects");
-    let list = fleet
-        .list_machines(pb::ListMachinesRequest {})
-        .await
-        .expect("list")
-        .into_inner();
+    let mut fleet = FleetQueryClient::connect(hub.grpc()).await.expect("gRPC connects");
+    let list = fleet.list_machines(pb::ListMachinesRequest {}).await.expect("list").into_inner();
     assert_eq!(list.machines.len(), 2);
-    assert!(list
-        .machines
-        .iter()
-        .all(|m| m.status == pb::MachineStatus::Online as i32));
-    let one = fleet
-        .get_machine(pb::GetMachineRequest {
-            machine_id: "it-b".into(),
-        })
-        .await
-        .expect("get")
-        .into_inner();
+    assert!(list.machines.iter().all(|m| m.status == pb::MachineStatus::Online as i32));
+    let one = fleet.get_machine(pb::GetMachineRequest { machine_id: "it-b".into() }).await.expect("get").into_inner();
     assert!(one.latest.expect("latest").seq >= 1);
-    let missing = fleet
-        .get_machine(pb::GetMachineRequest {
-            machine_id: "zz".into(),
-        })
-        .await
-        .unwrap_err();
+    let missing = fleet.get_machine(pb::GetMachineRequest { machine_id: "zz".into() }).await.unwrap_err();
     assert_eq!(missing.code(), tonic::Code::NotFound);
 
-    let mut watch = fleet
-        .watch(pb::WatchRequest {})
-        .await
-        .expect("watch")
-        .into_inner();
+    let mut watch = fleet.watch(pb::WatchRequest {}).await.expect("watch").into_inner();
     let first = watch.message().await.expect("ok").expect("snapshot");
     assert!(first.snapshot);
     assert_eq!(first.machines.len(), 2);
@@ -150,30 +108,21 @@ async fn stream_close_turns_machine_offline_at_once() {
     let offline = ws_until(&mut ws, "it-gone", |m| m["status"] == "offline").await;
     assert_eq!(offline["machine_id"], "it-gone");
     // Offline machines stay listed.
-    assert_eq!(
-        machine(&http, "it-gone").await.expect("still listed")["status"],
-        "offline"
-    );
+    assert_eq!(machine(&http, "it-gone").await.expect("still listed")["status"], "offline");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn silent_agent_goes_offline_after_missed_intervals() {
     let hub = TestHub::start();
     let http = hub.http();
-    let mut raw = RawAgent::open(&hub.grpc(), None, hello("it-silent", "i1"))
-        .await
-        .expect("accepted");
+    let mut raw = RawAgent::open(&hub.grpc(), None, hello("it-silent", "i1")).await.expect("accepted");
     raw.send(sample(1)).await;
     raw.ack_at_least(1).await;
     wait_status(&http, "it-silent", "online").await;
     // The stream stays open but nothing more comes: 3 intervals of 1 s, at least 5 s.
     let started = std::time::Instant::now();
     wait_status(&http, "it-silent", "offline").await;
-    assert!(
-        started.elapsed() >= Duration::from_secs(3),
-        "offline too early: {:?}",
-        started.elapsed()
-    );
+    assert!(started.elapsed() >= Duration::from_secs(3), "offline too early: {:?}", started.elapsed());
     drop(raw);
 }
 
@@ -212,10 +161,7 @@ async fn hub_restart_on_same_port_resumes_without_seq_gap() {
     let first_after = after[0];
     // The new hub starts where the old one stopped (it may re-receive the one
     // sample that was applied but not yet acked when the hub went down)...
-    assert!(
-        first_after <= last_before + 2,
-        "gap: old hub had up to {last_before}, new hub starts at {first_after}"
-    );
+    assert!(first_after <= last_before + 2, "gap: old hub had up to {last_before}, new hub starts at {first_after}");
     // ...and from there every seq arrives exactly once, in order.
     let expected: Vec<u64> = (first_after..first_after + after.len() as u64).collect();
     assert_eq!(after, expected, "seqs at the new hub are not contiguous");
@@ -227,25 +173,13 @@ async fn config_update_changes_agent_interval_live() {
     let http = hub.http();
     let _agent = TestAgent::start(&hub.grpc(), "it-interval", Duration::from_secs(1), None);
     wait_status(&http, "it-interval", "online").await;
-    assert!(
-        hub.handle()
-            .set_interval("it-interval", Duration::from_millis(150))
-            .await,
-        "agent connected"
-    );
+    assert!(hub.handle().set_interval("it-interval", Duration::from_millis(150)).await, "agent connected");
     let (status, _) = get_json(&format!("{http}/api/machines/it-interval")).await;
     assert_eq!(status, 200);
     // At 1 s, 2 s would bring ~2 samples; at 150 ms it brings ~13.
     let before = recent_seqs(&http, "it-interval").await.len();
     tokio::time::sleep(Duration::from_secs(2)).await;
     let after = recent_seqs(&http, "it-interval").await.len();
-    assert!(
-        after - before >= 6,
-        "interval did not change: {before} -> {after} samples in 2 s"
-    );
-    assert!(
-        !hub.handle()
-            .set_interval("unknown", Duration::from_secs(1))
-            .await
-    );
+    assert!(after - before >= 6, "interval did not change: {before} -> {after} samples in 2 s");
+    assert!(!hub.handle().set_interval("unknown", Duration::from_secs(1)).await);
 }

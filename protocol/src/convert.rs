@@ -95,23 +95,14 @@ impl From<&m::Sample> for pb::Sample {
                     tx_bytes_total: n.tx_bytes_total,
                 })
                 .collect(),
-            load: Some(pb::LoadAvg {
-                load1: s.load.load1,
-                load5: s.load.load5,
-                load15: s.load.load15,
-            }),
+            load: Some(pb::LoadAvg { load1: s.load.load1, load5: s.load.load5, load15: s.load.load15 }),
             process_count: s.process_count,
             tcp_connections: s.tcp_connections,
             uptime_secs: s.uptime_secs,
             top_processes: s
                 .top_processes
                 .iter()
-                .map(|p| pb::ProcessInfo {
-                    pid: p.pid,
-                    name: p.name.clone(),
-                    cpu_percent: p.cpu_percent,
-                    rss: p.rss,
-                })
+                .map(|p| pb::ProcessInfo { pid: p.pid, name: p.name.clone(), cpu_percent: p.cpu_percent, rss: p.rss })
                 .collect(),
             disk_read_bps: s.disk_read_bps,
             disk_write_bps: s.disk_write_bps,
@@ -182,23 +173,14 @@ impl From<pb::Sample> for m::Sample {
                     tx_bytes_total: n.tx_bytes_total,
                 })
                 .collect(),
-            load: m::LoadAvg {
-                load1: load.load1,
-                load5: load.load5,
-                load15: load.load15,
-            },
+            load: m::LoadAvg { load1: load.load1, load5: load.load5, load15: load.load15 },
             process_count: s.process_count,
             tcp_connections: s.tcp_connections,
             uptime_secs: s.uptime_secs,
             top_processes: s
                 .top_processes
                 .into_iter()
-                .map(|p| m::ProcessInfo {
-                    pid: p.pid,
-                    name: p.name,
-                    cpu_percent: p.cpu_percent,
-                    rss: p.rss,
-                })
+                .map(|p| m::ProcessInfo { pid: p.pid, name: p.name, cpu_percent: p.cpu_percent, rss: p.rss })
                 .collect(),
             disk_read_bps: s.disk_read_bps,
             disk_write_bps: s.disk_write_bps,
@@ -250,27 +232,10 @@ mod tests {
         let sample = m::Sample {
             seq: 7,
             timestamp_ms: 1_700_000_000_000,
-            cpu: m::CpuStats {
-                total_percent: 12.5,
-                per_core_percent: vec![10.0, 15.0],
-                ..Default::default()
-            },
-            disks: vec![m::DiskUsage {
-                mount_point: "/".into(),
-                percent: 50.0,
-                ..Default::default()
-            }],
-            top_processes: vec![m::ProcessInfo {
-                pid: 1,
-                name: "init".into(),
-                cpu_percent: 0.5,
-                rss: 4096,
-            }],
-            load: m::LoadAvg {
-                load1: 1.0,
-                load5: 0.5,
-                load15: 0.25,
-            },
+            cpu: m::CpuStats { total_percent: 12.5, per_core_percent: vec![10.0, 15.0], ..Default::default() },
+            disks: vec![m::DiskUsage { mount_point: "/".into(), percent: 50.0, ..Default::default() }],
+            top_processes: vec![m::ProcessInfo { pid: 1, name: "init".into(), cpu_percent: 0.5, rss: 4096 }],
+            load: m::LoadAvg { load1: 1.0, load5: 0.5, load15: 0.25 },
             ..Default::default()
         };
         let wire = pb::Sample::from(&sample);
@@ -279,10 +244,7 @@ mod tests {
 
     #[test]
     fn missing_nested_messages_are_zero() {
-        let sample = m::Sample::from(pb::Sample {
-            seq: 3,
-            ..Default::default()
-        });
+        let sample = m::Sample::from(pb::Sample { seq: 3, ..Default::default() });
         assert_eq!(sample.seq, 3);
         assert_eq!(sample.cpu, m::CpuStats::default());
         assert_eq!(sample.load, m::LoadAvg::default());

@@ -25,9 +25,7 @@ mod tests {
 
     #[test]
     fn refuses_nonsense_and_zero() {
-        assert!(parse_positive("fast")
-            .unwrap_err()
-            .contains("not a duration"));
+        assert!(parse_positive("fast").unwrap_err().contains("not a duration"));
         assert!(parse_positive("5").is_err());
         assert!(parse_positive("0s").unwrap_err().contains("zero"));
     }

@@ -21,10 +21,7 @@ pub fn logger(format: LogFormat, component: &'static str) -> slog::Logger {
             slog_async::Async::new(drain).build().fuse()
         }
         LogFormat::Json => {
-            let drain = slog_json::Json::new(std::io::stderr())
-                .add_default_keys()
-                .build()
-                .fuse();
+            let drain = slog_json::Json::new(std::io::stderr()).add_default_keys().build().fuse();
             slog_async::Async::new(drain).build().fuse()
         }
     };

@@ -30,9 +30,7 @@ pub fn validate(id: &str) -> Result<(), MachineIdError> {
 
 /// Flag / environment value parser (clap `value_parser`) for a machine id.
 pub fn parse(text: &str) -> Result<String, String> {
-    validate(text)
-        .map(|()| text.to_owned())
-        .map_err(|e| e.to_string())
+    validate(text).map(|()| text.to_owned()).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
@@ -49,10 +47,7 @@ mod tests {
     #[test]
     fn refuses_empty_long_and_control() {
         assert_eq!(validate(""), Err(MachineIdError::Empty));
-        assert_eq!(
-            validate(&"a".repeat(129)),
-            Err(MachineIdError::TooLong(129))
-        );
+        assert_eq!(validate(&"a".repeat(129)), Err(MachineIdError::TooLong(129)));
         assert_eq!(validate("ab\ncd"), Err(MachineIdError::ControlCharacter(2)));
         assert_eq!(validate("\u{7f}"), Err(MachineIdError::ControlCharacter(0)));
     }

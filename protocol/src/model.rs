@@ -187,23 +187,13 @@ pub struct MachineSummary {
 
 impl MachineSummary {
     /// The summary of a machine from its host info and latest sample.
-    pub fn new(
-        machine_id: &str,
-        host: &HostInfo,
-        latest: &Sample,
-        status: MachineStatus,
-        last_seen: i64,
-    ) -> Self {
+    pub fn new(machine_id: &str, host: &HostInfo, latest: &Sample, status: MachineStatus, last_seen: i64) -> Self {
         let disk_percent = latest.fullest_disk_percent();
         MachineSummary {
             machine_id: machine_id.to_owned(),
             hostname: host.hostname.clone(),
             status,
-            health: Health::classify(
-                latest.cpu.total_percent,
-                latest.memory.percent,
-                disk_percent,
-            ),
+            health: Health::classify(latest.cpu.total_percent, latest.memory.percent, disk_percent),
             last_seen,
             sample_ts: latest.timestamp_ms,
             cpu_percent: latest.cpu.total_percent,
@@ -241,22 +231,11 @@ mod tests {
 
     #[test]
     fn summary_takes_fullest_disk_and_json_names() {
-        let mut sample = Sample {
-            timestamp_ms: 42,
-            ..Sample::default()
-        };
+        let mut sample = Sample { timestamp_ms: 42, ..Sample::default() };
         for (mount, percent) in [("/", 40.0), ("/data", 91.0)] {
-            sample.disks.push(DiskUsage {
-                mount_point: mount.into(),
-                percent,
-                ..Default::default()
-            });
+            sample.disks.push(DiskUsage { mount_point: mount.into(), percent, ..Default::default() });
         }
-        let host = HostInfo {
-            hostname: "h".into(),
-            cpu_cores: 8,
-            ..Default::default()
-        };
+        let host = HostInfo { hostname: "h".into(), cpu_cores: 8, ..Default::default() };
         let summary = MachineSummary::new("m1", &host, &sample, MachineStatus::Online, 50);
         assert_eq!(summary.disk_percent, 91.0);
         assert_eq!(summary.health, Health::Critical);

@@ -16,17 +16,10 @@ pub async fn collect() -> Result<Vec<DiskUsage>, CollectError> {
         let Ok(usage) = heim::disk::usage(partition.mount_point()).await else {
             continue;
         };
-        let (total, used, free) = (
-            usage.total().get::<byte>(),
-            usage.used().get::<byte>(),
-            usage.free().get::<byte>(),
-        );
+        let (total, used, free) = (usage.total().get::<byte>(), usage.used().get::<byte>(), usage.free().get::<byte>());
         disks.push(DiskUsage {
             mount_point: partition.mount_point().to_string_lossy().into_owned(),
-            device: partition
-                .device()
-                .map(|d| d.to_string_lossy().into_owned())
-                .unwrap_or_default(),
+            device: partition.device().map(|d| d.to_string_lossy().into_owned()).unwrap_or_default(),
             filesystem: partition.file_system().as_str().to_owned(),
             total,
             used,

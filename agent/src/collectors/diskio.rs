@@ -34,17 +34,10 @@ impl DiskIoCollector {
             let name = counters.device_name().to_string_lossy().into_owned();
             let whole = Path::new("/sys/block").join(&name).exists();
             if is_physical_disk(&name, whole) {
-                readings.push((
-                    name,
-                    counters.read_bytes().get::<byte>(),
-                    counters.write_bytes().get::<byte>(),
-                ));
+                readings.push((name, counters.read_bytes().get::<byte>(), counters.write_bytes().get::<byte>()));
             }
         }
-        let elapsed = self
-            .at
-            .map(|at| now.duration_since(at).as_secs_f64())
-            .unwrap_or(0.0);
+        let elapsed = self.at.map(|at| now.duration_since(at).as_secs_f64()).unwrap_or(0.0);
         self.at = Some(now);
         let devices: Vec<DiskIo> = self
             .counters

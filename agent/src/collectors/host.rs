@@ -13,18 +13,12 @@ pub async fn host_info() -> Result<HostInfo, CollectError> {
     let platform = heim::host::platform().await?;
     let cores = heim::cpu::logical_count().await?;
     let memory = heim::memory::memory().await?;
-    let boot_time_ms = heim::host::boot_time()
-        .await
-        .map(|t| t.get::<millisecond>() as i64)
-        .unwrap_or(0);
+    let boot_time_ms = heim::host::boot_time().await.map(|t| t.get::<millisecond>() as i64).unwrap_or(0);
     let os = std::fs::read_to_string("/etc/os-release")
         .ok()
         .and_then(|text| pretty_name(&text))
         .unwrap_or_else(|| platform.system().to_owned());
-    let cpu_model = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|t| cpu_model(&t))
-        .unwrap_or_default();
+    let cpu_model = std::fs::read_to_string("/proc/cpuinfo").ok().and_then(|t| cpu_model(&t)).unwrap_or_default();
     Ok(HostInfo {
         hostname: platform.hostname().to_owned(),
         os,
@@ -65,19 +59,13 @@ mod tests {
     #[test]
     fn reads_pretty_name() {
         let text = "NAME=\"Debian GNU/Linux\"\nPRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\n";
-        assert_eq!(
-            super::pretty_name(text).as_deref(),
-            Some("Debian GNU/Linux 12 (bookworm)")
-        );
+        assert_eq!(super::pretty_name(text).as_deref(), Some("Debian GNU/Linux 12 (bookworm)"));
         assert_eq!(super::pretty_name("ID=x\n"), None);
     }
 
     #[test]
     fn reads_cpu_model() {
         let text = "processor\t: 0\nvendor_id\t: GenuineIntel\nmodel name\t: Intel(R) Xeon(R) CPU @ 2.20GHz\n";
-        assert_eq!(
-            super::cpu_model(text).as_deref(),
-            Some("Intel(R) Xeon(R) CPU @ 2.20GHz")
-        );
+        assert_eq!(super::cpu_model(text).as_deref(), Some("Intel(R) Xeon(R) CPU @ 2.20GHz"));
     }
 }

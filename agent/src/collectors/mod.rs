@@ -28,10 +28,7 @@ pub enum CollectError {
     #[error("heim: {0}")]
     Heim(#[from] heim::Error),
     #[error("{path}: {source}")]
-    Io {
-        path: &'static str,
-        source: std::io::Error,
-    },
+    Io { path: &'static str, source: std::io::Error },
 }
 
 /// The collectors and the counters they keep between samples.
@@ -69,11 +66,7 @@ impl Collector {
     /// call primes the counters and reports rates of zero.
     pub async fn collect(&mut self, seq: u64) -> Sample {
         let now = Instant::now();
-        let mut sample = Sample {
-            seq,
-            timestamp_ms: now_ms(),
-            ..Sample::default()
-        };
+        let mut sample = Sample { seq, timestamp_ms: now_ms(), ..Sample::default() };
         let mut errors = 0u32;
 
         let cpu = self.cpu.collect(now).await;
@@ -152,8 +145,5 @@ pub async fn host_info_or_default(log: &Logger) -> HostInfo {
 
 /// Milliseconds since the Unix epoch, now.
 pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }

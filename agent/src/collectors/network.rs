@@ -34,10 +34,7 @@ impl NetworkCollector {
                 counters.bytes_sent().get::<byte>(),
             ));
         }
-        let elapsed = self
-            .at
-            .map(|at| now.duration_since(at).as_secs_f64())
-            .unwrap_or(0.0);
+        let elapsed = self.at.map(|at| now.duration_since(at).as_secs_f64()).unwrap_or(0.0);
         self.at = Some(now);
         let nics: Vec<NetIo> = self
             .counters

@@ -36,9 +36,7 @@ pub fn top_by_cpu(
         .iter()
         .map(|&(pid, cpu)| {
             let percent = match previous.get(&pid) {
-                Some(&before) if elapsed_secs > 0.0 && cpu >= before => {
-                    (cpu - before) / elapsed_secs * 100.0
-                }
+                Some(&before) if elapsed_secs > 0.0 && cpu >= before => (cpu - before) / elapsed_secs * 100.0,
                 _ => 0.0,
             };
             (pid, percent)
@@ -67,10 +65,7 @@ impl ProcessCollector {
                 handles.insert(pid, process);
             }
         }
-        let elapsed = self
-            .at
-            .map(|at| now.duration_since(at).as_secs_f64())
-            .unwrap_or(0.0);
+        let elapsed = self.at.map(|at| now.duration_since(at).as_secs_f64()).unwrap_or(0.0);
         self.at = Some(now);
         let top = top_by_cpu(&self.previous, &readings, elapsed, TOP_PROCESSES);
         self.previous = readings.into_iter().collect();
@@ -81,17 +76,8 @@ impl ProcessCollector {
                 continue;
             };
             let name = process.name().await.unwrap_or_default();
-            let rss = process
-                .memory()
-                .await
-                .map(|m| m.rss().get::<byte>())
-                .unwrap_or(0);
-            listed.push(ProcessInfo {
-                pid,
-                name,
-                cpu_percent,
-                rss,
-            });
+            let rss = process.memory().await.map(|m| m.rss().get::<byte>()).unwrap_or(0);
+            listed.push(ProcessInfo { pid, name, cpu_percent, rss });
         }
         Ok((count, listed))
     }

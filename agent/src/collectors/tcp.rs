@@ -22,11 +22,7 @@ pub fn collect() -> Result<u32, CollectError> {
 
 /// Counts rows whose state column says established; the header row has none.
 pub fn count_established(table: &str) -> u32 {
-    table
-        .lines()
-        .skip(1)
-        .filter(|line| line.split_whitespace().nth(3) == Some(ESTABLISHED))
-        .count() as u32
+    table.lines().skip(1).filter(|line| line.split_whitespace().nth(3) == Some(ESTABLISHED)).count() as u32
 }
 
 #[cfg(test)]

@@ -17,10 +17,11 @@ use sysmonstm_protocol::pb::{self, hub_message};
 use tokio::sync::mpsc;
 use tonic::Status;
 
-use crate::events::{MachineUpdate, MachineWentOffline, MetricsReceived};
+use crate::events::{MachineUpdate, MachineWentOffline, MetricsReceived, Persisted};
 use crate::grpc::validate::ValidHello;
 use crate::liveness::{is_overdue, OFFLINE_CHECK_INTERVAL};
 use crate::now_ms;
+use crate::store::KnownMachine;
 
 /// How far back the live-chart ring reaches.
 pub const RECENT_WINDOW: Duration = Duration::from_secs(300);
@@ -45,10 +46,12 @@ pub struct MachineSession {
     machine_id: String,
     log: Logger,
     host: Arc<HostInfo>,
-    /// Agent instance whose seqs `last_seq` counts.
-    instance_id: String,
-    /// Highest seq applied for `instance_id`.
-    last_seq: u64,
+    /// Agent instance whose seqs `last_applied` and `last_durable` count.
+    instance_id: Arc<str>,
+    /// Highest seq applied (published) for `instance_id`.
+    last_applied: u64,
+    /// Highest seq of `instance_id` the store has committed: what Welcome and Acks say.
+    last_durable: u64,
     interval: Duration,
     connection: Option<Connection>,
     status: MachineStatus,
@@ -65,8 +68,9 @@ impl MachineSession {
             machine_id,
             log,
             host: Arc::new(HostInfo::default()),
-            instance_id: String::new(),
-            last_seq: 0,
+            instance_id: Arc::from(""),
+            last_applied: 0,
+            last_durable: 0,
             interval: DEFAULT_INTERVAL,
             connection: None,
             status: MachineStatus::Offline,
@@ -76,14 +80,28 @@ impl MachineSession {
         }
     }
 
-    /// Tells the agent everything up to `seq` is held. The one ack point of
-    /// the hub: the storage issue moves it behind the database commit.
+    /// A machine known from the store, offline until its agent reconnects.
+    pub fn restored(known: KnownMachine, log: &Logger) -> Self {
+        let mut session = MachineSession::new(known.machine_id.clone(), log);
+        session.host = Arc::new(known.host);
+        let latest = Arc::new(known.latest);
+        let summary =
+            MachineSummary::new(&known.machine_id, &session.host, &latest, MachineStatus::Offline, known.last_seen);
+        session.current = Some(MachineUpdate::new(summary, session.instance_id.clone(), session.host.clone(), latest));
+        session
+    }
+
+    /// The latest state, as published.
+    pub fn current(&self) -> Option<Arc<MachineUpdate>> {
+        self.current.clone()
+    }
+
+    /// Tells the agent everything up to `seq` is held durably. The one ack
+    /// point of the hub, reached only from [`Persisted`] (after the commit).
     fn acknowledge(&self, seq: u64) {
         if let Some(conn) = &self.connection {
             // Acks are cumulative: if the queue is full, the next one covers this.
-            let _ = conn.tx.try_send(Ok(pb::HubMessage {
-                msg: Some(hub_message::Msg::Ack(pb::Ack { seq })),
-            }));
+            let _ = conn.tx.try_send(Ok(pb::HubMessage { msg: Some(hub_message::Msg::Ack(pb::Ack { seq })) }));
         }
     }
 
@@ -101,16 +119,9 @@ impl MachineSession {
     }
 
     fn push_recent(&mut self, sample: &Sample) {
-        self.recent.push_back((
-            sample.timestamp_ms,
-            sample.cpu.total_percent,
-            sample.memory.percent,
-            sample.seq,
-        ));
+        self.recent.push_back((sample.timestamp_ms, sample.cpu.total_percent, sample.memory.percent, sample.seq));
         let horizon = sample.timestamp_ms - RECENT_WINDOW.as_millis() as i64;
-        while self.recent.front().is_some_and(|p| p.0 < horizon)
-            || self.recent.len() > RECENT_MAX_POINTS
-        {
+        while self.recent.front().is_some_and(|p| p.0 < horizon) || self.recent.len() > RECENT_MAX_POINTS {
             self.recent.pop_front();
         }
     }
@@ -121,9 +132,7 @@ impl Actor for MachineSession {
 
     fn started(&mut self, ctx: &mut Context<Self>) {
         ctx.run_interval(OFFLINE_CHECK_INTERVAL, |session, _| {
-            let overdue = session
-                .last_sample_at
-                .is_some_and(|at| is_overdue(at.elapsed(), session.interval));
+            let overdue = session.last_sample_at.is_some_and(|at| is_overdue(at.elapsed(), session.interval));
             if session.status == MachineStatus::Online && overdue {
                 session.go_offline("no sample for 3 intervals");
             }
@@ -133,22 +142,21 @@ impl Actor for MachineSession {
 
 impl Supervised for MachineSession {
     fn restarting(&mut self, _: &mut Context<Self>) {
-        warn!(
-            self.log,
-            "machine session restarting; the agent will reconnect"
-        );
+        warn!(self.log, "machine session restarting; the agent will reconnect");
         self.connection = None;
         self.status = MachineStatus::Offline;
     }
 }
 
-/// A stream for this machine said Hello. Answers the last seq held for the
-/// agent's instance (0 for a new instance), for `Welcome`.
+/// A stream for this machine said Hello. Answers the last seq held durably
+/// for the agent's instance (0 for a new instance), for `Welcome`.
 #[derive(Message)]
 #[rtype(result = "u64")]
 pub struct Attach {
     pub connection_id: u64,
     pub hello: ValidHello,
+    /// What the store holds for this instance (read by the caller).
+    pub stored_last_seq: u64,
     pub tx: AgentSender,
 }
 
@@ -157,16 +165,18 @@ impl Handler<Attach> for MachineSession {
 
     fn handle(&mut self, msg: Attach, _: &mut Context<Self>) -> u64 {
         if let Some(old) = self.connection.take() {
-            let _ = old.tx.try_send(Err(Status::aborted(
-                "replaced by a newer connection for this machine_id",
-            )));
+            let _ = old.tx.try_send(Err(Status::aborted("replaced by a newer connection for this machine_id")));
             info!(self.log, "a newer connection replaces the current one");
         }
         let hello = msg.hello;
-        if hello.instance_id != self.instance_id {
-            debug!(self.log, "new agent instance"; "instance_id" => &hello.instance_id);
-            self.instance_id = hello.instance_id;
-            self.last_seq = 0;
+        if *self.instance_id != *hello.instance_id {
+            debug!(self.log, "agent instance"; "instance_id" => &hello.instance_id);
+            self.instance_id = Arc::from(hello.instance_id.as_str());
+            self.last_applied = msg.stored_last_seq;
+            self.last_durable = msg.stored_last_seq;
+        } else {
+            self.last_durable = self.last_durable.max(msg.stored_last_seq);
+            self.last_applied = self.last_applied.max(self.last_durable);
         }
         if hello.dropped_samples > 0 {
             warn!(self.log, "agent dropped samples (its buffer was full)"; "dropped_total" => hello.dropped_samples);
@@ -175,12 +185,9 @@ impl Handler<Attach> for MachineSession {
         if hello.interval_ms > 0 {
             self.interval = Duration::from_millis(u64::from(hello.interval_ms));
         }
-        self.connection = Some(Connection {
-            id: msg.connection_id,
-            tx: msg.tx,
-        });
-        info!(self.log, "agent connected"; "agent_version" => &hello.agent_version, "last_seq" => self.last_seq);
-        self.last_seq
+        self.connection = Some(Connection { id: msg.connection_id, tx: msg.tx });
+        info!(self.log, "agent connected"; "agent_version" => &hello.agent_version, "last_seq" => self.last_durable);
+        self.last_durable
     }
 }
 
@@ -202,29 +209,25 @@ impl Handler<Ingest> for MachineSession {
             return false;
         }
         let seq = msg.sample.seq;
-        if seq <= self.last_seq {
-            self.acknowledge(self.last_seq); // already held: ack again, store nothing
+        if seq <= self.last_applied {
+            // Already held (committed, or waiting in the writer): store nothing.
+            if self.last_durable > 0 {
+                self.acknowledge(self.last_durable);
+            }
             return true;
         }
-        if seq > self.last_seq + 1 && self.last_seq > 0 {
-            debug!(self.log, "seq gap (agent dropped samples)"; "from" => self.last_seq, "to" => seq);
+        if seq > self.last_applied + 1 && self.last_applied > 0 {
+            debug!(self.log, "seq gap (agent dropped samples)"; "from" => self.last_applied, "to" => seq);
         }
-        self.last_seq = seq;
+        self.last_applied = seq;
         self.last_sample_at = Some(Instant::now());
         self.status = MachineStatus::Online;
         self.push_recent(&msg.sample);
         let latest = Arc::new(msg.sample);
-        let summary = MachineSummary::new(
-            &self.machine_id,
-            &self.host,
-            &latest,
-            MachineStatus::Online,
-            now_ms(),
-        );
-        let update = MachineUpdate::new(summary, self.host.clone(), latest);
+        let summary = MachineSummary::new(&self.machine_id, &self.host, &latest, MachineStatus::Online, now_ms());
+        let update = MachineUpdate::new(summary, self.instance_id.clone(), self.host.clone(), latest);
         self.current = Some(update.clone());
         self.issue_system_async(MetricsReceived(update));
-        self.acknowledge(seq);
         true
     }
 }
@@ -247,6 +250,17 @@ impl Handler<Detach> for MachineSession {
     }
 }
 
+impl Handler<Persisted> for MachineSession {
+    type Result = ();
+
+    fn handle(&mut self, msg: Persisted, _: &mut Context<Self>) {
+        if msg.instance_id == self.instance_id && msg.seq > self.last_durable {
+            self.last_durable = msg.seq;
+            self.acknowledge(msg.seq);
+        }
+    }
+}
+
 /// Pushes a new sampling interval to the connected agent, live.
 #[derive(Message)]
 #[rtype(result = "bool")]
@@ -260,14 +274,8 @@ impl Handler<SetInterval> for MachineSession {
         let Some(conn) = &self.connection else {
             return false;
         };
-        let update = pb::ConfigUpdate {
-            interval_ms: msg.0.as_millis().min(u32::MAX as u128) as u32,
-        };
-        conn.tx
-            .try_send(Ok(pb::HubMessage {
-                msg: Some(hub_message::Msg::Config(update)),
-            }))
-            .is_ok()
+        let update = pb::ConfigUpdate { interval_ms: msg.0.as_millis().min(u32::MAX as u128) as u32 };
+        conn.tx.try_send(Ok(pb::HubMessage { msg: Some(hub_message::Msg::Config(update)) })).is_ok()
     }
 }
 

@@ -3,4 +3,5 @@
 pub mod fanout;
 pub mod machine_session;
 pub mod registry;
+pub mod storage_writer;
 pub mod ws_session;

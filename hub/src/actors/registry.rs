@@ -13,7 +13,8 @@ use actix_broker::BrokerSubscribe;
 use slog::Logger;
 
 use super::machine_session::MachineSession;
-use crate::events::{MachineUpdate, MachineWentOffline, MetricsReceived};
+use crate::events::{MachineUpdate, MachineWentOffline, MetricsReceived, Persisted};
+use crate::store::KnownMachine;
 
 pub struct MachineRegistry {
     log: Logger,
@@ -25,21 +26,25 @@ pub struct MachineRegistry {
 }
 
 impl MachineRegistry {
-    /// A registry spreading sessions over `arbiters` (the current one when empty).
-    pub fn new(arbiters: Vec<ArbiterHandle>, log: Logger) -> Self {
-        MachineRegistry {
-            log,
-            arbiters,
-            next_arbiter: 0,
-            sessions: HashMap::new(),
-            latest: HashMap::new(),
+    /// A registry spreading sessions over `arbiters` (the current one when
+    /// empty), starting with the machines the store knows (offline).
+    pub fn new(arbiters: Vec<ArbiterHandle>, known: Vec<KnownMachine>, log: Logger) -> Self {
+        let mut registry =
+            MachineRegistry { log, arbiters, next_arbiter: 0, sessions: HashMap::new(), latest: HashMap::new() };
+        for machine in known {
+            let id = machine.machine_id.clone();
+            let session = MachineSession::restored(machine, &registry.log);
+            if let Some(current) = session.current() {
+                registry.latest.insert(id.clone(), current);
+            }
+            let addr = registry.start_session(session);
+            registry.sessions.insert(id, addr);
         }
+        registry
     }
 
-    fn start_session(&mut self, machine_id: &str) -> Addr<MachineSession> {
-        let id = machine_id.to_owned();
-        let log = self.log.clone();
-        let make = move |_: &mut Context<MachineSession>| MachineSession::new(id, &log);
+    fn start_session(&mut self, session: MachineSession) -> Addr<MachineSession> {
+        let make = move |_: &mut Context<MachineSession>| session;
         if self.arbiters.is_empty() {
             return Supervisor::start(make);
         }
@@ -74,6 +79,16 @@ impl Handler<MachineWentOffline> for MachineRegistry {
     }
 }
 
+impl Handler<Persisted> for MachineRegistry {
+    type Result = ();
+
+    fn handle(&mut self, msg: Persisted, _: &mut Context<Self>) {
+        if let Some(session) = self.sessions.get(&msg.machine_id) {
+            session.do_send(msg);
+        }
+    }
+}
+
 /// The session of `machine_id`, started if there is none.
 #[derive(Message)]
 #[rtype(result = "Addr<MachineSession>")]
@@ -86,7 +101,7 @@ impl Handler<SessionFor> for MachineRegistry {
         if let Some(addr) = self.sessions.get(&msg.0).filter(|a| a.connected()) {
             return MessageResult(addr.clone());
         }
-        let addr = self.start_session(&msg.0);
+        let addr = self.start_session(MachineSession::new(msg.0.clone(), &self.log));
         self.sessions.insert(msg.0, addr.clone());
         MessageResult(addr)
     }

@@ -48,14 +48,7 @@ impl WsSession {
         stats: Arc<Stats>,
         log: Logger,
     ) -> Self {
-        WsSession {
-            registry,
-            updates: Some(updates),
-            stats,
-            log,
-            pending: HashMap::new(),
-            last_heard: Instant::now(),
-        }
+        WsSession { registry, updates: Some(updates), stats, log, pending: HashMap::new(), last_heard: Instant::now() }
     }
 
     fn flush(&mut self, ctx: &mut ws::WebsocketContext<Self>) {
@@ -81,10 +74,7 @@ impl Actor for WsSession {
             .send(ListMachines)
             .into_actor(self)
             .map(|result, _, ctx| match result {
-                Ok(all) => ctx.text(machines_frame(
-                    "snapshot",
-                    all.iter().map(|u| &*u.summary_json),
-                )),
+                Ok(all) => ctx.text(machines_frame("snapshot", all.iter().map(|u| &*u.summary_json))),
                 Err(_) => ctx.stop(),
             })
             .wait(ctx);
@@ -105,11 +95,7 @@ impl Actor for WsSession {
 }
 
 impl StreamHandler<Result<Arc<MachineUpdate>, BroadcastStreamRecvError>> for WsSession {
-    fn handle(
-        &mut self,
-        item: Result<Arc<MachineUpdate>, BroadcastStreamRecvError>,
-        ctx: &mut Self::Context,
-    ) {
+    fn handle(&mut self, item: Result<Arc<MachineUpdate>, BroadcastStreamRecvError>, ctx: &mut Self::Context) {
         match item {
             Ok(update) => {
                 self.pending.insert(update.machine_id().to_owned(), update);
@@ -145,10 +131,7 @@ impl StreamHandler<Result<ws::Message, ws::ProtocolError>> for WsSession {
             }
             Err(e) => {
                 debug!(self.log, "websocket protocol error; closing"; "error" => %e);
-                ctx.close(Some(ws::CloseReason {
-                    code: ws::CloseCode::Size,
-                    description: Some(e.to_string()),
-                }));
+                ctx.close(Some(ws::CloseReason { code: ws::CloseCode::Size, description: Some(e.to_string()) }));
                 ctx.stop();
             }
         }

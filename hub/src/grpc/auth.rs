@@ -10,23 +10,16 @@ pub struct AgentAuth {
 
 impl AgentAuth {
     pub fn new(token: Option<String>) -> Self {
-        AgentAuth {
-            expected: token.filter(|t| !t.is_empty()),
-        }
+        AgentAuth { expected: token.filter(|t| !t.is_empty()) }
     }
 
     pub fn check(&self, metadata: &MetadataMap) -> Result<(), Status> {
         let Some(expected) = &self.expected else {
             return Ok(());
         };
-        let given = metadata
-            .get("authorization")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "));
+        let given = metadata.get("authorization").and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
         match given {
-            None => Err(Status::unauthenticated(
-                "missing agent token: send `authorization: Bearer <token>`",
-            )),
+            None => Err(Status::unauthenticated("missing agent token: send `authorization: Bearer <token>`")),
             Some(token) if constant_time_eq(token.as_bytes(), expected.as_bytes()) => Ok(()),
             Some(_) => Err(Status::unauthenticated("wrong agent token")),
         }
@@ -56,14 +49,8 @@ mod tests {
     fn token_is_checked() {
         let auth = AgentAuth::new(Some("s3cret".into()));
         assert!(auth.check(&with("Bearer s3cret")).is_ok());
-        assert_eq!(
-            auth.check(&with("Bearer nope")).unwrap_err().code(),
-            tonic::Code::Unauthenticated
-        );
-        assert_eq!(
-            auth.check(&MetadataMap::new()).unwrap_err().code(),
-            tonic::Code::Unauthenticated
-        );
+        assert_eq!(auth.check(&with("Bearer nope")).unwrap_err().code(), tonic::Code::Unauthenticated);
+        assert_eq!(auth.check(&MetadataMap::new()).unwrap_err().code(), tonic::Code::Unauthenticated);
         assert!(auth.check(&with("s3cret")).is_err());
     }
 }

@@ -22,11 +22,7 @@ fn unavailable(_: actix::MailboxError) -> Status {
 
 impl FleetService {
     async fn summaries(&self) -> Result<Vec<pb::MachineSummary>, Status> {
-        let all = self
-            .registry
-            .send(ListMachines)
-            .await
-            .map_err(unavailable)?;
+        let all = self.registry.send(ListMachines).await.map_err(unavailable)?;
         Ok(all.iter().map(|u| (&u.summary).into()).collect())
     }
 }
@@ -37,9 +33,7 @@ impl FleetQuery for FleetService {
         &self,
         _: Request<pb::ListMachinesRequest>,
     ) -> Result<Response<pb::ListMachinesResponse>, Status> {
-        Ok(Response::new(pb::ListMachinesResponse {
-            machines: self.summaries().await?,
-        }))
+        Ok(Response::new(pb::ListMachinesResponse { machines: self.summaries().await? }))
     }
 
     async fn get_machine(
@@ -62,26 +56,13 @@ impl FleetQuery for FleetService {
 
     type WatchStream = Pin<Box<dyn Stream<Item = Result<pb::WatchEvent, Status>> + Send + 'static>>;
 
-    async fn watch(
-        &self,
-        _: Request<pb::WatchRequest>,
-    ) -> Result<Response<Self::WatchStream>, Status> {
+    async fn watch(&self, _: Request<pb::WatchRequest>) -> Result<Response<Self::WatchStream>, Status> {
         let updates = BroadcastStream::new(self.updates.subscribe());
-        let snapshot = pb::WatchEvent {
-            snapshot: true,
-            machines: self.summaries().await?,
-        };
+        let snapshot = pb::WatchEvent { snapshot: true, machines: self.summaries().await? };
         let live = updates.map(|item| match item {
-            Ok(update) => Ok(pb::WatchEvent {
-                snapshot: false,
-                machines: vec![(&update.summary).into()],
-            }),
-            Err(_) => Err(Status::resource_exhausted(
-                "watcher fell behind; watch again for a fresh snapshot",
-            )),
+            Ok(update) => Ok(pb::WatchEvent { snapshot: false, machines: vec![(&update.summary).into()] }),
+            Err(_) => Err(Status::resource_exhausted("watcher fell behind; watch again for a fresh snapshot")),
         });
-        Ok(Response::new(Box::pin(
-            futures::stream::once(async { Ok(snapshot) }).chain(live),
-        )))
+        Ok(Response::new(Box::pin(futures::stream::once(async { Ok(snapshot) }).chain(live))))
     }
 }

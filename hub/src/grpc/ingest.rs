@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use actix::Addr;
 use futures::Stream;
-use slog::{debug, Logger};
+use slog::{debug, warn, Logger};
 use sysmonstm_protocol::pb::{self, agent_ingest_server::AgentIngest, agent_message, hub_message};
 use tokio::sync::{mpsc, watch};
 use tokio_stream::wrappers::ReceiverStream;
@@ -22,15 +22,21 @@ use super::auth::AgentAuth;
 use super::validate;
 use crate::actors::machine_session::{Attach, Detach, Ingest, MachineSession};
 use crate::actors::registry::{MachineRegistry, SessionFor};
+use crate::actors::storage_writer::{StoreStatus, MAX_BACKLOG};
 use crate::stats::Stats;
+use crate::store::Store;
 
 /// How long a new stream may take to say Hello.
 pub const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
 /// Replies (acks, config) queued toward one agent.
 const REPLY_QUEUE: usize = 64;
+/// While the storage backlog is over its bound, streams are checked this often.
+const BACKPRESSURE_POLL: std::time::Duration = std::time::Duration::from_millis(50);
 
 pub struct IngestService {
     pub registry: Addr<MachineRegistry>,
+    pub store: Arc<dyn Store>,
+    pub store_status: Arc<StoreStatus>,
     pub auth: AgentAuth,
     pub stats: Arc<Stats>,
     pub hub_id: String,
@@ -44,80 +50,66 @@ fn unavailable(_: actix::MailboxError) -> Status {
 }
 
 impl IngestService {
-    async fn read_hello(
-        inbound: &mut Streaming<pb::AgentMessage>,
-    ) -> Result<validate::ValidHello, Status> {
+    async fn read_hello(inbound: &mut Streaming<pb::AgentMessage>) -> Result<validate::ValidHello, Status> {
         let first = tokio::time::timeout(HELLO_TIMEOUT, inbound.message())
             .await
-            .map_err(|_| {
-                Status::invalid_argument(format!("no Hello within {}s", HELLO_TIMEOUT.as_secs()))
-            })??;
+            .map_err(|_| Status::invalid_argument(format!("no Hello within {}s", HELLO_TIMEOUT.as_secs())))??;
         match first {
-            Some(pb::AgentMessage {
-                msg: Some(agent_message::Msg::Hello(hello)),
-            }) => validate::hello(hello).map_err(|e| Status::invalid_argument(e.to_string())),
-            Some(pb::AgentMessage {
-                msg: Some(agent_message::Msg::Sample(_)),
-            }) => Err(Status::invalid_argument(
-                "first message must be Hello, got a Sample",
-            )),
-            Some(pb::AgentMessage { msg: None }) => Err(Status::invalid_argument(
-                "first message is empty; send Hello",
-            )),
+            Some(pb::AgentMessage { msg: Some(agent_message::Msg::Hello(hello)) }) => {
+                validate::hello(hello).map_err(|e| Status::invalid_argument(e.to_string()))
+            }
+            Some(pb::AgentMessage { msg: Some(agent_message::Msg::Sample(_)) }) => {
+                Err(Status::invalid_argument("first message must be Hello, got a Sample"))
+            }
+            Some(pb::AgentMessage { msg: None }) => Err(Status::invalid_argument("first message is empty; send Hello")),
             None => Err(Status::invalid_argument("stream ended before Hello")),
         }
     }
 }
 
-/// Reads samples until the stream ends, then detaches from the session.
-async fn pump(
-    mut inbound: Streaming<pb::AgentMessage>,
+/// One accepted agent stream: where its samples go and where replies go.
+struct AgentStream {
     session: Addr<MachineSession>,
     connection_id: u64,
     tx: mpsc::Sender<Result<pb::HubMessage, Status>>,
-    stats: Arc<Stats>,
-    mut shutdown: watch::Receiver<bool>,
     log: Logger,
+}
+
+/// Reads samples until the stream ends, then detaches from the session.
+async fn pump(
+    mut inbound: Streaming<pb::AgentMessage>,
+    AgentStream { session, connection_id, tx, log }: AgentStream,
+    stats: Arc<Stats>,
+    store_status: Arc<StoreStatus>,
+    mut shutdown: watch::Receiver<bool>,
 ) {
     stats.agents_connected.fetch_add(1, Ordering::Relaxed);
     let refusal = loop {
+        // Stop pulling while the writer is behind: the agent keeps the data.
+        while store_status.backlog.load(Ordering::Relaxed) > MAX_BACKLOG && !*shutdown.borrow() {
+            tokio::time::sleep(BACKPRESSURE_POLL).await;
+        }
         let message = tokio::select! {
             m = inbound.message() => m,
             _ = shutdown.changed() => break Some(Status::unavailable("hub is shutting down")),
         };
         match message {
-            Ok(Some(pb::AgentMessage {
-                msg: Some(agent_message::Msg::Sample(sample)),
-            })) => {
+            Ok(Some(pb::AgentMessage { msg: Some(agent_message::Msg::Sample(sample)) })) => {
                 let sample = match validate::sample(sample) {
                     Ok(sample) => sample,
                     Err(e) => break Some(Status::invalid_argument(e.to_string())),
                 };
                 stats.samples_received.fetch_add(1, Ordering::Relaxed);
-                match session
-                    .send(Ingest {
-                        connection_id,
-                        sample,
-                    })
-                    .await
-                {
+                match session.send(Ingest { connection_id, sample }).await {
                     Ok(true) => {}
-                    Ok(false) => {
-                        break Some(Status::aborted("this stream was replaced; reconnect"))
-                    }
-                    Err(_) => {
-                        break Some(Status::unavailable("machine session restarting; reconnect"))
-                    }
+                    Ok(false) => break Some(Status::aborted("this stream was replaced; reconnect")),
+                    Err(_) => break Some(Status::unavailable("machine session restarting; reconnect")),
                 }
             }
-            Ok(Some(pb::AgentMessage {
-                msg: Some(agent_message::Msg::Hello(_)),
-            })) => {
+            Ok(Some(pb::AgentMessage { msg: Some(agent_message::Msg::Hello(_)) })) => {
                 break Some(Status::invalid_argument("Hello sent twice on one stream"));
             }
-            Ok(Some(pb::AgentMessage { msg: None })) => {
-                break Some(Status::invalid_argument("empty AgentMessage"))
-            }
+            Ok(Some(pb::AgentMessage { msg: None })) => break Some(Status::invalid_argument("empty AgentMessage")),
             Ok(None) => break None,
             Err(status) => {
                 debug!(log, "agent stream broke"; "status" => %status);
@@ -135,8 +127,7 @@ async fn pump(
 
 #[tonic::async_trait]
 impl AgentIngest for IngestService {
-    type StreamStream =
-        Pin<Box<dyn Stream<Item = Result<pb::HubMessage, Status>> + Send + 'static>>;
+    type StreamStream = Pin<Box<dyn Stream<Item = Result<pb::HubMessage, Status>> + Send + 'static>>;
 
     async fn stream(
         &self,
@@ -145,42 +136,32 @@ impl AgentIngest for IngestService {
         self.auth.check(request.metadata())?;
         let mut inbound = request.into_inner();
         let hello = Self::read_hello(&mut inbound).await?;
-        let log = self
-            .log
-            .new(slog::o!("machine_id" => hello.machine_id.clone()));
-        let session = self
-            .registry
-            .send(SessionFor(hello.machine_id.clone()))
-            .await
-            .map_err(unavailable)?;
+        let log = self.log.new(slog::o!("machine_id" => hello.machine_id.clone()));
+        let session = self.registry.send(SessionFor(hello.machine_id.clone())).await.map_err(unavailable)?;
+        let stored_last_seq = match self.store.last_seq(&hello.machine_id, &hello.instance_id).await {
+            Ok(seq) => seq,
+            Err(e) => {
+                // Safe: Welcome 0 makes the agent resend; stored seqs are skipped on write.
+                warn!(log, "cannot read the last stored seq; the agent resends its buffer"; "error" => %e);
+                0
+            }
+        };
         let connection_id = self.next_connection.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = mpsc::channel(REPLY_QUEUE);
         let last_seq = session
-            .send(Attach {
-                connection_id,
-                hello,
-                tx: tx.clone(),
-            })
+            .send(Attach { connection_id, hello, stored_last_seq, tx: tx.clone() })
             .await
             .map_err(unavailable)?;
-        let welcome = pb::Welcome {
-            last_seq,
-            interval_ms: 0,
-            hub_id: self.hub_id.clone(),
-        };
-        tx.send(Ok(pb::HubMessage {
-            msg: Some(hub_message::Msg::Welcome(welcome)),
-        }))
-        .await
-        .map_err(|_| Status::internal("reply channel closed"))?;
+        let welcome = pb::Welcome { last_seq, interval_ms: 0, hub_id: self.hub_id.clone() };
+        tx.send(Ok(pb::HubMessage { msg: Some(hub_message::Msg::Welcome(welcome)) }))
+            .await
+            .map_err(|_| Status::internal("reply channel closed"))?;
         tokio::spawn(pump(
             inbound,
-            session,
-            connection_id,
-            tx,
+            AgentStream { session, connection_id, tx, log },
             self.stats.clone(),
+            self.store_status.clone(),
             self.shutdown.clone(),
-            log,
         ));
         Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
     }

@@ -35,18 +35,12 @@ pub struct Invalid {
 }
 
 fn invalid(field: impl Into<String>, problem: impl Into<String>) -> Invalid {
-    Invalid {
-        field: field.into(),
-        problem: problem.into(),
-    }
+    Invalid { field: field.into(), problem: problem.into() }
 }
 
 fn text(field: &str, value: &str) -> Result<(), Invalid> {
     if value.len() > MAX_TEXT {
-        return Err(invalid(
-            field,
-            format!("{} bytes long; at most {MAX_TEXT}", value.len()),
-        ));
+        return Err(invalid(field, format!("{} bytes long; at most {MAX_TEXT}", value.len())));
     }
     if value.chars().any(char::is_control) {
         return Err(invalid(field, "contains a control character"));
@@ -76,10 +70,7 @@ pub fn hello(h: pb::Hello) -> Result<ValidHello, Invalid> {
     if h.instance_id.len() > MAX_INSTANCE_ID {
         return Err(invalid(
             "hello.instance_id",
-            format!(
-                "{} bytes long; at most {MAX_INSTANCE_ID}",
-                h.instance_id.len()
-            ),
+            format!("{} bytes long; at most {MAX_INSTANCE_ID}", h.instance_id.len()),
         ));
     }
     text("hello.instance_id", &h.instance_id)?;
@@ -109,25 +100,14 @@ pub fn sample(s: pb::Sample) -> Result<Sample, Invalid> {
         return Err(invalid("sample.seq", "must be 1 or more"));
     }
     if s.timestamp_ms <= 0 {
-        return Err(invalid(
-            "sample.timestamp_ms",
-            "must be a positive time in ms since the epoch",
-        ));
+        return Err(invalid("sample.timestamp_ms", "must be a positive time in ms since the epoch"));
     }
     let sample = Sample::from(s);
-    count(
-        "sample.cpu.per_core_percent",
-        sample.cpu.per_core_percent.len(),
-        MAX_CORES,
-    )?;
+    count("sample.cpu.per_core_percent", sample.cpu.per_core_percent.len(), MAX_CORES)?;
     count("sample.disks", sample.disks.len(), MAX_DEVICES)?;
     count("sample.disk_io", sample.disk_io.len(), MAX_DEVICES)?;
     count("sample.net", sample.net.len(), MAX_DEVICES)?;
-    count(
-        "sample.top_processes",
-        sample.top_processes.len(),
-        MAX_TOP_PROCESSES,
-    )?;
+    count("sample.top_processes", sample.top_processes.len(), MAX_TOP_PROCESSES)?;
     let c = &sample.cpu;
     let m = &sample.memory;
     let l = &sample.load;
@@ -180,81 +160,33 @@ mod tests {
     use super::*;
 
     fn good_hello() -> pb::Hello {
-        pb::Hello {
-            machine_id: "m1".into(),
-            instance_id: "abc".into(),
-            ..Default::default()
-        }
+        pb::Hello { machine_id: "m1".into(), instance_id: "abc".into(), ..Default::default() }
     }
 
     #[test]
     fn hello_rules() {
         assert!(hello(good_hello()).is_ok());
-        let e = hello(pb::Hello {
-            machine_id: String::new(),
-            ..good_hello()
-        })
-        .unwrap_err();
+        let e = hello(pb::Hello { machine_id: String::new(), ..good_hello() }).unwrap_err();
         assert_eq!(e.field, "hello.machine_id");
         assert!(e.problem.contains("empty"));
-        let e = hello(pb::Hello {
-            machine_id: "x".repeat(129),
-            ..good_hello()
-        })
-        .unwrap_err();
+        let e = hello(pb::Hello { machine_id: "x".repeat(129), ..good_hello() }).unwrap_err();
         assert!(e.problem.contains("129 bytes"));
-        let e = hello(pb::Hello {
-            machine_id: "a\u{1}b".into(),
-            ..good_hello()
-        })
-        .unwrap_err();
+        let e = hello(pb::Hello { machine_id: "a\u{1}b".into(), ..good_hello() }).unwrap_err();
         assert!(e.problem.contains("control"));
-        let e = hello(pb::Hello {
-            instance_id: String::new(),
-            ..good_hello()
-        })
-        .unwrap_err();
+        let e = hello(pb::Hello { instance_id: String::new(), ..good_hello() }).unwrap_err();
         assert_eq!(e.field, "hello.instance_id");
     }
 
     #[test]
     fn sample_rules() {
-        let ok = pb::Sample {
-            seq: 1,
-            timestamp_ms: 1,
-            ..Default::default()
-        };
+        let ok = pb::Sample { seq: 1, timestamp_ms: 1, ..Default::default() };
         assert!(sample(ok.clone()).is_ok());
-        assert_eq!(
-            sample(pb::Sample {
-                seq: 0,
-                ..ok.clone()
-            })
-            .unwrap_err()
-            .field,
-            "sample.seq"
-        );
-        assert_eq!(
-            sample(pb::Sample {
-                timestamp_ms: 0,
-                ..ok.clone()
-            })
-            .unwrap_err()
-            .field,
-            "sample.timestamp_ms"
-        );
-        let nan = pb::Sample {
-            cpu: Some(pb::CpuStats {
-                total_percent: f64::NAN,
-                ..Default::default()
-            }),
-            ..ok.clone()
-        };
+        assert_eq!(sample(pb::Sample { seq: 0, ..ok.clone() }).unwrap_err().field, "sample.seq");
+        assert_eq!(sample(pb::Sample { timestamp_ms: 0, ..ok.clone() }).unwrap_err().field, "sample.timestamp_ms");
+        let nan =
+            pb::Sample { cpu: Some(pb::CpuStats { total_percent: f64::NAN, ..Default::default() }), ..ok.clone() };
         assert_eq!(sample(nan).unwrap_err().field, "sample.cpu.total_percent");
-        let many = pb::Sample {
-            top_processes: vec![pb::ProcessInfo::default(); 65],
-            ..ok
-        };
+        let many = pb::Sample { top_processes: vec![pb::ProcessInfo::default(); 65], ..ok };
         assert_eq!(sample(many).unwrap_err().field, "sample.top_processes");
     }
 }

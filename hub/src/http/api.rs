@@ -12,16 +12,32 @@ use crate::actors::machine_session::{GetRecent, MachineSession};
 use crate::actors::registry::{CountMachines, GetMachine, ListMachines};
 use crate::events::MachineUpdate;
 use crate::frames::json_array;
+use crate::store::history;
 
 pub async fn health() -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({ "status": "ok" }))
 }
 
+/// How long `/ready` waits for the store to answer.
+const READY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
 pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
-    match state.registry.send(CountMachines).await {
-        Ok(_) => HttpResponse::Ok().json(serde_json::json!({ "status": "ready" })),
-        Err(_) => HttpResponse::ServiceUnavailable()
-            .json(serde_json::json!({ "status": "not ready", "error": "machine registry is not running" })),
+    let store = state.store.describe();
+    let ping = tokio::time::timeout(READY_TIMEOUT, state.store.ping()).await;
+    let problem = match (ping, state.store_status.error()) {
+        (Err(_), _) => Some(format!("store {store} did not answer within {}s", READY_TIMEOUT.as_secs())),
+        (Ok(Err(e)), _) => Some(format!("store {store}: {e}")),
+        (Ok(Ok(())), Some(e)) => Some(format!("store {store}: writes failing: {e}")),
+        (Ok(Ok(())), None) => None,
+    };
+    if state.registry.send(CountMachines).await.is_err() {
+        return HttpResponse::ServiceUnavailable()
+            .json(serde_json::json!({ "status": "not ready", "error": "machine registry is not running" }));
+    }
+    match problem {
+        None => HttpResponse::Ok().json(serde_json::json!({ "status": "ready", "store": store })),
+        Some(error) => HttpResponse::ServiceUnavailable()
+            .json(serde_json::json!({ "status": "not ready", "store": store, "error": error })),
     }
 }
 
@@ -33,9 +49,7 @@ pub async fn stats(state: web::Data<AppState>) -> Result<HttpResponse, ApiError>
 pub async fn list_machines(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let all = state.registry.send(ListMachines).await?;
     let body = json_array(all.iter().map(|u| &*u.summary_json));
-    Ok(HttpResponse::Ok()
-        .content_type("application/json")
-        .body(body))
+    Ok(HttpResponse::Ok().content_type("application/json").body(body))
 }
 
 /// `GET /api/machines/{id}`: the summary plus host info and the whole latest sample.
@@ -48,10 +62,7 @@ struct MachineDetail<'a> {
 }
 
 /// A known machine's latest state and session, or 404.
-async fn find(
-    state: &AppState,
-    id: &str,
-) -> Result<(Arc<MachineUpdate>, Addr<MachineSession>), ApiError> {
+async fn find(state: &AppState, id: &str) -> Result<(Arc<MachineUpdate>, Addr<MachineSession>), ApiError> {
     state
         .registry
         .send(GetMachine(id.to_owned()))
@@ -59,32 +70,61 @@ async fn find(
         .ok_or_else(|| ApiError::NotFound(format!("no machine `{id}`")))
 }
 
-pub async fn get_machine(
-    state: web::Data<AppState>,
-    id: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn get_machine(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let (update, _) = find(&state, &id).await?;
-    Ok(HttpResponse::Ok().json(MachineDetail {
-        summary: &update.summary,
-        host: &update.host,
-        latest: &update.latest,
-    }))
+    Ok(HttpResponse::Ok().json(MachineDetail { summary: &update.summary, host: &update.host, latest: &update.latest }))
 }
 
 /// `GET /api/machines/{id}/recent`: `{"points": [[ts, cpu, memory, seq], ...]}`, the last 5 minutes.
-pub async fn recent(
-    state: web::Data<AppState>,
-    id: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn recent(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let (_, session) = find(&state, &id).await?;
     let points = session.send(GetRecent).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "machine_id": id.as_str(), "points": points })))
 }
 
 pub async fn unknown_api(request: HttpRequest) -> Result<HttpResponse, ApiError> {
-    Err(ApiError::NotFound(format!(
-        "no API at {} {}",
-        request.method(),
-        request.path()
-    )))
+    Err(ApiError::NotFound(format!("no API at {} {}", request.method(), request.path())))
+}
+
+/// Query parameters of `GET /api/machines/{id}/history`.
+#[derive(serde::Deserialize)]
+pub struct HistoryParams {
+    metrics: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    step: Option<String>,
+}
+
+/// `GET /api/machines/{id}/history?metrics=…&from=…&to=…&step=auto|raw|1m|1h`.
+pub async fn history(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    params: web::Query<HistoryParams>,
+) -> Result<HttpResponse, ApiError> {
+    let p = params.into_inner();
+    let plan = history::plan(p.metrics.as_deref(), p.from.as_deref(), p.to.as_deref(), p.step.as_deref(), None)
+        .map_err(|e| ApiError::BadParam { field: e.field, message: e.message })?;
+    let known_live = state.registry.send(GetMachine(id.to_string())).await?.is_some();
+    if !known_live && !state.store.has_machine(&id).await.map_err(|e| ApiError::Store(e.to_string()))? {
+        return Err(ApiError::NotFound(format!("no machine `{id}`")));
+    }
+    let points = state.store.history(&id, &plan).await.map_err(|e| ApiError::Store(e.to_string()))?;
+    let points: Vec<serde_json::Value> = points
+        .into_iter()
+        .map(|(ts, values)| {
+            let mut row = Vec::with_capacity(values.len() + 1);
+            row.push(serde_json::Value::from(ts));
+            row.extend(values.into_iter().map(|v| v.map_or(serde_json::Value::Null, serde_json::Value::from)));
+            serde_json::Value::Array(row)
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "machine_id": id.as_str(),
+        "resolution": plan.resolution,
+        "bucket_ms": plan.bucket_ms,
+        "from": plan.from_ms,
+        "to": plan.to_ms,
+        "metrics": plan.metrics,
+        "points": points,
+    })))
 }

@@ -17,7 +17,8 @@ pub async fn serve(request: HttpRequest) -> HttpResponse {
             .content_type(file.metadata.mimetype())
             .insert_header((header::CACHE_CONTROL, "no-cache"))
             .body(file.data.into_owned()),
-        None => HttpResponse::NotFound()
-            .json(serde_json::json!({ "error": format!("no file `/{path}` in the dashboard") })),
+        None => {
+            HttpResponse::NotFound().json(serde_json::json!({ "error": format!("no file `/{path}` in the dashboard") }))
+        }
     }
 }

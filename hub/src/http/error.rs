@@ -8,6 +8,10 @@ use serde::Serialize;
 pub enum ApiError {
     #[error("{0}")]
     NotFound(String),
+    #[error("{message}")]
+    BadParam { field: &'static str, message: String },
+    #[error("the store failed: {0}")]
+    Store(String),
     #[error("the hub is shutting down")]
     Unavailable,
 }
@@ -23,15 +27,14 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::BadParam { .. } => StatusCode::BAD_REQUEST,
+            ApiError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status_code()).json(Body {
-            error: self.to_string(),
-            field: None,
-        })
+        HttpResponse::build(self.status_code()).json(Body { error: self.to_string(), field: None })
     }
 }
 

@@ -11,13 +11,7 @@ pub async fn connect(
     body: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, actix_web::Error> {
-    let session = WsSession::new(
-        state.registry.clone(),
-        state.updates.subscribe(),
-        state.stats.clone(),
-        state.log.clone(),
-    );
-    ws::WsResponseBuilder::new(session, &request, body)
-        .frame_size(MAX_INBOUND_FRAME)
-        .start()
+    let session =
+        WsSession::new(state.registry.clone(), state.updates.subscribe(), state.stats.clone(), state.log.clone());
+    ws::WsResponseBuilder::new(session, &request, body).frame_size(MAX_INBOUND_FRAME).start()
 }

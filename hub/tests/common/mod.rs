@@ -32,12 +32,8 @@ impl TestHub {
     }
 
     pub fn start_with(config: HubConfig, dir: tempfile::TempDir) -> TestHub {
-        let hub = sysmonstm_hub::start(config, sysmonstm_protocol::logging::discard())
-            .expect("hub starts");
-        TestHub {
-            hub: Some(hub),
-            dir,
-        }
+        let hub = sysmonstm_hub::start(config, sysmonstm_protocol::logging::discard()).expect("hub starts");
+        TestHub { hub: Some(hub), dir }
     }
 
     pub fn handle(&self) -> &HubHandle {
@@ -58,9 +54,7 @@ impl TestHub {
 
     pub async fn stop(&mut self) {
         if let Some(hub) = self.hub.take() {
-            tokio::task::spawn_blocking(move || hub.stop())
-                .await
-                .expect("hub stops");
+            tokio::task::spawn_blocking(move || hub.stop()).await.expect("hub stops");
         }
     }
 }
@@ -80,12 +74,7 @@ pub struct TestAgent {
 }
 
 impl TestAgent {
-    pub fn start(
-        hub_url: &str,
-        machine_id: &str,
-        interval: Duration,
-        token: Option<&str>,
-    ) -> TestAgent {
+    pub fn start(hub_url: &str, machine_id: &str, interval: Duration, token: Option<&str>) -> TestAgent {
         let config = sysmonstm_agent::AgentConfig {
             hub: hub_url.to_owned(),
             machine_id: machine_id.to_owned(),
@@ -94,24 +83,14 @@ impl TestAgent {
             buffer_samples: 3600,
         };
         let (shutdown, rx) = watch::channel(false);
-        let task = tokio::spawn(sysmonstm_agent::run(
-            config,
-            sysmonstm_protocol::logging::discard(),
-            rx,
-        ));
-        TestAgent {
-            shutdown,
-            task: Some(task),
-        }
+        let task = tokio::spawn(sysmonstm_agent::run(config, sysmonstm_protocol::logging::discard(), rx));
+        TestAgent { shutdown, task: Some(task) }
     }
 
     pub async fn stop(&mut self) {
         self.shutdown.send_replace(true);
         if let Some(task) = self.task.take() {
-            tokio::time::timeout(WAIT, task)
-                .await
-                .expect("agent stops in time")
-                .expect("agent task");
+            tokio::time::timeout(WAIT, task).await.expect("agent stops in time").expect("agent task");
         }
     }
 }
@@ -151,18 +130,13 @@ pub async fn machines(http: &str) -> Vec<Value> {
 }
 
 pub async fn machine(http: &str, id: &str) -> Option<Value> {
-    machines(http)
-        .await
-        .into_iter()
-        .find(|m| m["machine_id"] == id)
+    machines(http).await.into_iter().find(|m| m["machine_id"] == id)
 }
 
 /// Waits until `id` is listed with `status`.
 pub async fn wait_status(http: &str, id: &str, status: &str) -> Value {
-    eventually(&format!("{id} to be {status}"), || async {
-        machine(http, id).await.filter(|m| m["status"] == status)
-    })
-    .await
+    eventually(&format!("{id} to be {status}"), || async { machine(http, id).await.filter(|m| m["status"] == status) })
+        .await
 }
 
 /// Seqs of the samples the hub applied for `id`, from its recent ring
@@ -173,33 +147,20 @@ pub async fn recent_seqs(http: &str, id: &str) -> Vec<u64> {
         return Vec::new();
     }
     assert_eq!(status, 200, "{body}");
-    body["points"]
-        .as_array()
-        .expect("points")
-        .iter()
-        .map(|p| p[3].as_u64().expect("seq"))
-        .collect()
+    body["points"].as_array().expect("points").iter().map(|p| p[3].as_u64().expect("seq")).collect()
 }
 
-pub type Ws =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+pub type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 pub async fn ws_connect(http: &str) -> Ws {
     let url = format!("{}/ws", http.replacen("http", "ws", 1));
-    tokio_tungstenite::connect_async(url)
-        .await
-        .expect("websocket connects")
-        .0
+    tokio_tungstenite::connect_async(url).await.expect("websocket connects").0
 }
 
 /// The next JSON text frame.
 pub async fn ws_next(ws: &mut Ws) -> Value {
     loop {
-        let message = tokio::time::timeout(WAIT, ws.next())
-            .await
-            .expect("frame in time")
-            .expect("open")
-            .expect("ok");
+        let message = tokio::time::timeout(WAIT, ws.next()).await.expect("frame in time").expect("open").expect("ok");
         if let Message::Text(text) = message {
             return serde_json::from_str(&text).expect("frame is JSON");
         }
@@ -212,9 +173,7 @@ pub async fn ws_until(ws: &mut Ws, id: &str, check: impl Fn(&Value) -> bool) -> 
     loop {
         assert!(Instant::now() < deadline, "no frame with {id} matching");
         let frame = ws_next(ws).await;
-        let found = frame["machines"]
-            .as_array()
-            .and_then(|ms| ms.iter().find(|m| m["machine_id"] == id).cloned());
+        let found = frame["machines"].as_array().and_then(|ms| ms.iter().find(|m| m["machine_id"] == id).cloned());
         if let Some(m) = found.filter(|m| check(m)) {
             return m;
         }
@@ -236,11 +195,7 @@ pub fn hello(machine_id: &str, instance_id: &str) -> pb::AgentMessage {
         msg: Some(agent_message::Msg::Hello(pb::Hello {
             machine_id: machine_id.into(),
             instance_id: instance_id.into(),
-            host: Some(pb::HostInfo {
-                hostname: format!("{machine_id}-host"),
-                cpu_cores: 4,
-                ..Default::default()
-            }),
+            host: Some(pb::HostInfo { hostname: format!("{machine_id}-host"), cpu_cores: 4, ..Default::default() }),
             agent_version: "test".into(),
             interval_ms: 1000,
             dropped_samples: 0,
@@ -253,16 +208,8 @@ pub fn sample(seq: u64) -> pb::AgentMessage {
         msg: Some(agent_message::Msg::Sample(pb::Sample {
             seq,
             timestamp_ms: sysmonstm_hub::now_ms(),
-            cpu: Some(pb::CpuStats {
-                total_percent: 10.0 + seq as f64,
-                ..Default::default()
-            }),
-            memory: Some(pb::MemoryStats {
-                total: 1 << 30,
-                used: 1 << 29,
-                percent: 50.0,
-                ..Default::default()
-            }),
+            cpu: Some(pb::CpuStats { total_percent: 10.0 + seq as f64, ..Default::default() }),
+            memory: Some(pb::MemoryStats { total: 1 << 30, used: 1 << 29, percent: 50.0, ..Default::default() }),
             ..Default::default()
         })),
     }
@@ -270,22 +217,13 @@ pub fn sample(seq: u64) -> pb::AgentMessage {
 
 impl RawAgent {
     /// Opens a stream and sends `first`; Err is the hub's refusal.
-    pub async fn open(
-        grpc: &str,
-        token: Option<&str>,
-        first: pb::AgentMessage,
-    ) -> Result<RawAgent, tonic::Status> {
-        let mut client = AgentIngestClient::connect(grpc.to_owned())
-            .await
-            .expect("gRPC connects");
+    pub async fn open(grpc: &str, token: Option<&str>, first: pb::AgentMessage) -> Result<RawAgent, tonic::Status> {
+        let mut client = AgentIngestClient::connect(grpc.to_owned()).await.expect("gRPC connects");
         let (tx, rx) = mpsc::channel(64);
         tx.send(first).await.expect("queue first message");
         let mut request = tonic::Request::new(ReceiverStream::new(rx));
         if let Some(token) = token {
-            request.metadata_mut().insert(
-                "authorization",
-                format!("Bearer {token}").parse().expect("ascii"),
-            );
+            request.metadata_mut().insert("authorization", format!("Bearer {token}").parse().expect("ascii"));
         }
         let inbound = client.stream(request).await?.into_inner();
         Ok(RawAgent { tx, inbound })
@@ -297,9 +235,7 @@ impl RawAgent {
 
     /// The next message from the hub (Err: the stream's ending status).
     pub async fn next(&mut self) -> Result<Option<pb::HubMessage>, tonic::Status> {
-        tokio::time::timeout(WAIT, self.inbound.message())
-            .await
-            .expect("hub answers in time")
+        tokio::time::timeout(WAIT, self.inbound.message()).await.expect("hub answers in time")
     }
 
     /// Reads until the hub ends the stream; returns the ending status.
@@ -317,9 +253,7 @@ impl RawAgent {
     pub async fn ack_at_least(&mut self, seq: u64) -> u64 {
         loop {
             match self.next().await.expect("stream open").expect("message") {
-                pb::HubMessage {
-                    msg: Some(pb::hub_message::Msg::Ack(ack)),
-                } if ack.seq >= seq => return ack.seq,
+                pb::HubMessage { msg: Some(pb::hub_message::Msg::Ack(ack)) } if ack.seq >= seq => return ack.seq,
                 _ => continue,
             }
         }

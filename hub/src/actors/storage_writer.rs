@@ -1,0 +1,200 @@
+//! `StorageWriter`: batches every published sample into the store.
+//!
+//! Batches flush when [`BATCH_MAX`] rows wait or every [`FLUSH_INTERVAL`].
+//! After a commit it reports [`Persisted`] per agent instance, which is what
+//! lets sessions ack. When the store fails it keeps the batch, retries with
+//! backoff and marks the store unhealthy (`/ready` answers 503); it never
+//! drops a row. Its backlog is shared with the gRPC side, which stops reading
+//! agents' streams past [`MAX_BACKLOG`] rows, so agents hold the data.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::future::Future;
+use std::time::Duration;
+
+use actix::prelude::*;
+use actix_broker::BrokerSubscribe;
+use slog::{info, warn, Logger};
+
+use super::registry::MachineRegistry;
+use crate::events::{MachineUpdate, MetricsReceived, Persisted};
+use crate::store::{Batch, Retention, Store};
+
+/// Most rows one transaction writes.
+pub const BATCH_MAX: usize = 5_000;
+/// Longest a row waits before its batch is written.
+pub const FLUSH_INTERVAL: Duration = Duration::from_millis(250);
+/// Rows waiting past which the hub stops reading agents' streams.
+pub const MAX_BACKLOG: usize = 100_000;
+/// Retry delays after a failed write: doubling from the first to the last.
+pub const RETRY_FIRST: Duration = Duration::from_millis(250);
+pub const RETRY_MAX: Duration = Duration::from_secs(10);
+/// How often rollups and retention run by default.
+pub const MAINTENANCE_INTERVAL: Duration = Duration::from_secs(60);
+
+/// What the rest of the hub sees of the writer: backlog and health.
+#[derive(Debug, Default)]
+pub struct StoreStatus {
+    /// Rows received and not yet committed.
+    pub backlog: AtomicUsize,
+    /// False while writes fail.
+    pub failing: AtomicBool,
+    pub last_error: Mutex<Option<String>>,
+}
+
+impl StoreStatus {
+    fn fail(&self, error: String) {
+        self.failing.store(true, Ordering::Relaxed);
+        if let Ok(mut last) = self.last_error.lock() {
+            *last = Some(error);
+        }
+    }
+
+    /// The last write error while writes are failing.
+    pub fn error(&self) -> Option<String> {
+        if !self.failing.load(Ordering::Relaxed) {
+            return None;
+        }
+        self.last_error.lock().ok().and_then(|e| e.clone()).or_else(|| Some("writes failing".into()))
+    }
+}
+
+pub struct StorageWriter {
+    store: Arc<dyn Store>,
+    registry: Addr<MachineRegistry>,
+    status: Arc<StoreStatus>,
+    retention: Retention,
+    maintenance_interval: Duration,
+    log: Logger,
+    pending: Vec<Arc<MachineUpdate>>,
+    writing: bool,
+    retry_delay: Duration,
+}
+
+impl StorageWriter {
+    pub fn new(
+        store: Arc<dyn Store>,
+        registry: Addr<MachineRegistry>,
+        status: Arc<StoreStatus>,
+        retention: Retention,
+        maintenance_interval: Duration,
+        log: Logger,
+    ) -> Self {
+        StorageWriter {
+            store,
+            registry,
+            status,
+            retention,
+            maintenance_interval,
+            log,
+            pending: Vec::new(),
+            writing: false,
+            retry_delay: RETRY_FIRST,
+        }
+    }
+
+    fn flush(&mut self, ctx: &mut Context<Self>) {
+        if self.writing || self.pending.is_empty() {
+            return;
+        }
+        self.writing = true;
+        let take = self.pending.len().min(BATCH_MAX);
+        let batch: Arc<Batch> = Arc::new(self.pending.drain(..take).collect());
+        let store = self.store.clone();
+        let written = batch.clone();
+        async move { store.write(written).await }
+            .into_actor(self)
+            .map(move |result, writer, ctx| {
+                writer.writing = false;
+                match result {
+                    Ok(()) => writer.committed(&batch),
+                    Err(e) => {
+                        if !writer.status.failing.load(Ordering::Relaxed) {
+                            warn!(writer.log, "store write failed; holding the batch and retrying"; "error" => %e,
+                                "rows" => batch.len());
+                        }
+                        writer.status.fail(e.to_string());
+                        // Put the batch back in front, in order.
+                        let rest = std::mem::take(&mut writer.pending);
+                        writer.pending = batch.iter().cloned().chain(rest).collect();
+                        let delay = writer.retry_delay;
+                        writer.retry_delay = (writer.retry_delay * 2).min(RETRY_MAX);
+                        ctx.run_later(delay, |writer, ctx| writer.flush(ctx));
+                        return;
+                    }
+                }
+                if writer.pending.len() >= BATCH_MAX {
+                    writer.flush(ctx);
+                }
+            })
+            .spawn(ctx);
+    }
+
+    fn committed(&mut self, batch: &Batch) {
+        if self.status.failing.swap(false, Ordering::Relaxed) {
+            info!(self.log, "store writes recovered"; "store" => self.store.describe());
+        }
+        self.retry_delay = RETRY_FIRST;
+        self.status.backlog.fetch_sub(batch.len(), Ordering::Relaxed);
+        let mut highest: HashMap<(&str, &Arc<str>), u64> = HashMap::new();
+        for update in batch {
+            let seq = highest.entry((update.machine_id(), &update.instance_id)).or_insert(0);
+            *seq = (*seq).max(update.latest.seq);
+        }
+        for ((machine_id, instance_id), seq) in highest {
+            self.registry.do_send(Persisted {
+                machine_id: machine_id.to_owned(),
+                instance_id: instance_id.clone(),
+                seq,
+            });
+        }
+    }
+
+    /// Rollups and retention, as a future the actor runs.
+    fn maintenance(&self) -> impl Future<Output = ()> + 'static {
+        let (store, retention, log) = (self.store.clone(), self.retention, self.log.clone());
+        async move {
+            if let Err(e) = store.maintain(crate::now_ms(), retention).await {
+                warn!(log, "rollups/retention failed; will retry"; "error" => %e);
+            }
+        }
+    }
+}
+
+impl Actor for StorageWriter {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        self.subscribe_system_async::<MetricsReceived>(ctx);
+        ctx.run_interval(FLUSH_INTERVAL, |writer, ctx| writer.flush(ctx));
+        ctx.run_interval(self.maintenance_interval, |writer, ctx| {
+            ctx.spawn(writer.maintenance().into_actor(writer));
+        });
+    }
+}
+
+impl Handler<MetricsReceived> for StorageWriter {
+    type Result = ();
+
+    fn handle(&mut self, msg: MetricsReceived, ctx: &mut Context<Self>) {
+        self.pending.push(msg.0);
+        self.status.backlog.fetch_add(1, Ordering::Relaxed);
+        if self.pending.len() >= BATCH_MAX {
+            self.flush(ctx);
+        }
+    }
+}
+
+/// Runs rollups and retention now (tests, and an operator's future button).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct MaintainNow;
+
+impl Handler<MaintainNow> for StorageWriter {
+    type Result = ResponseActFuture<Self, ()>;
+
+    fn handle(&mut self, _: MaintainNow, _: &mut Context<Self>) -> Self::Result {
+        Box::pin(self.maintenance().into_actor(self))
+    }
+}

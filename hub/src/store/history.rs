@@ -1,0 +1,205 @@
+//! History queries: parsing `GET /api/machines/{id}/history` parameters and
+//! choosing the resolution. Pure; the backends run the resulting [`Plan`].
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use super::metrics;
+
+/// Longest range answered from raw samples by `step=auto`.
+pub const RAW_UP_TO: Duration = Duration::from_secs(3600);
+/// Longest range answered from 1-minute rollups by `step=auto`.
+pub const MINUTE_UP_TO: Duration = Duration::from_secs(2 * 86_400);
+/// Most points `step=auto` returns; longer ranges are averaged into buckets.
+pub const MAX_POINTS: i64 = 3000;
+/// Most rows an explicit `step=raw` returns.
+pub const MAX_RAW_ROWS: i64 = 100_000;
+/// Default range: the last hour.
+pub const DEFAULT_RANGE: Duration = Duration::from_secs(3600);
+
+const MINUTE_MS: i64 = 60_000;
+const HOUR_MS: i64 = 3_600_000;
+
+/// Where a query reads from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Resolution {
+    Raw,
+    #[serde(rename = "1m")]
+    Minute,
+    #[serde(rename = "1h")]
+    Hour,
+}
+
+impl Resolution {
+    /// Width of one stored row, ms (raw rows have none).
+    pub fn native_ms(self) -> i64 {
+        match self {
+            Resolution::Raw => 1,
+            Resolution::Minute => MINUTE_MS,
+            Resolution::Hour => HOUR_MS,
+        }
+    }
+}
+
+/// A validated query.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    pub metrics: Vec<&'static str>,
+    pub from_ms: i64,
+    pub to_ms: i64,
+    pub resolution: Resolution,
+    /// Rows are averaged into buckets this wide (ms); None returns rows as stored.
+    pub bucket_ms: Option<i64>,
+    pub limit: i64,
+}
+
+/// A refused parameter.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct BadParam {
+    pub field: &'static str,
+    pub message: String,
+}
+
+fn bad(field: &'static str, message: String) -> BadParam {
+    BadParam { field, message }
+}
+
+/// Milliseconds since the epoch, or RFC 3339.
+pub fn parse_time(field: &'static str, text: &str) -> Result<i64, BadParam> {
+    if let Ok(ms) = text.parse::<i64>() {
+        return Ok(ms);
+    }
+    let time = humantime::parse_rfc3339_weak(text)
+        .map_err(|_| bad(field, format!("`{text}` is neither ms since the epoch nor an RFC 3339 time")))?;
+    let since = time.duration_since(UNIX_EPOCH).map_err(|_| bad(field, format!("`{text}` is before 1970")))?;
+    Ok(since.as_millis() as i64)
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+/// Builds a plan from the raw parameters; `now` is injectable for tests.
+pub fn plan(
+    metrics_param: Option<&str>,
+    from: Option<&str>,
+    to: Option<&str>,
+    step: Option<&str>,
+    now: Option<i64>,
+) -> Result<Plan, BadParam> {
+    let now = now.unwrap_or_else(now_ms);
+    let metrics = match metrics_param.map(str::trim).filter(|m| !m.is_empty()) {
+        None => vec!["cpu_percent", "memory_percent"],
+        Some(list) => list
+            .split(',')
+            .map(|name| {
+                metrics::find(name.trim()).map(|m| m.name).ok_or_else(|| {
+                    let known: Vec<_> = metrics::METRICS.iter().map(|m| m.name).collect();
+                    bad("metrics", format!("unknown metric `{}`; known: {}", name.trim(), known.join(", ")))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?,
+    };
+    let to_ms = to.map(|t| parse_time("to", t)).transpose()?.unwrap_or(now);
+    let from_ms = from.map(|f| parse_time("from", f)).transpose()?.unwrap_or(to_ms - DEFAULT_RANGE.as_millis() as i64);
+    if from_ms >= to_ms {
+        return Err(bad("from", format!("from ({from_ms}) must be before to ({to_ms})")));
+    }
+    let range = to_ms - from_ms;
+    let (resolution, auto) = match step.unwrap_or("auto") {
+        "auto" => (auto_resolution(range), true),
+        "raw" => (Resolution::Raw, false),
+        "1m" => (Resolution::Minute, false),
+        "1h" => (Resolution::Hour, false),
+        other => return Err(bad("step", format!("unknown step `{other}`; use auto, raw, 1m or 1h"))),
+    };
+    let bucket_ms = if auto {
+        let wanted = (range + MAX_POINTS - 1) / MAX_POINTS;
+        (wanted > resolution.native_ms()).then(|| round_up(wanted, resolution.native_ms()))
+    } else {
+        None
+    };
+    Ok(Plan { metrics, from_ms, to_ms, resolution, bucket_ms, limit: MAX_RAW_ROWS })
+}
+
+/// Raw up to 1 hour, 1 minute up to 2 days, 1 hour beyond.
+pub fn auto_resolution(range_ms: i64) -> Resolution {
+    if range_ms <= RAW_UP_TO.as_millis() as i64 {
+        Resolution::Raw
+    } else if range_ms <= MINUTE_UP_TO.as_millis() as i64 {
+        Resolution::Minute
+    } else {
+        Resolution::Hour
+    }
+}
+
+fn round_up(value: i64, unit: i64) -> i64 {
+    (value + unit - 1) / unit * unit
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: i64 = 1_800_000_000_000;
+
+    #[test]
+    fn defaults_to_last_hour_raw() {
+        let p = plan(None, None, None, None, Some(NOW)).expect("plan");
+        assert_eq!((p.from_ms, p.to_ms), (NOW - 3_600_000, NOW));
+        assert_eq!(p.resolution, Resolution::Raw);
+        assert_eq!(p.metrics, vec!["cpu_percent", "memory_percent"]);
+        // 1 h / 3000 points = 1.2 s buckets: a 1 Hz agent's samples stay apart or pair up.
+        assert_eq!(p.bucket_ms, Some(1200));
+    }
+
+    #[test]
+    fn auto_picks_resolution_by_range() {
+        assert_eq!(auto_resolution(3_600_000), Resolution::Raw);
+        assert_eq!(auto_resolution(3_600_001), Resolution::Minute);
+        assert_eq!(auto_resolution(2 * 86_400_000), Resolution::Minute);
+        assert_eq!(auto_resolution(2 * 86_400_000 + 1), Resolution::Hour);
+        let day = plan(None, Some(&(NOW - 86_400_000).to_string()), Some(&NOW.to_string()), None, None).expect("plan");
+        assert_eq!(day.resolution, Resolution::Minute);
+        assert_eq!(day.bucket_ms, None, "1440 minutes fit");
+        let month = plan(None, Some(&(NOW - 30 * 86_400_000).to_string()), Some(&NOW.to_string()), Some("auto"), None)
+            .expect("plan");
+        assert_eq!(month.resolution, Resolution::Hour);
+        let week_minutes =
+            plan(None, Some(&(NOW - 7 * 86_400_000).to_string()), Some(&NOW.to_string()), Some("1m"), None)
+                .expect("plan");
+        assert_eq!((week_minutes.resolution, week_minutes.bucket_ms), (Resolution::Minute, None));
+    }
+
+    #[test]
+    fn auto_buckets_keep_points_bounded() {
+        let two_years = 2 * 365 * 86_400_000_i64;
+        let p = plan(None, Some(&(NOW - two_years).to_string()), Some(&NOW.to_string()), None, None).expect("plan");
+        assert_eq!(p.resolution, Resolution::Hour);
+        let bucket = p.bucket_ms.expect("two years of hours exceed the cap");
+        assert_eq!(bucket % 3_600_000, 0);
+        assert!((p.to_ms - p.from_ms) / bucket <= MAX_POINTS);
+        let two_days = plan(None, Some(&(NOW - 2 * 86_400_000).to_string()), Some(&NOW.to_string()), None, None)
+            .expect("plan");
+        assert_eq!(two_days.bucket_ms, None, "2880 minutes fit");
+    }
+
+    #[test]
+    fn parses_times() {
+        assert_eq!(parse_time("from", "1700000000000"), Ok(1_700_000_000_000));
+        assert_eq!(parse_time("from", "2023-11-14T22:13:20Z"), Ok(1_700_000_000_000));
+        assert_eq!(parse_time("from", "2023-11-14T22:13:20.5Z"), Ok(1_700_000_000_500));
+        assert_eq!(parse_time("to", "yesterday").unwrap_err().field, "to");
+    }
+
+    #[test]
+    fn refuses_bad_parameters() {
+        assert_eq!(plan(Some("cpu_percent,bogus"), None, None, None, Some(NOW)).unwrap_err().field, "metrics");
+        assert_eq!(plan(None, Some("soon"), None, None, Some(NOW)).unwrap_err().field, "from");
+        assert_eq!(plan(None, None, Some("x"), None, Some(NOW)).unwrap_err().field, "to");
+        let reversed = plan(None, Some(&NOW.to_string()), Some(&(NOW - 1).to_string()), None, None).unwrap_err();
+        assert_eq!(reversed.field, "from");
+        assert_eq!(plan(None, None, None, Some("5m"), Some(NOW)).unwrap_err().field, "step");
+    }
+}

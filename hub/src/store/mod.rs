@@ -1,0 +1,118 @@
+//! History storage: one [`Store`] interface, two backends.
+//!
+//! - [`sqlite`]: the embedded default, a file in the data directory (WAL).
+//! - [`postgres`]: PostgreSQL via deadpool-postgres, TimescaleDB features
+//!   when the extension is installed.
+//!
+//! Writes are idempotent: a sample already stored (same machine, instance,
+//! seq) is skipped, so a retried batch never stores anything twice.
+//!
+//! # Layout
+//! - [`metrics`]: the stored metrics, one column each.
+//! - [`history`]: history query parameters and resolution choice (pure).
+//! - [`migrate`]: versioned, embedded migrations for both backends.
+//! - [`rows`]: what a row holds, computed once for both backends.
+
+pub mod history;
+pub mod metrics;
+pub mod migrate;
+pub mod rows;
+pub mod sqlite;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sysmonstm_protocol::model::{HostInfo, Sample};
+
+use crate::events::MachineUpdate;
+use history::{Plan, Resolution};
+
+/// A batch of samples to write, as the sessions published them.
+pub type Batch = Vec<Arc<MachineUpdate>>;
+
+/// Why the store failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("SQLite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("PostgreSQL: {0}")]
+    Postgres(String),
+    #[error("migration {version} ({name}): {message}")]
+    Migration { version: u32, name: &'static str, message: String },
+    #[error("data directory: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("stored data is not valid: {0}")]
+    Corrupt(String),
+    #[error("store worker failed: {0}")]
+    Worker(String),
+}
+
+/// A machine the store knows, as last seen.
+#[derive(Debug, Clone)]
+pub struct KnownMachine {
+    pub machine_id: String,
+    pub host: HostInfo,
+    pub latest: Sample,
+    pub last_seen: i64,
+}
+
+/// Rows of a history answer: `(ts_ms, values in plan order)`.
+pub type Points = Vec<(i64, Vec<Option<f64>>)>;
+
+/// How long each resolution is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    pub raw: Duration,
+    pub minute: Duration,
+    pub hour: Duration,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Retention {
+            raw: Duration::from_secs(7 * 86_400),
+            minute: Duration::from_secs(90 * 86_400),
+            hour: Duration::from_secs(2 * 365 * 86_400),
+        }
+    }
+}
+
+impl Retention {
+    pub fn for_resolution(&self, resolution: Resolution) -> Duration {
+        match resolution {
+            Resolution::Raw => self.raw,
+            Resolution::Minute => self.minute,
+            Resolution::Hour => self.hour,
+        }
+    }
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// "sqlite" or "postgres" (plus "+timescaledb").
+    fn describe(&self) -> String;
+    /// Writes a batch in one transaction; samples already stored are skipped.
+    async fn write(&self, batch: Arc<Batch>) -> Result<(), StoreError>;
+    /// Highest stored seq of an agent instance (0 when none).
+    async fn last_seq(&self, machine_id: &str, instance_id: &str) -> Result<u64, StoreError>;
+    /// Every machine the store has seen, with its latest sample.
+    async fn known_machines(&self) -> Result<Vec<KnownMachine>, StoreError>;
+    /// Whether the store has ever seen `machine_id`.
+    async fn has_machine(&self, machine_id: &str) -> Result<bool, StoreError>;
+    /// Points of one machine for a history plan.
+    async fn history(&self, machine_id: &str, plan: &Plan) -> Result<Points, StoreError>;
+    /// Rollups of what changed since the last call, then retention.
+    async fn maintain(&self, now_ms: i64, retention: Retention) -> Result<(), StoreError>;
+    /// A cheap round trip, for readiness.
+    async fn ping(&self) -> Result<(), StoreError>;
+}
+
+/// Opens the store: PostgreSQL when `database_url` is given, else SQLite in `data_dir`.
+pub async fn open(database_url: Option<&str>, data_dir: &Path) -> Result<Arc<dyn Store>, StoreError> {
+    match database_url {
+        Some(_) => Err(StoreError::Postgres("PostgreSQL support is not built yet".into())),
+        None => Ok(Arc::new(sqlite::SqliteStore::open(&data_dir.join(sqlite::FILE_NAME)).await?)),
+    }
+}

@@ -1,0 +1,337 @@
+//! The embedded default store: SQLite (rusqlite, bundled) in the data
+//! directory, WAL mode. One connection writes, another reads, each behind a
+//! mutex and used on tokio's blocking pool, so nothing blocks an actor.
+//! Rollups and retention are maintained by the hub ([`Store::maintain`]).
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use rusqlite::{params, types::Value, Connection, OptionalExtension};
+
+use super::history::{Plan, Resolution};
+use super::metrics::METRICS;
+use super::migrate::{self, Migration};
+use super::rows::{newest_per_machine, Row};
+use super::{Batch, KnownMachine, Points, Retention, Store, StoreError};
+
+/// The database file inside the data directory.
+pub const FILE_NAME: &str = "sysmonstm.db";
+/// How long a statement waits for a lock held by the other connection.
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+const MINUTE_MS: i64 = 60_000;
+const HOUR_MS: i64 = 3_600_000;
+
+pub struct SqliteStore {
+    path: PathBuf,
+    writer: Arc<Mutex<Connection>>,
+    reader: Arc<Mutex<Connection>>,
+    /// Earliest sample time written since the last rollup (None: nothing new).
+    dirty_from: Arc<Mutex<Option<i64>>>,
+}
+
+fn connect(path: &Path) -> Result<Connection, StoreError> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    Ok(conn)
+}
+
+fn apply_migrations(conn: &mut Connection, migrations: &[Migration]) -> Result<(), StoreError> {
+    conn.execute(migrate::CREATE_TABLE, [])?;
+    for m in migrations {
+        let done: Option<u32> = conn
+            .query_row("SELECT version FROM schema_migrations WHERE version = ?1", [m.version], |r| r.get(0))
+            .optional()?;
+        if done.is_some() {
+            continue;
+        }
+        let failed =
+            |e: rusqlite::Error| StoreError::Migration { version: m.version, name: m.name, message: e.to_string() };
+        let tx = conn.transaction()?;
+        tx.execute_batch(m.sql).map_err(failed)?;
+        tx.execute(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, datetime('now'))",
+            params![m.version, m.name],
+        )
+        .map_err(failed)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+/// Runs `work` on the blocking pool with the connection locked.
+async fn with<T: Send + 'static>(
+    conn: &Arc<Mutex<Connection>>,
+    work: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, StoreError> {
+    let conn = conn.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut guard = conn.lock().map_err(|_| StoreError::Worker("connection lock poisoned".into()))?;
+        work(&mut guard)
+    })
+    .await
+    .map_err(|e| StoreError::Worker(e.to_string()))?
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) and migrates the database at `path`.
+    pub async fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let owned = path.to_path_buf();
+        let (writer, reader, dirty) = tokio::task::spawn_blocking(move || -> Result<_, StoreError> {
+            let mut writer = connect(&owned)?;
+            apply_migrations(&mut writer, migrate::SQLITE)?;
+            // Roll up again from the last complete rollup: a hub that stopped
+            // before its maintenance left newer samples without rollups.
+            let dirty: Option<i64> = writer.query_row(
+                "SELECT COALESCE((SELECT max(ts) FROM samples_1m), (SELECT min(ts) FROM samples))",
+                [],
+                |r| r.get(0),
+            )?;
+            let reader = connect(&owned)?;
+            Ok((writer, reader, dirty))
+        })
+        .await
+        .map_err(|e| StoreError::Worker(e.to_string()))??;
+        Ok(SqliteStore {
+            path: path.to_path_buf(),
+            writer: Arc::new(Mutex::new(writer)),
+            reader: Arc::new(Mutex::new(reader)),
+            dirty_from: Arc::new(Mutex::new(dirty)),
+        })
+    }
+
+    fn mark_dirty(&self, from: i64) {
+        if let Ok(mut dirty) = self.dirty_from.lock() {
+            *dirty = Some(dirty.map_or(from, |d| d.min(from)));
+        }
+    }
+}
+
+fn insert_sql() -> String {
+    let names: Vec<&str> = METRICS.iter().map(|m| m.name).collect();
+    let marks: Vec<String> = (0..names.len() + 5).map(|i| format!("?{}", i + 1)).collect();
+    format!(
+        "INSERT OR IGNORE INTO samples (machine_id, instance_id, seq, ts, {}, detail) VALUES ({})",
+        names.join(", "),
+        marks.join(", ")
+    )
+}
+
+const UPSERT_MACHINE: &str = "INSERT INTO machines
+    (machine_id, hostname, os, kernel, arch, cpu_model, cpu_cores, memory_total, first_seen, last_seen, latest)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10)
+    ON CONFLICT (machine_id) DO UPDATE SET
+        hostname = excluded.hostname, os = excluded.os, kernel = excluded.kernel, arch = excluded.arch,
+        cpu_model = excluded.cpu_model, cpu_cores = excluded.cpu_cores, memory_total = excluded.memory_total,
+        latest = CASE WHEN excluded.last_seen >= machines.last_seen THEN excluded.latest ELSE machines.latest END,
+        last_seen = max(machines.last_seen, excluded.last_seen)";
+
+fn write_batch(conn: &mut Connection, batch: &Batch) -> Result<(), StoreError> {
+    let tx = conn.transaction()?;
+    {
+        let mut insert = tx.prepare_cached(&insert_sql())?;
+        for update in batch {
+            let row = Row::new(update);
+            let mut values: Vec<Value> = Vec::with_capacity(METRICS.len() + 5);
+            values.push(Value::Text(update.machine_id().to_owned()));
+            values.push(Value::Text(update.instance_id.to_string()));
+            values.push(Value::Integer(update.latest.seq as i64));
+            values.push(Value::Integer(update.latest.timestamp_ms));
+            values.extend(row.values.iter().map(|v| Value::Real(*v)));
+            values.push(Value::Text(row.detail));
+            insert.execute(rusqlite::params_from_iter(values))?;
+        }
+        let mut upsert = tx.prepare_cached(UPSERT_MACHINE)?;
+        for update in newest_per_machine(batch) {
+            let h = &update.host;
+            let latest = serde_json::to_string(&*update.latest).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            upsert.execute(params![
+                update.machine_id(),
+                h.hostname,
+                h.os,
+                h.kernel,
+                h.arch,
+                h.cpu_model,
+                h.cpu_cores,
+                h.memory_total as i64,
+                update.summary.last_seen,
+                latest
+            ])?;
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+fn avg_max(source_avg: impl Fn(&str) -> String, source_max: impl Fn(&str) -> String) -> (String, String) {
+    let targets = METRICS.iter().map(|m| format!("{0}_avg, {0}_max", m.name)).collect::<Vec<_>>().join(", ");
+    let sources = METRICS
+        .iter()
+        .map(|m| format!("{}, {}", source_avg(m.name), source_max(m.name)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    (targets, sources)
+}
+
+fn rollup(conn: &mut Connection, from_ms: i64, now_ms: i64, retention: Retention) -> Result<(), StoreError> {
+    let tx = conn.transaction()?;
+    let (targets, sources) = avg_max(|m| format!("avg({m})"), |m| format!("max({m})"));
+    tx.execute(
+        &format!(
+            "INSERT OR REPLACE INTO samples_1m (machine_id, ts, samples, {targets})
+             SELECT machine_id, (ts / {MINUTE_MS}) * {MINUTE_MS} AS bucket, count(*), {sources}
+             FROM samples WHERE ts >= ?1 GROUP BY machine_id, bucket"
+        ),
+        [from_ms / MINUTE_MS * MINUTE_MS],
+    )?;
+    let (targets, sources) = avg_max(|m| format!("sum({m}_avg * samples) / sum(samples)"), |m| format!("max({m}_max)"));
+    tx.execute(
+        &format!(
+            "INSERT OR REPLACE INTO samples_1h (machine_id, ts, samples, {targets})
+             SELECT machine_id, (ts / {HOUR_MS}) * {HOUR_MS} AS bucket, sum(samples), {sources}
+             FROM samples_1m WHERE ts >= ?1 GROUP BY machine_id, bucket"
+        ),
+        [from_ms / HOUR_MS * HOUR_MS],
+    )?;
+    for (table, keep) in [("samples", retention.raw), ("samples_1m", retention.minute), ("samples_1h", retention.hour)]
+    {
+        tx.execute(&format!("DELETE FROM {table} WHERE ts < ?1"), [now_ms - keep.as_millis() as i64])?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// The SQL of a history plan over `table`: `(ts, values...)` rows.
+fn history_sql(plan: &Plan) -> String {
+    let (table, suffix) = match plan.resolution {
+        Resolution::Raw => ("samples", ""),
+        Resolution::Minute => ("samples_1m", "_avg"),
+        Resolution::Hour => ("samples_1h", "_avg"),
+    };
+    match plan.bucket_ms {
+        None => {
+            let cols: Vec<String> = plan.metrics.iter().map(|m| format!("{m}{suffix}")).collect();
+            format!(
+                "SELECT ts, {} FROM {table} WHERE machine_id = ?1 AND ts >= ?2 AND ts < ?3 ORDER BY ts LIMIT ?4",
+                cols.join(", ")
+            )
+        }
+        Some(bucket) => {
+            let cols: Vec<String> = plan.metrics.iter().map(|m| format!("avg({m}{suffix})")).collect();
+            format!(
+                "SELECT min(ts), {} FROM {table} WHERE machine_id = ?1 AND ts >= ?2 AND ts < ?3
+                 GROUP BY ts / {bucket} ORDER BY 1 LIMIT ?4",
+                cols.join(", ")
+            )
+        }
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn describe(&self) -> String {
+        format!("sqlite ({})", self.path.display())
+    }
+
+    async fn write(&self, batch: Arc<Batch>) -> Result<(), StoreError> {
+        let Some(earliest) = batch.iter().map(|u| u.latest.timestamp_ms).min() else { return Ok(()) };
+        with(&self.writer, move |conn| write_batch(conn, &batch)).await?;
+        self.mark_dirty(earliest);
+        Ok(())
+    }
+
+    async fn last_seq(&self, machine_id: &str, instance_id: &str) -> Result<u64, StoreError> {
+        let (m, i) = (machine_id.to_owned(), instance_id.to_owned());
+        with(&self.reader, move |conn| {
+            let seq: Option<i64> = conn.query_row(
+                "SELECT max(seq) FROM samples WHERE machine_id = ?1 AND instance_id = ?2",
+                params![m, i],
+                |r| r.get(0),
+            )?;
+            Ok(seq.unwrap_or(0).max(0) as u64)
+        })
+        .await
+    }
+
+    async fn known_machines(&self) -> Result<Vec<KnownMachine>, StoreError> {
+        with(&self.reader, |conn| {
+            let mut stmt = conn.prepare(
+                "SELECT machine_id, hostname, os, kernel, arch, cpu_model, cpu_cores, memory_total, last_seen, latest
+                 FROM machines ORDER BY machine_id",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    sysmonstm_protocol::model::HostInfo {
+                        hostname: r.get(1)?,
+                        os: r.get(2)?,
+                        kernel: r.get(3)?,
+                        arch: r.get(4)?,
+                        cpu_model: r.get(5)?,
+                        cpu_cores: r.get(6)?,
+                        memory_total: r.get::<_, i64>(7)?.max(0) as u64,
+                        boot_time_ms: 0,
+                    },
+                    r.get::<_, i64>(8)?,
+                    r.get::<_, Option<String>>(9)?,
+                ))
+            })?;
+            let mut machines = Vec::new();
+            for row in rows {
+                let (machine_id, host, last_seen, latest) = row?;
+                let latest = match latest {
+                    Some(json) => serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    None => Default::default(),
+                };
+                machines.push(KnownMachine { machine_id, host, latest, last_seen });
+            }
+            Ok(machines)
+        })
+        .await
+    }
+
+    async fn has_machine(&self, machine_id: &str) -> Result<bool, StoreError> {
+        let m = machine_id.to_owned();
+        with(&self.reader, move |conn| {
+            Ok(conn.query_row("SELECT 1 FROM machines WHERE machine_id = ?1", [m], |_| Ok(())).optional()?.is_some())
+        })
+        .await
+    }
+
+    async fn history(&self, machine_id: &str, plan: &Plan) -> Result<Points, StoreError> {
+        let sql = history_sql(plan);
+        let (m, from, to, limit, width) =
+            (machine_id.to_owned(), plan.from_ms, plan.to_ms, plan.limit, plan.metrics.len());
+        with(&self.reader, move |conn| {
+            let mut stmt = conn.prepare(&sql)?;
+            let rows = stmt.query_map(params![m, from, to, limit], |r| {
+                let values = (1..=width).map(|i| r.get::<_, Option<f64>>(i)).collect::<Result<Vec<_>, _>>()?;
+                Ok((r.get::<_, i64>(0)?, values))
+            })?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await
+    }
+
+    async fn maintain(&self, now_ms: i64, retention: Retention) -> Result<(), StoreError> {
+        let from = self.dirty_from.lock().ok().and_then(|mut d| d.take());
+        let Some(from) = from else {
+            // Nothing new: retention alone.
+            return with(&self.writer, move |conn| rollup(conn, now_ms, now_ms, retention)).await;
+        };
+        let result = with(&self.writer, move |conn| rollup(conn, from, now_ms, retention)).await;
+        if result.is_err() {
+            self.mark_dirty(from);
+        }
+        result
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        with(&self.reader, |conn| Ok(conn.query_row("SELECT 1", [], |r| r.get::<_, i64>(0)).map(|_| ())?)).await
+    }
+}
