@@ -8,9 +8,9 @@
 //! agents' streams past [`MAX_BACKLOG`] rows, so agents hold the data.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::future::Future;
 use std::time::Duration;
 
 use actix::prelude::*;

@@ -34,7 +34,11 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status_code()).json(Body { error: self.to_string(), field: None })
+        let field = match self {
+            ApiError::BadParam { field, .. } => Some(*field),
+            _ => None,
+        };
+        HttpResponse::build(self.status_code()).json(Body { error: self.to_string(), field })
     }
 }
 

@@ -180,8 +180,8 @@ mod tests {
         let bucket = p.bucket_ms.expect("two years of hours exceed the cap");
         assert_eq!(bucket % 3_600_000, 0);
         assert!((p.to_ms - p.from_ms) / bucket <= MAX_POINTS);
-        let two_days = plan(None, Some(&(NOW - 2 * 86_400_000).to_string()), Some(&NOW.to_string()), None, None)
-            .expect("plan");
+        let two_days =
+            plan(None, Some(&(NOW - 2 * 86_400_000).to_string()), Some(&NOW.to_string()), None, None).expect("plan");
         assert_eq!(two_days.bucket_ms, None, "2880 minutes fit");
     }
 

@@ -1,0 +1,163 @@
+//! History survives restarts, a killed hub loses nothing, and the history
+//! API answers (and refuses) as documented. SQLite, the default store.
+
+mod common;
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use common::*;
+
+const HUB: &str = env!("CARGO_BIN_EXE_sysmonstm-hub");
+const FAST: Duration = Duration::from_millis(100);
+
+async fn history(http: &str, id: &str, query: &str) -> (u16, serde_json::Value) {
+    get_json(&format!("{http}/api/machines/{id}/history?{query}")).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn history_api_answers_and_refuses() {
+    let hub = TestHub::start();
+    let http = hub.http();
+    let _agent = TestAgent::start(&hub.grpc(), "it-hist", FAST, None);
+    let body = eventually("10 stored samples", || async {
+        let (status, body) = history(&http, "it-hist", "metrics=cpu_percent,memory_percent,load1&step=raw").await;
+        (status == 200 && body["points"].as_array().is_some_and(|p| p.len() >= 10)).then_some(body)
+    })
+    .await;
+    assert_eq!(body["resolution"], "raw");
+    assert_eq!(body["metrics"], serde_json::json!(["cpu_percent", "memory_percent", "load1"]));
+    let first = &body["points"][0];
+    assert_eq!(first.as_array().expect("row").len(), 4, "ts + 3 metrics");
+    assert!(first[2].as_f64().expect("memory %") > 0.0);
+
+    // Defaults: the last hour, auto resolution (raw), cpu and memory.
+    let (status, auto) = history(&http, "it-hist", "").await;
+    assert_eq!(status, 200);
+    assert_eq!(auto["resolution"], "raw");
+    assert_eq!(auto["metrics"], serde_json::json!(["cpu_percent", "memory_percent"]));
+    let now = sysmonstm_hub::now_ms();
+    assert!((auto["to"].as_i64().expect("to") - now).abs() < 5_000);
+    // RFC 3339 bounds and a week: 1-minute rollups.
+    let (status, week) = history(&http, "it-hist", "from=2030-01-01T00:00:00Z&to=2030-01-08T00:00:00Z").await;
+    assert_eq!(status, 200);
+    assert_eq!(week["resolution"], "1h");
+    let (_, two_days) = history(&http, "it-hist", "from=2030-01-01T00:00:00Z&to=2030-01-03T00:00:00Z").await;
+    assert_eq!(two_days["resolution"], "1m");
+
+    for (query, field) in [
+        ("metrics=cpu_percent,bogus", "metrics"),
+        ("from=yesterday", "from"),
+        ("to=later", "to"),
+        ("from=2000&to=1000", "from"),
+        ("step=5m", "step"),
+    ] {
+        let (status, body) = history(&http, "it-hist", query).await;
+        assert_eq!(status, 400, "{query}: {body}");
+        assert_eq!(body["field"], field, "{query}: {body}");
+        assert!(!body["error"].as_str().expect("error").is_empty());
+    }
+    let (status, body) = history(&http, "nobody", "").await;
+    assert_eq!(status, 404, "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restarted_hub_lists_known_machines_offline_with_last_values() {
+    let dir = tempfile::tempdir().expect("dir");
+    let data = dir.path().to_path_buf();
+    let mut hub =
+        TestHub::start_with(sysmonstm_hub::HubConfig::ephemeral(data.clone()), tempfile::tempdir().expect("d"));
+    let mut agent = TestAgent::start(&hub.grpc(), "it-known", FAST, None);
+    let online = wait_status(&hub.http(), "it-known", "online").await;
+    eventually("a stored sample", || async {
+        let (_, body) = history(&hub.http(), "it-known", "step=raw").await;
+        body["points"].as_array().is_some_and(|p| p.len() >= 3).then_some(())
+    })
+    .await;
+    agent.stop().await;
+    let last = wait_status(&hub.http(), "it-known", "offline").await;
+    hub.stop().await;
+
+    let hub2 = TestHub::start_with(sysmonstm_hub::HubConfig::ephemeral(data), tempfile::tempdir().expect("d"));
+    let listed = machine(&hub2.http(), "it-known").await.expect("known machine listed after restart");
+    assert_eq!(listed["status"], "offline");
+    assert_eq!(listed["hostname"], online["hostname"]);
+    assert_eq!(listed["sample_ts"], last["sample_ts"], "last values kept");
+    assert_eq!(listed["memory_total"], last["memory_total"]);
+    let (status, detail) = get_json(&format!("{}/api/machines/it-known", hub2.http())).await;
+    assert_eq!(status, 200);
+    assert!(detail["latest"]["seq"].as_u64().expect("seq") >= 3);
+    let (status, body) = history(&hub2.http(), "it-known", "step=raw").await;
+    assert_eq!(status, 200);
+    assert!(body["points"].as_array().expect("points").len() >= 3, "history survives the restart");
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
+}
+
+fn spawn_hub(http: u16, grpc: u16, data: &std::path::Path) -> Child {
+    Command::new(HUB)
+        .args(["--http-addr", &format!("127.0.0.1:{http}"), "--grpc-addr", &format!("127.0.0.1:{grpc}")])
+        .args(["--no-local-agent", "--data-dir"])
+        .arg(data)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("hub starts")
+}
+
+/// (count, distinct seqs, min seq, max seq) of the one instance of `machine`.
+fn stored_seqs(db: &std::path::Path, machine: &str) -> (i64, i64, i64, i64) {
+    let conn = rusqlite::Connection::open(db).expect("open db");
+    let instances: i64 = conn
+        .query_row("SELECT count(DISTINCT instance_id) FROM samples WHERE machine_id = ?1", [machine], |r| r.get(0))
+        .expect("instances");
+    assert_eq!(instances, 1, "one agent instance");
+    conn.query_row(
+        "SELECT count(*), count(DISTINCT seq), min(seq), max(seq) FROM samples WHERE machine_id = ?1",
+        [machine],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    )
+    .expect("seqs")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hub_killed_mid_stream_loses_no_sample() {
+    let dir = tempfile::tempdir().expect("dir");
+    let (http_port, grpc_port) = (free_port(), free_port());
+    let http = format!("http://127.0.0.1:{http_port}");
+    let mut hub = spawn_hub(http_port, grpc_port, dir.path());
+    let mut agent = TestAgent::start(&format!("http://127.0.0.1:{grpc_port}"), "it-kill", FAST, None);
+    let before = eventually("20 samples at the first hub", || async {
+        let seq =
+            reqwest::get(format!("{http}/api/machines/it-kill")).await.ok()?.json::<serde_json::Value>().await.ok()?
+                ["latest"]["seq"]
+                .as_u64()?;
+        (seq >= 20).then_some(seq)
+    })
+    .await;
+    hub.kill().expect("SIGKILL");
+    hub.wait().expect("reaped");
+    tokio::time::sleep(Duration::from_secs(1)).await; // the agent buffers meanwhile
+
+    let mut hub2 = spawn_hub(http_port, grpc_port, dir.path());
+    eventually("the agent to catch up at the new hub", || async {
+        let seq =
+            reqwest::get(format!("{http}/api/machines/it-kill")).await.ok()?.json::<serde_json::Value>().await.ok()?
+                ["latest"]["seq"]
+                .as_u64()?;
+        (seq >= before + 20).then_some(())
+    })
+    .await;
+    agent.stop().await;
+    tokio::time::sleep(Duration::from_millis(500)).await; // last batch committed
+    Command::new("kill").args(["-TERM", &hub2.id().to_string()]).status().expect("kill");
+    hub2.wait().expect("hub stops");
+
+    let (count, distinct, min, max) = stored_seqs(&dir.path().join("sysmonstm.db"), "it-kill");
+    assert_eq!(count, distinct, "no seq stored twice");
+    assert_eq!(min, 1, "nothing lost at the start");
+    assert_eq!(count, max, "no seq missing between 1 and {max}");
+    assert!(max as u64 >= before + 20);
+}

@@ -1,0 +1,118 @@
+//! One suite for every store backend: SQLite here, PostgreSQL when the
+//! harness can start a real server (see `common::postgres`).
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use sysmonstm_hub::events::MachineUpdate;
+use sysmonstm_hub::store::history::{plan, Resolution};
+use sysmonstm_hub::store::{Retention, Store};
+use sysmonstm_protocol::model::{CpuStats, DiskUsage, HostInfo, MachineStatus, MachineSummary, MemoryStats, Sample};
+
+const T0: i64 = 1_800_000_000_000; // a fixed, minute- and hour-aligned time
+const MINUTE: i64 = 60_000;
+
+fn update(machine: &str, instance: &str, seq: u64, ts: i64, cpu: f64) -> Arc<MachineUpdate> {
+    let host = Arc::new(HostInfo { hostname: format!("{machine}.example"), cpu_cores: 4, ..Default::default() });
+    let sample = Sample {
+        seq,
+        timestamp_ms: ts,
+        cpu: CpuStats { total_percent: cpu, per_core_percent: vec![cpu; 4], ..Default::default() },
+        memory: MemoryStats { total: 1000, used: 500, percent: 50.0, ..Default::default() },
+        disks: vec![DiskUsage { mount_point: "/".into(), percent: 30.0, ..Default::default() }],
+        ..Default::default()
+    };
+    let summary = MachineSummary::new(machine, &host, &sample, MachineStatus::Online, ts + 5);
+    MachineUpdate::new(summary, Arc::from(instance), host, Arc::new(sample))
+}
+
+/// Every check, against one store.
+async fn suite(store: Arc<dyn Store>) {
+    // Writes, and a retried batch stores nothing twice.
+    let batch: Vec<_> =
+        (1..=120).map(|i| update("m1", "i1", i, T0 + (i as i64 - 1) * 1000, i as f64 % 100.0)).collect();
+    store.write(Arc::new(batch.clone())).await.expect("write");
+    store.write(Arc::new(batch[100..].to_vec())).await.expect("rewrite is harmless");
+    store.write(Arc::new(vec![update("m2", "j1", 1, T0, 5.0)])).await.expect("write m2");
+    assert_eq!(store.last_seq("m1", "i1").await.expect("last_seq"), 120);
+    assert_eq!(store.last_seq("m1", "other").await.expect("last_seq"), 0);
+    assert_eq!(store.last_seq("nobody", "i1").await.expect("last_seq"), 0);
+
+    // Known machines with their latest sample.
+    let known = store.known_machines().await.expect("known");
+    assert_eq!(known.iter().map(|k| k.machine_id.as_str()).collect::<Vec<_>>(), vec!["m1", "m2"]);
+    assert_eq!(known[0].latest.seq, 120);
+    assert_eq!(known[0].host.hostname, "m1.example");
+    assert_eq!(known[0].last_seen, T0 + 119_000 + 5);
+    assert!(store.has_machine("m2").await.expect("has"));
+    assert!(!store.has_machine("m3").await.expect("has"));
+
+    // Raw history: every row exactly once, in order.
+    let raw = plan(
+        Some("cpu_percent,load1_per_core"),
+        Some(&T0.to_string()),
+        Some(&(T0 + 120_000).to_string()),
+        Some("raw"),
+        None,
+    )
+    .expect("plan");
+    let points = store.history("m1", &raw).await.expect("history");
+    assert_eq!(points.len(), 120);
+    assert_eq!(points[0].0, T0);
+    assert_eq!(points[5].1[0], Some(6.0));
+    assert!(points.windows(2).all(|w| w[0].0 < w[1].0));
+
+    // Rollups after maintenance: 2 full minutes of 60 samples each.
+    store.maintain(T0 + 10 * MINUTE, Retention::default()).await.expect("maintain");
+    let minutes =
+        plan(Some("cpu_percent"), Some(&T0.to_string()), Some(&(T0 + 2 * MINUTE).to_string()), Some("1m"), None)
+            .expect("plan");
+    assert_eq!(minutes.resolution, Resolution::Minute);
+    let rolled = store.history("m1", &minutes).await.expect("1m history");
+    assert_eq!(rolled.len(), 2, "{rolled:?}");
+    assert_eq!(rolled[0].0, T0);
+    let avg0 = rolled[0].1[0].expect("avg");
+    assert!((avg0 - 30.5).abs() < 1e-9, "average of 1..=60 is 30.5, got {avg0}");
+    let hours = plan(Some("cpu_percent"), Some(&T0.to_string()), Some(&(T0 + 3_600_000).to_string()), Some("1h"), None)
+        .expect("plan");
+    let hourly = store.history("m1", &hours).await.expect("1h history");
+    assert_eq!(hourly.len(), 1);
+    // cpu is seq % 100: 1..=99, 0, 1..=20 over the hour: (4950 + 210) / 120.
+    assert!((hourly[0].1[0].expect("avg") - 43.0).abs() < 1e-9, "{hourly:?}");
+
+    // Late samples (an agent's buffer arriving after the rollup) are rolled up again.
+    let late: Vec<_> =
+        (121..=180).map(|i| update("m1", "i1", i, T0 + (i as i64 - 121) * 1000 + 2 * MINUTE, 100.0)).collect();
+    store.write(Arc::new(late)).await.expect("late write");
+    store.maintain(T0 + 10 * MINUTE, Retention::default()).await.expect("maintain again");
+    let minutes3 =
+        plan(Some("cpu_percent"), Some(&T0.to_string()), Some(&(T0 + 3 * MINUTE).to_string()), Some("1m"), None)
+            .expect("plan");
+    assert_eq!(store.history("m1", &minutes3).await.expect("1m").len(), 3);
+
+    // Retention: raw rows older than the raw window go, rollups stay.
+    let keep_one_minute = Retention { raw: Duration::from_secs(60), ..Retention::default() };
+    store.maintain(T0 + 3 * MINUTE + 30_000, keep_one_minute).await.expect("retention");
+    let all_raw =
+        plan(Some("cpu_percent"), Some(&T0.to_string()), Some(&(T0 + 4 * MINUTE).to_string()), Some("raw"), None)
+            .expect("plan");
+    let left = store.history("m1", &all_raw).await.expect("raw after retention");
+    assert!(left.iter().all(|(ts, _)| *ts >= T0 + 2 * MINUTE + 30_000), "old raw rows remain");
+    assert!(!left.is_empty());
+    assert_eq!(store.history("m1", &minutes3).await.expect("1m").len(), 3, "rollups outlive raw retention");
+
+    store.ping().await.expect("ping");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_store() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("test.db");
+    let store = sysmonstm_hub::store::sqlite::SqliteStore::open(&path).await.expect("open");
+    suite(Arc::new(store)).await;
+    // Migrations are idempotent: opening again applies nothing and keeps the data.
+    let again = sysmonstm_hub::store::sqlite::SqliteStore::open(&path).await.expect("reopen");
+    assert_eq!(again.last_seq("m1", "i1").await.expect("last_seq"), 180);
+}
