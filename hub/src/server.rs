@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use actix::prelude::*;
 use actix_web::{web, App, HttpServer};
-use slog::{error, info, Logger};
+use slog::{error, info, warn, Logger};
 use sysmonstm_protocol::pb::{agent_ingest_server::AgentIngestServer, fleet_query_server::FleetQueryServer};
 use tokio::sync::{broadcast, oneshot, watch};
 use tokio_stream::wrappers::TcpListenerStream;
@@ -18,7 +18,7 @@ use tokio_stream::wrappers::TcpListenerStream;
 use crate::actors::fanout::{Fanout, UpdateSender, FANOUT_CAPACITY};
 use crate::actors::machine_session::SetInterval;
 use crate::actors::registry::{GetMachine, MachineRegistry};
-use crate::actors::storage_writer::{MaintainNow, StorageWriter, StoreStatus};
+use crate::actors::storage_writer::{Drain, MaintainNow, StorageWriter, StoreStatus};
 use crate::config::HubConfig;
 use crate::grpc::{auth::AgentAuth, fleet::FleetService, ingest::IngestService};
 use crate::http::{self, AppState};
@@ -27,6 +27,8 @@ use crate::store::{self, KnownMachine, Retention, Store, StoreError};
 
 /// How long in-flight requests get to finish when the hub stops.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
+/// How long a stopping hub waits for the storage writer's last batch.
+pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 /// HTTP/2 pings toward agents, to notice dead connections.
 pub const GRPC_KEEPALIVE: Duration = Duration::from_secs(20);
 
@@ -72,14 +74,19 @@ impl HubHandle {
     }
 
     /// Stops everything and waits for the threads to end. Blocking.
+    ///
+    /// Order matters: agents' streams end first (no new samples), then the
+    /// storage writer commits what it holds, then the actors and HTTP stop.
     pub fn stop(mut self) {
         self.shutdown.send_replace(true);
+        let actix = self.threads.remove(0);
+        for grpc in self.threads.drain(..) {
+            let _ = grpc.join();
+        }
         if let Some(stop) = self.stop_actix.take() {
             let _ = stop.send(());
         }
-        for thread in self.threads.drain(..) {
-            let _ = thread.join();
-        }
+        let _ = actix.join();
     }
 }
 
@@ -245,10 +252,15 @@ fn run_actix(
         };
         let handle = server.handle();
         actix_rt::spawn(server);
-        if ready.send(Ok(Started { registry, updates, writer })).is_err() {
+        if ready.send(Ok(Started { registry, updates, writer: writer.clone() })).is_err() {
             return;
         }
         let _ = stop.await;
+        match tokio::time::timeout(DRAIN_TIMEOUT, writer.send(Drain)).await {
+            Ok(Ok(Ok(()))) => {}
+            Ok(Ok(Err(e))) => warn!(log, "could not write the last samples; agents resend them"; "error" => %e),
+            _ => warn!(log, "the last samples were not written in time; agents resend them"),
+        }
         handle.stop(true).await;
         for arbiter in arbiters {
             arbiter.stop();

@@ -19,7 +19,7 @@ use slog::{info, warn, Logger};
 
 use super::registry::MachineRegistry;
 use crate::events::{MachineUpdate, MetricsReceived, Persisted};
-use crate::store::{Batch, Retention, Store};
+use crate::store::{Batch, Retention, Store, StoreError};
 
 /// Most rows one transaction writes.
 pub const BATCH_MAX: usize = 5_000;
@@ -196,5 +196,29 @@ impl Handler<MaintainNow> for StorageWriter {
 
     fn handle(&mut self, _: MaintainNow, _: &mut Context<Self>) -> Self::Result {
         Box::pin(self.maintenance().into_actor(self))
+    }
+}
+
+/// Writes everything pending now (a stopping hub), in batches.
+#[derive(Message)]
+#[rtype(result = "Result<(), StoreError>")]
+pub struct Drain;
+
+impl Handler<Drain> for StorageWriter {
+    type Result = ResponseActFuture<Self, Result<(), StoreError>>;
+
+    fn handle(&mut self, _: Drain, _: &mut Context<Self>) -> Self::Result {
+        let batches: Vec<Arc<Batch>> =
+            std::mem::take(&mut self.pending).chunks(BATCH_MAX).map(|c| Arc::new(c.to_vec())).collect();
+        let store = self.store.clone();
+        Box::pin(
+            async move {
+                for batch in batches {
+                    store.write(batch).await?;
+                }
+                Ok(())
+            }
+            .into_actor(self),
+        )
     }
 }
