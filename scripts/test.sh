@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every sysmonstm test on a fresh machine, installing what it needs:
-#   - Debian's chromium (browser test) and Node.js when missing;
+#   - Debian's chromium (browser test), Node.js and PostgreSQL (the store
+#     tests start throwaway clusters on loopback) when missing;
 #   - cargo-nextest when missing;
 #   - the browser test's npm packages (package-lock.json).
 # Builds the workspace once (debug), runs the Rust suites with nextest, then
@@ -14,6 +15,7 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v node >/dev/null 2>&1 || missing+=(nodejs npm)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 if [ ${#missing[@]} -gt 0 ]; then
   step "installing Debian packages: ${missing[*]}"
   as_root apt-get update -qq

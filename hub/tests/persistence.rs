@@ -161,3 +161,70 @@ async fn hub_killed_mid_stream_loses_no_sample() {
     assert_eq!(count, max, "no seq missing between 1 and {max}");
     assert!(max as u64 >= before + 20);
 }
+
+/// (count, distinct seqs, min seq, max seq) of `machine` in PostgreSQL.
+async fn pg_seqs(url: &str, machine: &str) -> (i64, i64, i64, i64) {
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await.expect("connect");
+    tokio::spawn(connection);
+    let row = client
+        .query_one(
+            "SELECT count(*), count(DISTINCT seq), min(seq), max(seq), count(DISTINCT instance_id)
+             FROM samples WHERE machine_id = $1",
+            &[&machine],
+        )
+        .await
+        .expect("query");
+    assert_eq!(row.get::<_, i64>(4), 1, "one agent instance");
+    (row.get(0), row.get(1), row.get(2), row.get(3))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_outage_loses_nothing_and_ready_says_so() {
+    let mut pg = common::postgres::PgServer::start();
+    let dir = tempfile::tempdir().expect("dir");
+    let mut config = sysmonstm_hub::HubConfig::ephemeral(dir.path().to_path_buf());
+    config.database_url = Some(pg.url());
+    let hub = TestHub::start_with(config, tempfile::tempdir().expect("d"));
+    let http = hub.http();
+    let (status, ready) = get_json(&format!("{http}/ready")).await;
+    assert_eq!(status, 200, "{ready}");
+    assert!(ready["store"].as_str().expect("store").starts_with("postgres"), "{ready}");
+
+    let mut agent = TestAgent::start(&hub.grpc(), "it-pg", FAST, None);
+    eventually("samples in PostgreSQL", || async {
+        let (_, body) = history(&http, "it-pg", "step=raw").await;
+        body["points"].as_array().is_some_and(|p| p.len() >= 10).then_some(())
+    })
+    .await;
+
+    pg.pause();
+    let (status, body) = eventually("/ready to report the store", || async {
+        let (status, body) = get_json(&format!("{http}/ready")).await;
+        (status == 503).then_some((status, body))
+    })
+    .await;
+    assert_eq!(status, 503);
+    assert!(body["error"].as_str().expect("error").contains("postgres"), "{body}");
+    // Live data keeps flowing while the database is away.
+    let during = machine(&http, "it-pg").await.expect("listed")["sample_ts"].as_i64().expect("ts");
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let later = machine(&http, "it-pg").await.expect("listed")["sample_ts"].as_i64().expect("ts");
+    assert!(later > during, "live updates stopped during the outage");
+
+    pg.resume();
+    eventually("/ready again", || async { (get_json(&format!("{http}/ready")).await.0 == 200).then_some(()) }).await;
+    let last_live = machine(&http, "it-pg").await.expect("listed");
+    let (_, detail) = get_json(&format!("{http}/api/machines/it-pg")).await;
+    let target = detail["latest"]["seq"].as_u64().expect("seq") as i64;
+    eventually("everything held during the outage to be written", || async {
+        let (_, _, _, max) = pg_seqs(&pg.url(), "it-pg").await;
+        (max >= target).then_some(())
+    })
+    .await;
+    agent.stop().await;
+    let (count, distinct, min, max) = pg_seqs(&pg.url(), "it-pg").await;
+    assert_eq!(count, distinct, "no seq stored twice");
+    assert_eq!(min, 1);
+    assert_eq!(count, max, "no seq missing between 1 and {max}");
+    assert_eq!(last_live["status"], "online");
+}

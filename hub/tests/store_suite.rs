@@ -116,3 +116,14 @@ async fn sqlite_store() {
     let again = sysmonstm_hub::store::sqlite::SqliteStore::open(&path).await.expect("reopen");
     assert_eq!(again.last_seq("m1", "i1").await.expect("last_seq"), 180);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_store() {
+    let server = common::postgres::PgServer::start();
+    let store = sysmonstm_hub::store::postgres::PostgresStore::connect(&server.url()).await.expect("connect");
+    assert!(store.describe().starts_with("postgres"), "{}", store.describe());
+    suite(Arc::new(store)).await;
+    // Migrations are idempotent: connecting again applies nothing and keeps the data.
+    let again = sysmonstm_hub::store::postgres::PostgresStore::connect(&server.url()).await.expect("reconnect");
+    assert_eq!(again.last_seq("m1", "i1").await.expect("last_seq"), 180);
+}

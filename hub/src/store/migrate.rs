@@ -12,8 +12,17 @@ pub struct Migration {
 pub const SQLITE: &[Migration] =
     &[Migration { version: 1, name: "init", sql: include_str!("../../../migrations/sqlite/0001_init.sql") }];
 
+/// PostgreSQL: the first migration, then one of two second ones.
 pub const POSTGRES: &[Migration] =
     &[Migration { version: 1, name: "init", sql: include_str!("../../../migrations/postgres/0001_init.sql") }];
+
+/// Without TimescaleDB: BRIN index and rollup tables the hub maintains.
+pub const POSTGRES_PLAIN: Migration =
+    Migration { version: 2, name: "plain", sql: include_str!("../../../migrations/postgres/0002_plain.sql") };
+
+/// With TimescaleDB: hypertable, compression, continuous aggregates.
+pub const POSTGRES_TIMESCALE: Migration =
+    Migration { version: 2, name: "timescale", sql: include_str!("../../../migrations/postgres/0002_timescale.sql") };
 
 /// The table every backend keeps its applied versions in.
 pub const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -29,13 +38,21 @@ mod tests {
 
     #[test]
     fn versions_increase_and_every_metric_has_columns() {
-        for list in [SQLITE, POSTGRES] {
+        let plain: Vec<&Migration> = POSTGRES.iter().chain([&POSTGRES_PLAIN]).collect();
+        let timescale: Vec<&Migration> = POSTGRES.iter().chain([&POSTGRES_TIMESCALE]).collect();
+        let sqlite: Vec<&Migration> = SQLITE.iter().collect();
+        for list in [sqlite, plain, timescale] {
             assert!(list.windows(2).all(|w| w[0].version < w[1].version));
             let all: String = list.iter().map(|m| m.sql).collect();
             for metric in METRICS {
                 assert!(all.contains(&format!("    {} ", metric.name)), "samples lacks {}", metric.name);
-                assert!(all.contains(&format!("    {}_avg ", metric.name)), "rollups lack {}_avg", metric.name);
-                assert!(all.contains(&format!("    {}_max ", metric.name)), "rollups lack {}_max", metric.name);
+                for suffix in ["_avg", "_max"] {
+                    let column = format!("{}{suffix}", metric.name);
+                    let declared = all.contains(&format!("    {column} "))
+                        || all.contains(&format!("AS {column},"))
+                        || all.contains(&format!("AS {column}\n"));
+                    assert!(declared, "rollups lack {column}");
+                }
             }
         }
     }

@@ -16,6 +16,7 @@
 pub mod history;
 pub mod metrics;
 pub mod migrate;
+pub mod postgres;
 pub mod rows;
 pub mod sqlite;
 
@@ -112,7 +113,7 @@ pub trait Store: Send + Sync + 'static {
 /// Opens the store: PostgreSQL when `database_url` is given, else SQLite in `data_dir`.
 pub async fn open(database_url: Option<&str>, data_dir: &Path) -> Result<Arc<dyn Store>, StoreError> {
     match database_url {
-        Some(_) => Err(StoreError::Postgres("PostgreSQL support is not built yet".into())),
+        Some(url) => Ok(Arc::new(postgres::PostgresStore::connect(url).await?)),
         None => Ok(Arc::new(sqlite::SqliteStore::open(&data_dir.join(sqlite::FILE_NAME)).await?)),
     }
 }

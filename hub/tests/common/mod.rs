@@ -259,3 +259,5 @@ impl RawAgent {
         }
     }
 }
+
+pub mod postgres;

@@ -1,0 +1,429 @@
+//! PostgreSQL store (deadpool-postgres). Batches go in with binary `COPY`
+//! into a temporary table, then `INSERT … ON CONFLICT DO NOTHING`, so a
+//! retried batch stores nothing twice. With the TimescaleDB extension,
+//! samples is a hypertable with compression and the rollups are continuous
+//! aggregates; without it, the hub maintains rollup tables and retention.
+
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use async_trait::async_trait;
+use bytes::{BufMut, BytesMut};
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
+use tokio_postgres::binary_copy::BinaryCopyInWriter;
+use tokio_postgres::types::{to_sql_checked, IsNull, ToSql, Type};
+use tokio_postgres::NoTls;
+
+use super::history::{Plan, Resolution};
+use super::metrics::METRICS;
+use super::migrate::{self, Migration, POSTGRES_PLAIN, POSTGRES_TIMESCALE};
+use super::rows::{newest_per_machine, Row};
+use super::{Batch, KnownMachine, Points, Retention, Store, StoreError};
+
+/// Connections the hub keeps open.
+pub const POOL_SIZE: usize = 8;
+/// How long taking, creating or recycling a connection may take.
+pub const POOL_TIMEOUT: Duration = Duration::from_secs(5);
+/// Serialises migrations of several hubs starting at once.
+const MIGRATION_LOCK: i64 = 0x5359_534d_4f4e; // "SYSMON"
+
+pub struct PostgresStore {
+    pool: Pool,
+    timescale: bool,
+    target: String,
+    /// Earliest sample time written since the last rollup (None: nothing new).
+    dirty_from: Mutex<Option<i64>>,
+}
+
+fn pg(error: impl std::fmt::Display) -> StoreError {
+    StoreError::Postgres(error.to_string())
+}
+
+fn to_time(ms: i64) -> SystemTime {
+    UNIX_EPOCH + Duration::from_millis(ms.max(0) as u64)
+}
+
+fn to_ms(time: SystemTime) -> i64 {
+    time.duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+/// JSON text for a JSON or JSONB parameter (binary JSONB is a version byte and the text).
+#[derive(Debug)]
+struct JsonText<'a>(&'a str);
+
+impl ToSql for JsonText<'_> {
+    fn to_sql(&self, ty: &Type, out: &mut BytesMut) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        if *ty == Type::JSONB {
+            out.put_u8(1);
+        }
+        out.put_slice(self.0.as_bytes());
+        Ok(IsNull::No)
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        *ty == Type::JSON || *ty == Type::JSONB
+    }
+
+    to_sql_checked!();
+}
+
+async fn apply(client: &tokio_postgres::Client, m: &Migration) -> Result<(), StoreError> {
+    let done = client
+        .query_opt("SELECT version FROM schema_migrations WHERE version = $1", &[&(m.version as i32)])
+        .await
+        .map_err(pg)?;
+    if done.is_some() {
+        return Ok(());
+    }
+    let failed = |e: tokio_postgres::Error| StoreError::Migration {
+        version: m.version,
+        name: m.name,
+        message: e.as_db_error().map(|d| d.message().to_owned()).unwrap_or_else(|| e.to_string()),
+    };
+    client.batch_execute(m.sql).await.map_err(failed)?;
+    client
+        .execute(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, now()::text)",
+            &[&(m.version as i32), &m.name],
+        )
+        .await
+        .map_err(failed)?;
+    Ok(())
+}
+
+impl PostgresStore {
+    /// Connects, migrates (choosing TimescaleDB when available) and returns the store.
+    pub async fn connect(url: &str) -> Result<PostgresStore, StoreError> {
+        let config: tokio_postgres::Config = url.parse().map_err(|e| pg(format!("DATABASE_URL: {e}")))?;
+        let target = format!(
+            "postgres ({}:{}/{})",
+            config.get_hosts().first().map(|h| format!("{h:?}")).unwrap_or_default(),
+            config.get_ports().first().copied().unwrap_or(5432),
+            config.get_dbname().unwrap_or("")
+        );
+        let manager = Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+        let pool = Pool::builder(manager)
+            .max_size(POOL_SIZE)
+            .runtime(Runtime::Tokio1)
+            .wait_timeout(Some(POOL_TIMEOUT))
+            .create_timeout(Some(POOL_TIMEOUT))
+            .recycle_timeout(Some(POOL_TIMEOUT))
+            .build()
+            .map_err(pg)?;
+        let client = pool.get().await.map_err(pg)?;
+        client.execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK]).await.map_err(pg)?;
+        let migrated = async {
+            client.batch_execute(migrate::CREATE_TABLE).await.map_err(pg)?;
+            for m in migrate::POSTGRES {
+                apply(&client, m).await?;
+            }
+            let available = client
+                .query_one("SELECT count(*) FROM pg_available_extensions WHERE name = 'timescaledb'", &[])
+                .await
+                .map_err(pg)?
+                .get::<_, i64>(0)
+                > 0;
+            let chosen = client
+                .query_opt("SELECT name FROM schema_migrations WHERE version = 2", &[])
+                .await
+                .map_err(pg)?
+                .map(|r| r.get::<_, String>(0));
+            let timescale = match chosen.as_deref() {
+                Some(name) => name == POSTGRES_TIMESCALE.name,
+                None if available => {
+                    apply(&client, &POSTGRES_TIMESCALE).await?;
+                    true
+                }
+                None => {
+                    apply(&client, &POSTGRES_PLAIN).await?;
+                    false
+                }
+            };
+            Ok::<_, StoreError>(timescale)
+        }
+        .await;
+        client.execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK]).await.map_err(pg)?;
+        let timescale = migrated?;
+        let dirty = client
+            .query_one("SELECT COALESCE((SELECT max(ts) FROM samples_1m), (SELECT min(ts) FROM samples))", &[])
+            .await
+            .map_err(pg)?
+            .get::<_, Option<SystemTime>>(0)
+            .map(to_ms);
+        Ok(PostgresStore { pool, timescale, target, dirty_from: Mutex::new(dirty) })
+    }
+
+    fn mark_dirty(&self, from: i64) {
+        if let Ok(mut dirty) = self.dirty_from.lock() {
+            *dirty = Some(dirty.map_or(from, |d| d.min(from)));
+        }
+    }
+
+    async fn client(&self) -> Result<deadpool_postgres::Object, StoreError> {
+        self.pool.get().await.map_err(pg)
+    }
+
+    async fn rollup(&self, from_ms: i64, now_ms: i64, retention: Retention) -> Result<(), StoreError> {
+        let mut client = self.client().await?;
+        if self.timescale {
+            for view in ["samples_1m", "samples_1h"] {
+                client
+                    .execute(&format!("CALL refresh_continuous_aggregate('{view}', $1, NULL)"), &[&to_time(from_ms)])
+                    .await
+                    .map_err(pg)?;
+            }
+            for (table, keep) in
+                [("samples", retention.raw), ("samples_1m", retention.minute), ("samples_1h", retention.hour)]
+            {
+                let older_than = to_time(now_ms - keep.as_millis() as i64);
+                client
+                    .execute(&format!("SELECT drop_chunks('{table}', older_than => $1)"), &[&older_than])
+                    .await
+                    .map_err(pg)?;
+            }
+            return Ok(());
+        }
+        let tx = client.transaction().await.map_err(pg)?;
+        let targets = METRICS.iter().map(|m| format!("{0}_avg, {0}_max", m.name)).collect::<Vec<_>>().join(", ");
+        let updates = METRICS
+            .iter()
+            .map(|m| format!("{0}_avg = excluded.{0}_avg, {0}_max = excluded.{0}_max", m.name))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let minute_sources =
+            METRICS.iter().map(|m| format!("avg({0}), max({0})", m.name)).collect::<Vec<_>>().join(", ");
+        tx.execute(
+            &format!(
+                "INSERT INTO samples_1m (machine_id, ts, samples, {targets})
+                 SELECT machine_id, date_trunc('minute', ts) AS bucket, count(*), {minute_sources}
+                 FROM samples WHERE ts >= date_trunc('minute', $1::timestamptz) GROUP BY machine_id, bucket
+                 ON CONFLICT (machine_id, ts) DO UPDATE SET samples = excluded.samples, {updates}"
+            ),
+            &[&to_time(from_ms)],
+        )
+        .await
+        .map_err(pg)?;
+        let hour_sources = METRICS
+            .iter()
+            .map(|m| format!("sum({0}_avg * samples) / sum(samples), max({0}_max)", m.name))
+            .collect::<Vec<_>>()
+            .join(", ");
+        tx.execute(
+            &format!(
+                "INSERT INTO samples_1h (machine_id, ts, samples, {targets})
+                 SELECT machine_id, date_trunc('hour', ts) AS bucket, sum(samples), {hour_sources}
+                 FROM samples_1m WHERE ts >= date_trunc('hour', $1::timestamptz) GROUP BY machine_id, bucket
+                 ON CONFLICT (machine_id, ts) DO UPDATE SET samples = excluded.samples, {updates}"
+            ),
+            &[&to_time(from_ms)],
+        )
+        .await
+        .map_err(pg)?;
+        for (table, keep) in
+            [("samples", retention.raw), ("samples_1m", retention.minute), ("samples_1h", retention.hour)]
+        {
+            let older_than = to_time(now_ms - keep.as_millis() as i64);
+            tx.execute(&format!("DELETE FROM {table} WHERE ts < $1"), &[&older_than]).await.map_err(pg)?;
+        }
+        tx.commit().await.map_err(pg)
+    }
+}
+
+fn copy_sql() -> String {
+    let names: Vec<&str> = METRICS.iter().map(|m| m.name).collect();
+    format!("COPY samples_in (machine_id, instance_id, seq, ts, {}, detail) FROM STDIN BINARY", names.join(", "))
+}
+
+fn copy_types() -> Vec<Type> {
+    let mut types = vec![Type::TEXT, Type::TEXT, Type::INT8, Type::TIMESTAMPTZ];
+    types.extend(METRICS.iter().map(|_| Type::FLOAT8));
+    types.push(Type::JSONB);
+    types
+}
+
+const UPSERT_MACHINE: &str = "INSERT INTO machines
+    (machine_id, hostname, os, kernel, arch, cpu_model, cpu_cores, memory_total, first_seen, last_seen, latest)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10)
+    ON CONFLICT (machine_id) DO UPDATE SET
+        hostname = excluded.hostname, os = excluded.os, kernel = excluded.kernel, arch = excluded.arch,
+        cpu_model = excluded.cpu_model, cpu_cores = excluded.cpu_cores, memory_total = excluded.memory_total,
+        latest = CASE WHEN excluded.last_seen >= machines.last_seen THEN excluded.latest ELSE machines.latest END,
+        last_seen = GREATEST(machines.last_seen, excluded.last_seen)";
+
+/// `(ts_ms, values…)` history SQL for a plan.
+fn history_sql(plan: &Plan) -> String {
+    let (table, suffix) = match plan.resolution {
+        Resolution::Raw => ("samples", ""),
+        Resolution::Minute => ("samples_1m", "_avg"),
+        Resolution::Hour => ("samples_1h", "_avg"),
+    };
+    let epoch_ms = "(extract(epoch FROM ts) * 1000)::bigint";
+    match plan.bucket_ms {
+        None => {
+            let cols: Vec<String> = plan.metrics.iter().map(|m| format!("{m}{suffix}")).collect();
+            format!(
+                "SELECT {epoch_ms}, {} FROM {table} WHERE machine_id = $1 AND ts >= $2 AND ts < $3 ORDER BY ts LIMIT $4",
+                cols.join(", ")
+            )
+        }
+        Some(bucket) => {
+            let cols: Vec<String> = plan.metrics.iter().map(|m| format!("avg({m}{suffix})")).collect();
+            format!(
+                "SELECT min({epoch_ms}), {} FROM {table} WHERE machine_id = $1 AND ts >= $2 AND ts < $3
+                 GROUP BY {epoch_ms} / {bucket} ORDER BY 1 LIMIT $4",
+                cols.join(", ")
+            )
+        }
+    }
+}
+
+#[async_trait]
+impl Store for PostgresStore {
+    fn describe(&self) -> String {
+        if self.timescale {
+            format!("{} + timescaledb", self.target)
+        } else {
+            self.target.clone()
+        }
+    }
+
+    async fn write(&self, batch: std::sync::Arc<Batch>) -> Result<(), StoreError> {
+        let Some(earliest) = batch.iter().map(|u| u.latest.timestamp_ms).min() else { return Ok(()) };
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(pg)?;
+        tx.batch_execute("CREATE TEMP TABLE IF NOT EXISTS samples_in (LIKE samples) ON COMMIT DELETE ROWS")
+            .await
+            .map_err(pg)?;
+        let sink = tx.copy_in(&copy_sql()).await.map_err(pg)?;
+        let writer = BinaryCopyInWriter::new(sink, &copy_types());
+        futures::pin_mut!(writer);
+        for update in batch.iter() {
+            let row = Row::new(update);
+            let (seq, ts) = (update.latest.seq as i64, to_time(update.latest.timestamp_ms));
+            let instance: &str = &update.instance_id;
+            let detail = JsonText(&row.detail);
+            let mut values: Vec<&(dyn ToSql + Sync)> = Vec::with_capacity(METRICS.len() + 5);
+            values.push(&update.summary.machine_id);
+            values.push(&instance);
+            values.push(&seq);
+            values.push(&ts);
+            values.extend(row.values.iter().map(|v| v as &(dyn ToSql + Sync)));
+            values.push(&detail);
+            writer.as_mut().write(&values).await.map_err(pg)?;
+        }
+        writer.finish().await.map_err(pg)?;
+        tx.execute("INSERT INTO samples SELECT * FROM samples_in ON CONFLICT DO NOTHING", &[]).await.map_err(pg)?;
+        let upsert = tx.prepare_cached(UPSERT_MACHINE).await.map_err(pg)?;
+        for update in newest_per_machine(&batch) {
+            let h = &update.host;
+            let latest = serde_json::to_string(&*update.latest).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let seen = to_time(update.summary.last_seen);
+            tx.execute(
+                &upsert,
+                &[
+                    &update.summary.machine_id,
+                    &h.hostname,
+                    &h.os,
+                    &h.kernel,
+                    &h.arch,
+                    &h.cpu_model,
+                    &(h.cpu_cores as i32),
+                    &(h.memory_total as i64),
+                    &seen,
+                    &JsonText(&latest),
+                ],
+            )
+            .await
+            .map_err(pg)?;
+        }
+        tx.commit().await.map_err(pg)?;
+        self.mark_dirty(earliest);
+        Ok(())
+    }
+
+    async fn last_seq(&self, machine_id: &str, instance_id: &str) -> Result<u64, StoreError> {
+        let row = self
+            .client()
+            .await?
+            .query_one(
+                "SELECT max(seq) FROM samples WHERE machine_id = $1 AND instance_id = $2",
+                &[&machine_id, &instance_id],
+            )
+            .await
+            .map_err(pg)?;
+        Ok(row.get::<_, Option<i64>>(0).unwrap_or(0).max(0) as u64)
+    }
+
+    async fn known_machines(&self) -> Result<Vec<KnownMachine>, StoreError> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT machine_id, hostname, os, kernel, arch, cpu_model, cpu_cores, memory_total, last_seen, latest::text
+                 FROM machines ORDER BY machine_id",
+                &[],
+            )
+            .await
+            .map_err(pg)?;
+        rows.iter()
+            .map(|r| {
+                let latest = match r.get::<_, Option<String>>(9) {
+                    Some(json) => serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    None => Default::default(),
+                };
+                Ok(KnownMachine {
+                    machine_id: r.get(0),
+                    host: sysmonstm_protocol::model::HostInfo {
+                        hostname: r.get(1),
+                        os: r.get(2),
+                        kernel: r.get(3),
+                        arch: r.get(4),
+                        cpu_model: r.get(5),
+                        cpu_cores: r.get::<_, i32>(6).max(0) as u32,
+                        memory_total: r.get::<_, i64>(7).max(0) as u64,
+                        boot_time_ms: 0,
+                    },
+                    latest,
+                    last_seen: to_ms(r.get(8)),
+                })
+            })
+            .collect()
+    }
+
+    async fn has_machine(&self, machine_id: &str) -> Result<bool, StoreError> {
+        let row = self
+            .client()
+            .await?
+            .query_opt("SELECT 1 FROM machines WHERE machine_id = $1", &[&machine_id])
+            .await
+            .map_err(pg)?;
+        Ok(row.is_some())
+    }
+
+    async fn history(&self, machine_id: &str, plan: &Plan) -> Result<Points, StoreError> {
+        let rows = self
+            .client()
+            .await?
+            .query(&history_sql(plan), &[&machine_id, &to_time(plan.from_ms), &to_time(plan.to_ms), &plan.limit])
+            .await
+            .map_err(pg)?;
+        Ok(rows
+            .iter()
+            .map(|r| (r.get::<_, i64>(0), (1..=plan.metrics.len()).map(|i| r.get::<_, Option<f64>>(i)).collect()))
+            .collect())
+    }
+
+    async fn maintain(&self, now_ms: i64, retention: Retention) -> Result<(), StoreError> {
+        let from = self.dirty_from.lock().ok().and_then(|mut d| d.take());
+        let result = self.rollup(from.unwrap_or(now_ms), now_ms, retention).await;
+        if let (Err(_), Some(from)) = (&result, from) {
+            self.mark_dirty(from);
+        }
+        result
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.client().await?.query_one("SELECT 1", &[]).await.map_err(pg)?;
+        Ok(())
+    }
+}
