@@ -22,25 +22,37 @@ export class Series {
   }
 }
 
-// A uPlot chart inside `el`; `labels` name the series; `scale` is 'percent' or 'rate'.
-export function makeChart(el, labels, { height = 80, scale = 'percent', legend = false } = {}) {
+// A uPlot chart inside `el`; `labels` name the series; `scale` is 'percent',
+// 'rate' or 'number'. `onSelect(fromMs, toMs)` turns drag-select into zoom.
+export function makeChart(el, labels, { height = 80, scale = 'percent', legend = false, onSelect = null, sync = null } = {}) {
   const opts = {
     width: el.clientWidth || 280,
     height,
     legend: { show: legend },
-    cursor: { show: legend },
+    cursor: { show: legend, drag: { x: !!onSelect, y: false, setScale: false }, sync: sync ? { key: sync } : undefined },
     axes: [
       { stroke: '#8393a3', grid: { stroke: '#242d36' }, size: legend ? 40 : 0, show: legend },
       { stroke: '#8393a3', grid: { stroke: '#242d36' }, size: legend ? 60 : 36 },
     ],
-    scales: { x: { time: true }, y: scale === 'percent' ? { range: [0, 100] } : { auto: true } },
+    scales: { x: { time: true }, y: scale === 'percent' ? { range: [0, 100] } : { auto: true, range: (u, min, max) => [0, Math.max(max, 1)] } },
     series: [{}, ...labels.map((label, i) => ({ label, stroke: COLORS[i % COLORS.length], width: 1.5, points: { show: false } }))],
+    hooks: onSelect ? {
+      setSelect: [(u) => {
+        if (u.select.width < 5) return;
+        const from = u.posToVal(u.select.left, 'x') * 1000;
+        const to = u.posToVal(u.select.left + u.select.width, 'x') * 1000;
+        u.setSelect({ left: 0, width: 0, top: 0, height: 0 }, false);
+        onSelect(Math.round(from), Math.round(to));
+      }],
+    } : {},
   };
   const chart = new uPlot(opts, [[], ...labels.map(() => [])], el);
   const resize = new ResizeObserver(() => chart.setSize({ width: el.clientWidth, height }));
   resize.observe(el);
   return {
     set(series) { chart.setData(series.columns()); },
+    // Columns as uPlot wants them: [[ts_s...], [v...], ...].
+    setColumns(columns) { chart.setData(columns); },
     destroy() { resize.disconnect(); chart.destroy(); },
   };
 }

@@ -4,6 +4,7 @@
 
 import { pct, bytes, rate, ago, duration, level, escapeHtml } from './format.js';
 import { Series, makeChart } from './charts.js';
+import { HistoryPanel } from './history.js';
 
 const REFRESH_MIN_MS = 1000;
 
@@ -27,9 +28,11 @@ export class Detail {
         <div class="panel"><h3>Disks</h3><div data-field="disks"></div></div>
         <div class="panel"><h3>Interfaces</h3><div data-field="nics"></div></div>
         <div class="panel"><h3>Host</h3><div data-field="host"></div></div>
-      </div>`;
+      </div>
+      <div class="panel history" data-field="history"></div>`;
     this.cpuMemChart = makeChart(root.querySelector('[data-chart=cpumem]'), ['CPU %', 'Memory %'], { height: 180, legend: true });
     this.netChart = makeChart(root.querySelector('[data-chart=net]'), ['rx B/s', 'tx B/s'], { height: 180, scale: 'rate', legend: true });
+    this.history = new HistoryPanel(this.field('history'), id);
     this.backfill();
     this.refresh(true);
   }
@@ -66,6 +69,7 @@ export class Detail {
 
   render(m) {
     const l = m.latest, h = m.host;
+    this.history.append(l, m);
     this.field('title').textContent = m.hostname || m.machine_id;
     this.field('sub').textContent = `${m.machine_id} · ${m.status} · ${m.health} · seen ${ago(m.last_seen)} · up ${duration(l.uptime_secs)} · ${l.process_count} processes · ${l.tcp_connections} TCP connections`;
     if (this.cpuMem.push(l.timestamp_ms, l.cpu.total_percent, l.memory.percent)) this.cpuMemChart.set(this.cpuMem);
@@ -88,6 +92,7 @@ export class Detail {
 
   close() {
     this.closed = true;
+    this.history.close();
     this.cpuMemChart.destroy();
     this.netChart.destroy();
     this.root.innerHTML = '';

@@ -67,6 +67,14 @@ test('the detail view shows cores, processes and host', async () => {
   const cores = await page.locator('[data-field=cores] .bar-row').count();
   assert.ok(cores >= 1);
   assert.match(await page.locator('[data-field=host]').textContent(), /Kernel/);
+  // History from the store: points for the default range, then for another range.
+  await page.waitForFunction(() => Number(document.querySelector('[data-field=history]')?.dataset.points) > 0, null, { timeout: WAIT_MS });
+  assert.equal(await page.locator('[data-field=history]').getAttribute('data-resolution'), 'raw');
+  await page.click('[data-range="7d"]');
+  await page.waitForFunction(() => document.querySelector('[data-field=history]').dataset.resolution === '1h', null, { timeout: WAIT_MS });
+  assert.equal(await page.locator('[data-range="7d"]').getAttribute('class'), 'active');
+  const canvases = await page.locator('[data-field=history] canvas').count();
+  assert.ok(canvases >= 6, `${canvases} history charts`);
   await page.screenshot({ path: join(dataDir, 'detail.png') });
   await page.click('text=← all machines');
   await page.waitForSelector('#fleet:not([hidden])');
