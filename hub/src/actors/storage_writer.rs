@@ -1,6 +1,7 @@
 //! `StorageWriter`: batches every published sample into the store.
 //!
-//! Batches flush when [`BATCH_MAX`] rows wait or every [`FLUSH_INTERVAL`].
+//! Batches flush when [`BATCH_MAX`] rows wait or every [`FLUSH_INTERVAL`],
+//! on [`WRITE_LANES`] lanes that write concurrently (a machine stays on one).
 //! After a commit it reports [`Persisted`] per agent instance, which is what
 //! lets sessions ack. When the store fails it keeps the batch, retries with
 //! backoff and marks the store unhealthy (`/ready` answers 503); it never
@@ -23,6 +24,9 @@ use crate::store::{Batch, Retention, Store, StoreError};
 
 /// Most rows one transaction writes.
 pub const BATCH_MAX: usize = 5_000;
+/// Batches written at once (machines are spread over lanes; see [`Lane`]).
+/// Two let PostgreSQL use two backends: measured +40 % rows/s (BENCHMARKS.md).
+pub const WRITE_LANES: usize = 2;
 /// Longest a row waits before its batch is written.
 pub const FLUSH_INTERVAL: Duration = Duration::from_millis(250);
 /// Rows waiting past which the hub stops reading agents' streams.
@@ -67,9 +71,25 @@ pub struct StorageWriter {
     retention: Retention,
     maintenance_interval: Duration,
     log: Logger,
+    lanes: Vec<Lane>,
+}
+
+/// One ordered stream of batches. A machine always maps to the same lane,
+/// so its samples commit in order and its cumulative acks stay correct
+/// while lanes write concurrently.
+#[derive(Default)]
+struct Lane {
     pending: Vec<Arc<MachineUpdate>>,
     writing: bool,
     retry_delay: Duration,
+}
+
+/// The lane of a machine.
+fn lane_of(machine_id: &str, lanes: usize) -> usize {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    machine_id.hash(&mut hasher);
+    (hasher.finish() % lanes.max(1) as u64) as usize
 }
 
 impl StorageWriter {
@@ -88,27 +108,35 @@ impl StorageWriter {
             retention,
             maintenance_interval,
             log,
-            pending: Vec::new(),
-            writing: false,
-            retry_delay: RETRY_FIRST,
+            lanes: (0..WRITE_LANES).map(|_| Lane { retry_delay: RETRY_FIRST, ..Lane::default() }).collect(),
         }
     }
 
-    fn flush(&mut self, ctx: &mut Context<Self>) {
-        if self.writing || self.pending.is_empty() {
+    fn flush_all(&mut self, ctx: &mut Context<Self>) {
+        for lane in 0..self.lanes.len() {
+            self.flush(lane, ctx);
+        }
+    }
+
+    fn flush(&mut self, index: usize, ctx: &mut Context<Self>) {
+        let lane = &mut self.lanes[index];
+        if lane.writing || lane.pending.is_empty() {
             return;
         }
-        self.writing = true;
-        let take = self.pending.len().min(BATCH_MAX);
-        let batch: Arc<Batch> = Arc::new(self.pending.drain(..take).collect());
+        lane.writing = true;
+        let take = lane.pending.len().min(BATCH_MAX);
+        let batch: Arc<Batch> = Arc::new(lane.pending.drain(..take).collect());
         let store = self.store.clone();
         let written = batch.clone();
         async move { store.write(written).await }
             .into_actor(self)
             .map(move |result, writer, ctx| {
-                writer.writing = false;
+                writer.lanes[index].writing = false;
                 match result {
-                    Ok(()) => writer.committed(&batch),
+                    Ok(()) => {
+                        writer.lanes[index].retry_delay = RETRY_FIRST;
+                        writer.committed(&batch);
+                    }
                     Err(e) => {
                         if !writer.status.failing.load(Ordering::Relaxed) {
                             warn!(writer.log, "store write failed; holding the batch and retrying"; "error" => %e,
@@ -116,16 +144,17 @@ impl StorageWriter {
                         }
                         writer.status.fail(e.to_string());
                         // Put the batch back in front, in order.
-                        let rest = std::mem::take(&mut writer.pending);
-                        writer.pending = batch.iter().cloned().chain(rest).collect();
-                        let delay = writer.retry_delay;
-                        writer.retry_delay = (writer.retry_delay * 2).min(RETRY_MAX);
-                        ctx.run_later(delay, |writer, ctx| writer.flush(ctx));
+                        let lane = &mut writer.lanes[index];
+                        let rest = std::mem::take(&mut lane.pending);
+                        lane.pending = batch.iter().cloned().chain(rest).collect();
+                        let delay = lane.retry_delay;
+                        lane.retry_delay = (lane.retry_delay * 2).min(RETRY_MAX);
+                        ctx.run_later(delay, move |writer, ctx| writer.flush(index, ctx));
                         return;
                     }
                 }
-                if writer.pending.len() >= BATCH_MAX {
-                    writer.flush(ctx);
+                if writer.lanes[index].pending.len() >= BATCH_MAX {
+                    writer.flush(index, ctx);
                 }
             })
             .spawn(ctx);
@@ -135,7 +164,6 @@ impl StorageWriter {
         if self.status.failing.swap(false, Ordering::Relaxed) {
             info!(self.log, "store writes recovered"; "store" => self.store.describe());
         }
-        self.retry_delay = RETRY_FIRST;
         self.status.backlog.fetch_sub(batch.len(), Ordering::Relaxed);
         let mut highest: HashMap<(&str, &Arc<str>), u64> = HashMap::new();
         for update in batch {
@@ -167,7 +195,7 @@ impl Actor for StorageWriter {
 
     fn started(&mut self, ctx: &mut Context<Self>) {
         self.subscribe_system_async::<MetricsReceived>(ctx);
-        ctx.run_interval(FLUSH_INTERVAL, |writer, ctx| writer.flush(ctx));
+        ctx.run_interval(FLUSH_INTERVAL, |writer, ctx| writer.flush_all(ctx));
         ctx.run_interval(self.maintenance_interval, |writer, ctx| {
             ctx.spawn(writer.maintenance().into_actor(writer));
         });
@@ -178,10 +206,11 @@ impl Handler<MetricsReceived> for StorageWriter {
     type Result = ();
 
     fn handle(&mut self, msg: MetricsReceived, ctx: &mut Context<Self>) {
-        self.pending.push(msg.0);
+        let index = lane_of(msg.0.machine_id(), self.lanes.len());
+        self.lanes[index].pending.push(msg.0);
         self.status.backlog.fetch_add(1, Ordering::Relaxed);
-        if self.pending.len() >= BATCH_MAX {
-            self.flush(ctx);
+        if self.lanes[index].pending.len() >= BATCH_MAX {
+            self.flush(index, ctx);
         }
     }
 }
@@ -208,8 +237,13 @@ impl Handler<Drain> for StorageWriter {
     type Result = ResponseActFuture<Self, Result<(), StoreError>>;
 
     fn handle(&mut self, _: Drain, _: &mut Context<Self>) -> Self::Result {
-        let batches: Vec<Arc<Batch>> =
-            std::mem::take(&mut self.pending).chunks(BATCH_MAX).map(|c| Arc::new(c.to_vec())).collect();
+        let batches: Vec<Arc<Batch>> = self
+            .lanes
+            .iter_mut()
+            .flat_map(|lane| {
+                std::mem::take(&mut lane.pending).chunks(BATCH_MAX).map(|c| Arc::new(c.to_vec())).collect::<Vec<_>>()
+            })
+            .collect();
         let store = self.store.clone();
         Box::pin(
             async move {
@@ -220,5 +254,17 @@ impl Handler<Drain> for StorageWriter {
             }
             .into_actor(self),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_machine_stays_on_one_lane_and_lanes_are_used() {
+        let lanes: Vec<usize> = (0..100).map(|i| super::lane_of(&format!("m{i}"), 2)).collect();
+        assert!(lanes.iter().all(|&l| l < 2));
+        assert!(lanes.contains(&0) && lanes.contains(&1));
+        assert_eq!(super::lane_of("web-1", 2), super::lane_of("web-1", 2));
+        assert_eq!(super::lane_of("web-1", 1), 0);
     }
 }

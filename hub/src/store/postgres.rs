@@ -229,9 +229,133 @@ impl PostgresStore {
     }
 }
 
-fn copy_sql() -> String {
+impl PostgresStore {
+    /// Writes a batch with multi-row `INSERT … ON CONFLICT DO NOTHING`
+    /// statements instead of `COPY`: the alternative the storage benchmark
+    /// compares against. Not used by the hub.
+    pub async fn write_with_insert(&self, batch: &Batch) -> Result<(), StoreError> {
+        /// Rows per statement (PostgreSQL allows 65,535 parameters).
+        const ROWS_PER_STATEMENT: usize = 1000;
+        let names: Vec<&str> = METRICS.iter().map(|m| m.name).collect();
+        let width = names.len() + 5;
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(pg)?;
+        for chunk in batch.chunks(ROWS_PER_STATEMENT) {
+            let rows: Vec<Row> = chunk.iter().map(|u| Row::new(u)).collect();
+            let seqs: Vec<i64> = chunk.iter().map(|u| u.latest.seq as i64).collect();
+            let times: Vec<SystemTime> = chunk.iter().map(|u| to_time(u.latest.timestamp_ms)).collect();
+            let instances: Vec<&str> = chunk.iter().map(|u| &*u.instance_id).collect();
+            let details: Vec<JsonText> = rows.iter().map(|r| JsonText(&r.detail)).collect();
+            let mut params: Vec<&(dyn ToSql + Sync)> = Vec::with_capacity(chunk.len() * width);
+            let mut tuples = Vec::with_capacity(chunk.len());
+            for (i, update) in chunk.iter().enumerate() {
+                let base = i * width;
+                tuples
+                    .push(format!("({})", (1..=width).map(|k| format!("${}", base + k)).collect::<Vec<_>>().join(",")));
+                params.push(&update.summary.machine_id);
+                params.push(&instances[i]);
+                params.push(&seqs[i]);
+                params.push(&times[i]);
+                params.extend(rows[i].values.iter().map(|v| v as &(dyn ToSql + Sync)));
+                params.push(&details[i]);
+            }
+            let sql = format!(
+                "INSERT INTO samples (machine_id, instance_id, seq, ts, {}, detail) VALUES {} ON CONFLICT DO NOTHING",
+                names.join(", "),
+                tuples.join(",")
+            );
+            tx.execute(&sql, &params).await.map_err(pg)?;
+        }
+        // The same machines upsert as the COPY path, for a fair comparison.
+        let machines = MachineColumns::of(batch)?;
+        tx.execute(UPSERT_MACHINES, &machines.params()).await.map_err(pg)?;
+        tx.commit().await.map_err(pg)
+    }
+}
+
+/// Where a batch is copied to.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Target {
+    /// Straight into `samples` (fails on any duplicate).
+    Samples,
+    /// A temporary table, then `INSERT … ON CONFLICT DO NOTHING`.
+    Staging,
+}
+
+enum CopyError {
+    Duplicate,
+    Other(StoreError),
+}
+
+impl CopyError {
+    fn into_store(self) -> StoreError {
+        match self {
+            CopyError::Duplicate => StoreError::Postgres("duplicate sample in a deduplicated batch".into()),
+            CopyError::Other(e) => e,
+        }
+    }
+}
+
+impl From<tokio_postgres::Error> for CopyError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        if e.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION) {
+            CopyError::Duplicate
+        } else {
+            CopyError::Other(pg(e))
+        }
+    }
+}
+
+impl From<StoreError> for CopyError {
+    fn from(e: StoreError) -> Self {
+        CopyError::Other(e)
+    }
+}
+
+fn copy_sql(table: &str) -> String {
     let names: Vec<&str> = METRICS.iter().map(|m| m.name).collect();
-    format!("COPY samples_in (machine_id, instance_id, seq, ts, {}, detail) FROM STDIN BINARY", names.join(", "))
+    format!("COPY {table} (machine_id, instance_id, seq, ts, {}, detail) FROM STDIN BINARY", names.join(", "))
+}
+
+impl PostgresStore {
+    /// One transaction: the batch's samples by binary COPY, and its machines.
+    async fn copy_batch(&self, batch: &Batch, target: Target) -> Result<(), CopyError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let table = match target {
+            Target::Samples => "samples",
+            Target::Staging => {
+                tx.batch_execute("CREATE TEMP TABLE IF NOT EXISTS samples_in (LIKE samples) ON COMMIT DELETE ROWS")
+                    .await?;
+                "samples_in"
+            }
+        };
+        let sink = tx.copy_in(&copy_sql(table)).await?;
+        let writer = BinaryCopyInWriter::new(sink, &copy_types());
+        futures::pin_mut!(writer);
+        for update in batch.iter() {
+            let row = Row::new(update);
+            let (seq, ts) = (update.latest.seq as i64, to_time(update.latest.timestamp_ms));
+            let instance: &str = &update.instance_id;
+            let detail = JsonText(&row.detail);
+            let mut values: Vec<&(dyn ToSql + Sync)> = Vec::with_capacity(METRICS.len() + 5);
+            values.push(&update.summary.machine_id);
+            values.push(&instance);
+            values.push(&seq);
+            values.push(&ts);
+            values.extend(row.values.iter().map(|v| v as &(dyn ToSql + Sync)));
+            values.push(&detail);
+            writer.as_mut().write(&values).await?;
+        }
+        writer.finish().await?;
+        if target == Target::Staging {
+            tx.execute("INSERT INTO samples SELECT * FROM samples_in ON CONFLICT DO NOTHING", &[]).await?;
+        }
+        let machines = MachineColumns::of(batch)?;
+        tx.execute(UPSERT_MACHINES, &machines.params()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
 }
 
 fn copy_types() -> Vec<Type> {
@@ -241,14 +365,67 @@ fn copy_types() -> Vec<Type> {
     types
 }
 
-const UPSERT_MACHINE: &str = "INSERT INTO machines
+/// All machines of a batch in one statement (arrays, unnested).
+const UPSERT_MACHINES: &str = "INSERT INTO machines
     (machine_id, hostname, os, kernel, arch, cpu_model, cpu_cores, memory_total, first_seen, last_seen, latest)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10)
+    SELECT m, h, o, k, a, c, n, t, s, s, l::jsonb
+    FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::bigint[],
+                $9::timestamptz[], $10::text[]) AS u(m, h, o, k, a, c, n, t, s, l)
     ON CONFLICT (machine_id) DO UPDATE SET
         hostname = excluded.hostname, os = excluded.os, kernel = excluded.kernel, arch = excluded.arch,
         cpu_model = excluded.cpu_model, cpu_cores = excluded.cpu_cores, memory_total = excluded.memory_total,
         latest = CASE WHEN excluded.last_seen >= machines.last_seen THEN excluded.latest ELSE machines.latest END,
         last_seen = GREATEST(machines.last_seen, excluded.last_seen)";
+
+/// Column arrays of the machines in a batch, for [`UPSERT_MACHINES`].
+#[derive(Default)]
+struct MachineColumns {
+    ids: Vec<String>,
+    hostnames: Vec<String>,
+    oses: Vec<String>,
+    kernels: Vec<String>,
+    arches: Vec<String>,
+    cpu_models: Vec<String>,
+    cores: Vec<i32>,
+    memory: Vec<i64>,
+    seen: Vec<SystemTime>,
+    latest: Vec<String>,
+}
+
+impl MachineColumns {
+    fn of(batch: &Batch) -> Result<Self, StoreError> {
+        let mut c = MachineColumns::default();
+        for update in newest_per_machine(batch) {
+            let h = &update.host;
+            c.ids.push(update.summary.machine_id.clone());
+            c.hostnames.push(h.hostname.clone());
+            c.oses.push(h.os.clone());
+            c.kernels.push(h.kernel.clone());
+            c.arches.push(h.arch.clone());
+            c.cpu_models.push(h.cpu_model.clone());
+            c.cores.push(h.cpu_cores as i32);
+            c.memory.push(h.memory_total as i64);
+            c.seen.push(to_time(update.summary.last_seen));
+            c.latest.push(serde_json::to_string(&*update.latest).map_err(|e| StoreError::Corrupt(e.to_string()))?);
+        }
+        Ok(c)
+    }
+
+    fn params(&self) -> [&(dyn ToSql + Sync); 10] {
+        [
+            &self.ids,
+            &self.hostnames,
+            &self.oses,
+            &self.kernels,
+            &self.arches,
+            &self.cpu_models,
+            &self.cores,
+            &self.memory,
+            &self.seen,
+            &self.latest,
+        ]
+    }
+}
 
 /// `(ts_ms, values…)` history SQL for a plan.
 fn history_sql(plan: &Plan) -> String {
@@ -289,54 +466,15 @@ impl Store for PostgresStore {
 
     async fn write(&self, batch: std::sync::Arc<Batch>) -> Result<(), StoreError> {
         let Some(earliest) = batch.iter().map(|u| u.latest.timestamp_ms).min() else { return Ok(()) };
-        let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(pg)?;
-        tx.batch_execute("CREATE TEMP TABLE IF NOT EXISTS samples_in (LIKE samples) ON COMMIT DELETE ROWS")
-            .await
-            .map_err(pg)?;
-        let sink = tx.copy_in(&copy_sql()).await.map_err(pg)?;
-        let writer = BinaryCopyInWriter::new(sink, &copy_types());
-        futures::pin_mut!(writer);
-        for update in batch.iter() {
-            let row = Row::new(update);
-            let (seq, ts) = (update.latest.seq as i64, to_time(update.latest.timestamp_ms));
-            let instance: &str = &update.instance_id;
-            let detail = JsonText(&row.detail);
-            let mut values: Vec<&(dyn ToSql + Sync)> = Vec::with_capacity(METRICS.len() + 5);
-            values.push(&update.summary.machine_id);
-            values.push(&instance);
-            values.push(&seq);
-            values.push(&ts);
-            values.extend(row.values.iter().map(|v| v as &(dyn ToSql + Sync)));
-            values.push(&detail);
-            writer.as_mut().write(&values).await.map_err(pg)?;
+        // Straight COPY into samples is the fast path; a batch holding a
+        // sample already stored (a resend after a crash) fails as a whole
+        // with a unique violation and goes again through the deduplicating path.
+        match self.copy_batch(&batch, Target::Samples).await {
+            Err(CopyError::Duplicate) => {
+                self.copy_batch(&batch, Target::Staging).await.map_err(CopyError::into_store)?
+            }
+            other => other.map_err(CopyError::into_store)?,
         }
-        writer.finish().await.map_err(pg)?;
-        tx.execute("INSERT INTO samples SELECT * FROM samples_in ON CONFLICT DO NOTHING", &[]).await.map_err(pg)?;
-        let upsert = tx.prepare_cached(UPSERT_MACHINE).await.map_err(pg)?;
-        for update in newest_per_machine(&batch) {
-            let h = &update.host;
-            let latest = serde_json::to_string(&*update.latest).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            let seen = to_time(update.summary.last_seen);
-            tx.execute(
-                &upsert,
-                &[
-                    &update.summary.machine_id,
-                    &h.hostname,
-                    &h.os,
-                    &h.kernel,
-                    &h.arch,
-                    &h.cpu_model,
-                    &(h.cpu_cores as i32),
-                    &(h.memory_total as i64),
-                    &seen,
-                    &JsonText(&latest),
-                ],
-            )
-            .await
-            .map_err(pg)?;
-        }
-        tx.commit().await.map_err(pg)?;
         self.mark_dirty(earliest);
         Ok(())
     }
