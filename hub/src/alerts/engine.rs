@@ -1,0 +1,413 @@
+//! The alert state machine, per (rule, machine):
+//!
+//! ```text
+//! inactive --breach--> pending --breach held `for`--> firing --cleared held `clear_for`--> resolved (= inactive)
+//!              ^------ no breach ------'
+//! ```
+//!
+//! A breach is the rule's comparison against `threshold`; cleared means the
+//! value is back past `clear_threshold` (the threshold when unset). Between
+//! the two (hysteresis band) a firing alert neither resolves nor re-fires.
+//! Offline rules breach while the machine is offline, counted from when it
+//! went offline. Time is passed in (`now`, ms), never read here.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use sysmonstm_protocol::model::{HostInfo, ProcessInfo, Sample};
+
+use super::rule::{Rule, Severity};
+use crate::store::metrics;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AlertState {
+    Firing,
+    Resolved,
+}
+
+/// An alert event, as stored and sent to browsers and webhooks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Alert {
+    pub id: String,
+    pub rule_id: String,
+    pub rule_name: String,
+    pub machine_id: String,
+    pub severity: Severity,
+    pub state: AlertState,
+    /// The value that fired it (seconds offline for offline rules), then the value at resolve.
+    pub value: f64,
+    pub threshold: Option<f64>,
+    pub started_at: i64,
+    pub resolved_at: Option<i64>,
+    /// The busiest processes when it fired.
+    pub top_processes: Vec<ProcessInfo>,
+}
+
+/// What the engine last heard of a machine.
+#[derive(Debug, Clone)]
+struct Facts {
+    sample: Option<Arc<Sample>>,
+    host: Arc<HostInfo>,
+    online: bool,
+    /// When the machine went offline (ms), while it is.
+    offline_since: Option<i64>,
+}
+
+#[derive(Debug, Clone)]
+enum Phase {
+    Pending { since: i64 },
+    Firing { alert: Alert, clear_since: Option<i64> },
+}
+
+/// Rules, machine facts and per-(rule, machine) phases.
+#[derive(Debug, Default)]
+pub struct Engine {
+    rules: HashMap<String, Rule>,
+    facts: HashMap<String, Facts>,
+    phases: HashMap<(String, String), Phase>,
+    /// Rule evaluations since start (for /metrics).
+    pub evaluations: u64,
+}
+
+fn new_id() -> String {
+    format!("{:016x}", rand::random::<u64>())
+}
+
+impl Engine {
+    pub fn new(rules: Vec<Rule>) -> Self {
+        Engine { rules: rules.into_iter().map(|r| (r.id.clone(), r)).collect(), ..Engine::default() }
+    }
+
+    pub fn rules(&self) -> impl Iterator<Item = &Rule> {
+        self.rules.values()
+    }
+
+    /// Alerts firing now.
+    pub fn firing(&self) -> Vec<Alert> {
+        self.phases
+            .values()
+            .filter_map(|p| match p {
+                Phase::Firing { alert, .. } => Some(alert.clone()),
+                Phase::Pending { .. } => None,
+            })
+            .collect()
+    }
+
+    /// Puts back alerts that were firing before a restart (not re-notified).
+    pub fn restore(&mut self, alerts: Vec<Alert>) {
+        for alert in alerts.into_iter().filter(|a| a.state == AlertState::Firing) {
+            if self.rules.get(&alert.rule_id).is_some_and(|r| r.enabled) {
+                let key = (alert.rule_id.clone(), alert.machine_id.clone());
+                self.phases.insert(key, Phase::Firing { alert, clear_since: None });
+            }
+        }
+    }
+
+    /// A new sample of a machine (online).
+    pub fn observe(&mut self, machine_id: &str, sample: Arc<Sample>, host: Arc<HostInfo>, now: i64) -> Vec<Alert> {
+        self.facts
+            .insert(machine_id.to_owned(), Facts { sample: Some(sample), host, online: true, offline_since: None });
+        self.evaluate_machine(machine_id, now)
+    }
+
+    /// A machine went offline.
+    pub fn offline(&mut self, machine_id: &str, now: i64) -> Vec<Alert> {
+        let facts = self.facts.entry(machine_id.to_owned()).or_insert_with(|| Facts {
+            sample: None,
+            host: Arc::new(HostInfo::default()),
+            online: false,
+            offline_since: None,
+        });
+        facts.online = false;
+        facts.offline_since.get_or_insert(now);
+        self.evaluate_machine(machine_id, now)
+    }
+
+    /// Re-evaluates everything against the clock (offline and `for` without new samples).
+    pub fn tick(&mut self, now: i64) -> Vec<Alert> {
+        let machines: Vec<String> = self.facts.keys().cloned().collect();
+        machines.iter().flat_map(|m| self.evaluate_machine(m, now)).collect()
+    }
+
+    /// Creates or replaces a rule. Disabling it resolves its alerts, as does
+    /// narrowing its selector away from a machine; the rest applies at the
+    /// next evaluation.
+    pub fn upsert_rule(&mut self, rule: Rule, now: i64) -> Vec<Alert> {
+        let id = rule.id.clone();
+        self.rules.insert(id.clone(), rule);
+        let mut events = self.resolve_where(now, |r, machine| r.id == id && (!r.enabled || !r.selects(machine)));
+        let machines: Vec<String> = self.facts.keys().cloned().collect();
+        for machine in machines {
+            events.extend(self.evaluate(&id, &machine, now));
+        }
+        events
+    }
+
+    /// Deletes a rule, resolving its alerts.
+    pub fn remove_rule(&mut self, id: &str, now: i64) -> Vec<Alert> {
+        let events = self.resolve_where(now, |r, _| r.id == id);
+        self.rules.remove(id);
+        self.phases.retain(|(rule, _), _| rule != id);
+        events
+    }
+
+    fn resolve_where(&mut self, now: i64, pick: impl Fn(&Rule, &str) -> bool) -> Vec<Alert> {
+        let keys: Vec<(String, String)> = self
+            .phases
+            .keys()
+            .filter(|(rule, machine)| self.rules.get(rule).is_some_and(|r| pick(r, machine)))
+            .cloned()
+            .collect();
+        keys.into_iter()
+            .filter_map(|key| match self.phases.remove(&key) {
+                Some(Phase::Firing { alert, .. }) => Some(resolved(alert, None, now)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn evaluate_machine(&mut self, machine_id: &str, now: i64) -> Vec<Alert> {
+        let rules: Vec<String> = self.rules.keys().cloned().collect();
+        rules.iter().flat_map(|r| self.evaluate(r, machine_id, now)).collect()
+    }
+
+    /// One (rule, machine) step.
+    fn evaluate(&mut self, rule_id: &str, machine_id: &str, now: i64) -> Option<Alert> {
+        let rule = self.rules.get(rule_id)?;
+        if !rule.enabled || !rule.selects(machine_id) {
+            return None;
+        }
+        let facts = self.facts.get(machine_id)?;
+        self.evaluations += 1;
+        let (breach, cleared, value, breach_since) = if rule.is_offline() {
+            let since = facts.offline_since.unwrap_or(now);
+            let offline = !facts.online;
+            (offline, !offline, if offline { (now - since) as f64 / 1000.0 } else { 0.0 }, since)
+        } else {
+            // A machine that is offline keeps its metric alerts as they are.
+            if !facts.online {
+                return None;
+            }
+            let sample = facts.sample.as_ref()?;
+            let metric = metrics::find(&rule.metric)?;
+            let value = (metric.read)(sample, &facts.host);
+            let (comparison, threshold, clear_at) = (rule.comparison?, rule.threshold?, rule.clear_at()?);
+            (comparison.holds(value, threshold), !comparison.holds(value, clear_at), value, now)
+        };
+        let key = (rule_id.to_owned(), machine_id.to_owned());
+        let for_ms = rule.for_.as_millis() as i64;
+        let clear_for_ms = rule.clear_for.as_millis() as i64;
+        match self.phases.get(&key).cloned() {
+            None if breach => {
+                if now - breach_since >= for_ms {
+                    let alert = fire(rule, machine_id, value, facts, now);
+                    self.phases.insert(key, Phase::Firing { alert: alert.clone(), clear_since: None });
+                    return Some(alert);
+                }
+                self.phases.insert(key, Phase::Pending { since: breach_since });
+                None
+            }
+            None => None,
+            Some(Phase::Pending { .. }) if !breach => {
+                self.phases.remove(&key);
+                None
+            }
+            Some(Phase::Pending { since }) => {
+                if now - since >= for_ms {
+                    let alert = fire(rule, machine_id, value, facts, now);
+                    self.phases.insert(key, Phase::Firing { alert: alert.clone(), clear_since: None });
+                    return Some(alert);
+                }
+                None
+            }
+            Some(Phase::Firing { alert, clear_since }) => {
+                if !cleared {
+                    self.phases.insert(key, Phase::Firing { alert, clear_since: None });
+                    return None;
+                }
+                let since = clear_since.unwrap_or(now);
+                if now - since >= clear_for_ms {
+                    self.phases.remove(&key);
+                    return Some(resolved(alert, Some(value), now));
+                }
+                self.phases.insert(key, Phase::Firing { alert, clear_since: Some(since) });
+                None
+            }
+        }
+    }
+}
+
+fn fire(rule: &Rule, machine_id: &str, value: f64, facts: &Facts, now: i64) -> Alert {
+    Alert {
+        id: new_id(),
+        rule_id: rule.id.clone(),
+        rule_name: rule.name.clone(),
+        machine_id: machine_id.to_owned(),
+        severity: rule.severity,
+        state: AlertState::Firing,
+        value,
+        threshold: rule.threshold,
+        started_at: now,
+        resolved_at: None,
+        top_processes: facts.sample.as_ref().map(|s| s.top_processes.clone()).unwrap_or_default(),
+    }
+}
+
+fn resolved(mut alert: Alert, value: Option<f64>, now: i64) -> Alert {
+    alert.state = AlertState::Resolved;
+    alert.resolved_at = Some(now);
+    if let Some(value) = value {
+        alert.value = value;
+    }
+    alert
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::alerts::rule::{from_input, Policy};
+    use serde_json::json;
+    use sysmonstm_protocol::model::CpuStats;
+
+    const S: i64 = 1000;
+
+    fn rule(id: &str, input: serde_json::Value) -> Rule {
+        from_input(&input, id.into(), 1, 0, 0, Policy::default()).expect("valid rule")
+    }
+
+    fn cpu(value: f64) -> Arc<Sample> {
+        Arc::new(Sample {
+            cpu: CpuStats { total_percent: value, ..Default::default() },
+            top_processes: vec![ProcessInfo { pid: 7, name: "busy".into(), cpu_percent: value, rss: 1 }],
+            ..Default::default()
+        })
+    }
+
+    fn host() -> Arc<HostInfo> {
+        Arc::new(HostInfo::default())
+    }
+
+    fn hot(for_: &str, clear_for: &str) -> Rule {
+        rule(
+            "hot",
+            json!({"name": "hot", "metric": "cpu_percent", "comparison": ">", "threshold": 90,
+            "clear_threshold": 70, "for": for_, "clear_for": clear_for}),
+        )
+    }
+
+    /// Feeds one value a second from `start`; returns the events with their times.
+    fn feed(engine: &mut Engine, values: &[f64], start: i64) -> Vec<(i64, AlertState)> {
+        let mut events = Vec::new();
+        for (i, v) in values.iter().enumerate() {
+            let now = start + i as i64 * S;
+            for e in engine.observe("m1", cpu(*v), host(), now) {
+                events.push((now, e.state));
+            }
+        }
+        events
+    }
+
+    #[test]
+    fn fires_only_after_for_and_resolves_after_clear_for() {
+        let mut engine = Engine::new(vec![hot("3s", "2s")]);
+        // 95 at t=0..=2: pending for 2 s, not yet 3 s.
+        assert!(feed(&mut engine, &[95.0, 95.0, 95.0], 0).is_empty());
+        // t=3: held 3 s -> fires, with the process snapshot.
+        let fired = engine.observe("m1", cpu(96.0), host(), 3 * S);
+        assert_eq!(fired.len(), 1);
+        assert_eq!(fired[0].state, AlertState::Firing);
+        assert_eq!(fired[0].top_processes[0].name, "busy");
+        assert_eq!(fired[0].value, 96.0);
+        // Cleared at t=4, 5 (1 s), 6 (2 s) -> resolves at t=6.
+        let events = feed(&mut engine, &[60.0, 60.0, 60.0], 4 * S);
+        assert_eq!(events, vec![(6 * S, AlertState::Resolved)]);
+        assert!(engine.firing().is_empty());
+    }
+
+    #[test]
+    fn a_dip_resets_pending() {
+        let mut engine = Engine::new(vec![hot("3s", "0s")]);
+        assert!(feed(&mut engine, &[95.0, 95.0, 50.0, 95.0, 95.0, 95.0], 0).is_empty(), "never held 3 s");
+        assert_eq!(feed(&mut engine, &[95.0], 6 * S), vec![(6 * S, AlertState::Firing)]);
+    }
+
+    #[test]
+    fn oscillation_in_the_band_fires_once_and_resolves_once() {
+        let mut engine = Engine::new(vec![hot("0s", "0s")]);
+        // Above 90 fires; between 70 and 90 is the band; 65 clears.
+        let series = [95.0, 85.0, 92.0, 75.0, 91.0, 80.0, 99.0, 71.0, 65.0, 85.0, 88.0];
+        let events = feed(&mut engine, &series, 0);
+        assert_eq!(events, vec![(0, AlertState::Firing), (8 * S, AlertState::Resolved)]);
+    }
+
+    #[test]
+    fn clear_for_requires_the_clear_to_hold() {
+        let mut engine = Engine::new(vec![hot("0s", "3s")]);
+        let events = feed(&mut engine, &[95.0, 60.0, 60.0, 80.0, 60.0, 60.0, 60.0, 60.0], 0);
+        // Cleared at t=1,2 then back in the band at t=3 (resets); cleared from t=4, held 3 s at t=7.
+        assert_eq!(events, vec![(0, AlertState::Firing), (7 * S, AlertState::Resolved)]);
+    }
+
+    #[test]
+    fn offline_rule_fires_after_for_counted_from_going_offline() {
+        let offline = rule("off", json!({"name": "gone", "metric": "offline", "for": "60s", "severity": "critical"}));
+        let mut engine = Engine::new(vec![offline]);
+        engine.observe("m1", cpu(10.0), host(), 0);
+        assert!(engine.offline("m1", 10 * S).is_empty());
+        assert!(engine.tick(69 * S).is_empty());
+        let fired = engine.tick(70 * S);
+        assert_eq!(fired.len(), 1);
+        assert_eq!((fired[0].state, fired[0].severity, fired[0].value), (AlertState::Firing, Severity::Critical, 60.0));
+        assert!(engine.tick(80 * S).is_empty(), "fires once");
+        let back = engine.observe("m1", cpu(10.0), host(), 90 * S);
+        assert_eq!(back.len(), 1);
+        assert_eq!(back[0].state, AlertState::Resolved);
+    }
+
+    #[test]
+    fn edits_disables_and_deletes_mid_state() {
+        let mut engine = Engine::new(vec![hot("0s", "0s")]);
+        assert_eq!(feed(&mut engine, &[95.0], 0).len(), 1);
+        // Raising the threshold above the value: resolves at the next sample (value 95 <= clear 97).
+        let raised = rule("hot", json!({"name": "hot", "metric": "cpu_percent", "comparison": ">", "threshold": 98}));
+        assert!(engine.upsert_rule(raised, S).iter().all(|e| e.state == AlertState::Resolved));
+        assert!(engine.firing().is_empty());
+        // Fire again, then disable: resolves at once.
+        let mut low = hot("0s", "0s");
+        low.threshold = Some(50.0);
+        low.clear_threshold = None;
+        engine.upsert_rule(low.clone(), 2 * S);
+        assert_eq!(engine.firing().len(), 1);
+        let mut disabled = low.clone();
+        disabled.enabled = false;
+        let events = engine.upsert_rule(disabled, 3 * S);
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].state, AlertState::Resolved);
+        assert!(feed(&mut engine, &[99.0], 4 * S).is_empty(), "disabled rules do not fire");
+        // Enable and fire, then delete: resolves.
+        engine.upsert_rule(low, 5 * S);
+        assert_eq!(engine.firing().len(), 1);
+        let deleted = engine.remove_rule("hot", 6 * S);
+        assert_eq!(deleted.len(), 1);
+        assert_eq!(deleted[0].resolved_at, Some(6 * S));
+        assert!(feed(&mut engine, &[99.0], 7 * S).is_empty());
+    }
+
+    #[test]
+    fn selector_limits_machines_and_restore_does_not_renotify() {
+        let mut scoped = hot("0s", "0s");
+        scoped.selector = "web-*".into();
+        let mut engine = Engine::new(vec![scoped]);
+        assert!(engine.observe("db-1", cpu(99.0), host(), 0).is_empty());
+        let fired = engine.observe("web-1", cpu(99.0), host(), 0);
+        assert_eq!(fired.len(), 1);
+
+        let mut restarted = Engine::new(engine.rules().cloned().collect());
+        restarted.restore(engine.firing());
+        assert!(restarted.observe("web-1", cpu(99.0), host(), S).is_empty(), "restored, not re-fired");
+        let resolved = restarted.observe("web-1", cpu(10.0), host(), 2 * S);
+        assert_eq!(resolved[0].id, fired[0].id, "the same alert resolves");
+    }
+}

@@ -1,0 +1,461 @@
+//! Alert rules: the model, JSON input validation and defaults.
+//!
+//! Input is checked field by field from the JSON object, so every refusal
+//! names the field it is about (`{"error": …, "field": …}` → 422).
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::store::metrics;
+
+/// The metric of offline rules: fires when a machine has been offline for `for`.
+pub const OFFLINE: &str = "offline";
+/// Longest rule name, bytes.
+pub const MAX_NAME: usize = 200;
+/// Longest description, bytes.
+pub const MAX_DESCRIPTION: usize = 2000;
+/// Most webhooks per rule.
+pub const MAX_WEBHOOKS: usize = 10;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Comparison {
+    #[serde(rename = ">")]
+    Greater,
+    #[serde(rename = ">=")]
+    GreaterOrEqual,
+    #[serde(rename = "<")]
+    Less,
+    #[serde(rename = "<=")]
+    LessOrEqual,
+}
+
+impl Comparison {
+    pub fn holds(self, value: f64, threshold: f64) -> bool {
+        match self {
+            Comparison::Greater => value > threshold,
+            Comparison::GreaterOrEqual => value >= threshold,
+            Comparison::Less => value < threshold,
+            Comparison::LessOrEqual => value <= threshold,
+        }
+    }
+
+    fn upward(self) -> bool {
+        matches!(self, Comparison::Greater | Comparison::GreaterOrEqual)
+    }
+
+    fn parse(text: &str) -> Option<Self> {
+        Some(match text {
+            ">" => Comparison::Greater,
+            ">=" => Comparison::GreaterOrEqual,
+            "<" => Comparison::Less,
+            "<=" => Comparison::LessOrEqual,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Warning,
+    Critical,
+}
+
+/// A stored rule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Rule {
+    pub id: String,
+    pub name: String,
+    pub metric: String,
+    /// None for offline rules.
+    pub comparison: Option<Comparison>,
+    pub threshold: Option<f64>,
+    /// Where the value must come back to before the alert resolves.
+    pub clear_threshold: Option<f64>,
+    #[serde(rename = "for", with = "humantime_serde")]
+    pub for_: Duration,
+    #[serde(with = "humantime_serde")]
+    pub clear_for: Duration,
+    pub severity: Severity,
+    /// Glob on machine_id.
+    pub selector: String,
+    pub enabled: bool,
+    pub webhooks: Vec<String>,
+    pub description: String,
+    /// Increases by one with every change; PUT/PATCH carrying another is refused (409).
+    pub version: u64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// Durations as "30s", "5m" in JSON.
+mod humantime_serde {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&humantime::format_duration(*d).to_string())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        let text = String::deserialize(d)?;
+        humantime::parse_duration(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+impl Rule {
+    pub fn is_offline(&self) -> bool {
+        self.metric == OFFLINE
+    }
+
+    /// The threshold an alert must come back past (the threshold when unset).
+    pub fn clear_at(&self) -> Option<f64> {
+        self.clear_threshold.or(self.threshold)
+    }
+
+    /// Whether the rule applies to `machine_id`.
+    pub fn selects(&self, machine_id: &str) -> bool {
+        glob::Pattern::new(&self.selector).map(|p| p.matches(machine_id)).unwrap_or(false)
+    }
+}
+
+/// A refused field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+fn refuse(field: &str, message: impl Into<String>) -> FieldError {
+    FieldError { field: field.to_owned(), message: message.into() }
+}
+
+const FIELDS: &[&str] = &[
+    "id",
+    "name",
+    "metric",
+    "comparison",
+    "threshold",
+    "clear_threshold",
+    "for",
+    "clear_for",
+    "severity",
+    "selector",
+    "enabled",
+    "webhooks",
+    "description",
+    "version",
+    "created_at",
+    "updated_at",
+];
+
+/// What validation needs besides the input.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Policy {
+    /// Accept webhook URLs on loopback, link-local and private addresses.
+    pub allow_private_webhooks: bool,
+}
+
+fn string<'a>(input: &'a Map<String, Value>, field: &str) -> Result<Option<&'a str>, FieldError> {
+    match input.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(other) => Err(refuse(field, format!("must be a string, got {other}"))),
+    }
+}
+
+fn number(input: &Map<String, Value>, field: &str) -> Result<Option<f64>, FieldError> {
+    match input.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) => {
+            n.as_f64().filter(|v| v.is_finite()).map(Some).ok_or_else(|| refuse(field, "must be a finite number"))
+        }
+        Some(other) => Err(refuse(field, format!("must be a number, got {other}"))),
+    }
+}
+
+fn duration(input: &Map<String, Value>, field: &str) -> Result<Duration, FieldError> {
+    let Some(text) = string(input, field)? else { return Ok(Duration::ZERO) };
+    if text.trim_start().starts_with('-') {
+        return Err(refuse(field, format!("`{text}` is negative; durations are 0s or more")));
+    }
+    humantime::parse_duration(text.trim())
+        .map_err(|e| refuse(field, format!("`{text}` is not a duration ({e}); write e.g. 30s, 5m")))
+}
+
+/// Checks a webhook URL: http(s), with a host, and (unless allowed) not a
+/// loopback, link-local or private address.
+pub fn check_webhook(text: &str, policy: Policy) -> Result<url::Url, String> {
+    let url = url::Url::parse(text).map_err(|e| format!("`{text}` is not a URL ({e})"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!("`{text}` must be http:// or https://"));
+    }
+    let host = url.host().ok_or_else(|| format!("`{text}` has no host"))?;
+    if !policy.allow_private_webhooks {
+        let private = match host {
+            url::Host::Domain(d) => d.eq_ignore_ascii_case("localhost") || d.ends_with(".localhost"),
+            url::Host::Ipv4(ip) => is_private(std::net::IpAddr::V4(ip)),
+            url::Host::Ipv6(ip) => is_private(std::net::IpAddr::V6(ip)),
+        };
+        if private {
+            return Err(format!(
+                "`{text}` points at a loopback, link-local or private address (see --allow-private-webhooks)"
+            ));
+        }
+    }
+    Ok(url)
+}
+
+/// Loopback, link-local, private, unspecified or unique-local.
+pub fn is_private(ip: std::net::IpAddr) -> bool {
+    match ip {
+        std::net::IpAddr::V4(v4) => {
+            v4.is_loopback() || v4.is_private() || v4.is_link_local() || v4.is_unspecified() || v4.is_broadcast()
+        }
+        std::net::IpAddr::V6(v6) => {
+            let first = v6.segments()[0];
+            v6.is_loopback()
+                || v6.is_unspecified()
+                || (first & 0xfe00) == 0xfc00
+                || (first & 0xffc0) == 0xfe80
+                || v6.to_ipv4_mapped().is_some_and(|v4| is_private(std::net::IpAddr::V4(v4)))
+        }
+    }
+}
+
+/// Builds a rule from JSON input. `id`, `version` and the times come from
+/// the caller; the same fields in `input` are accepted but ignored (they are
+/// the server's), except `version`, which the caller compares.
+pub fn from_input(
+    input: &Value,
+    id: String,
+    version: u64,
+    created_at: i64,
+    updated_at: i64,
+    policy: Policy,
+) -> Result<Rule, FieldError> {
+    let Value::Object(map) = input else { return Err(refuse("body", "must be a JSON object")) };
+    if let Some(unknown) = map.keys().find(|k| !FIELDS.contains(&k.as_str())) {
+        return Err(refuse(unknown, format!("unknown field `{unknown}`")));
+    }
+    if let Some(v) = map.get("version").filter(|v| !v.is_null()) {
+        if !v.is_u64() {
+            return Err(refuse("version", "must be a whole number"));
+        }
+    }
+    let name = string(map, "name")?.map(str::trim).unwrap_or("");
+    if name.is_empty() {
+        return Err(refuse("name", "is required"));
+    }
+    if name.len() > MAX_NAME {
+        return Err(refuse("name", format!("is longer than {MAX_NAME} bytes")));
+    }
+    let metric = string(map, "metric")?.ok_or_else(|| refuse("metric", "is required"))?;
+    let offline = metric == OFFLINE;
+    if !offline && metrics::find(metric).is_none() {
+        let known: Vec<&str> = metrics::METRICS.iter().map(|m| m.name).chain([OFFLINE]).collect();
+        return Err(refuse("metric", format!("unknown metric `{metric}`; known: {}", known.join(", "))));
+    }
+    let comparison = match string(map, "comparison")? {
+        Some(text) => Some(
+            Comparison::parse(text)
+                .ok_or_else(|| refuse("comparison", format!("`{text}` is not one of >, >=, <, <=")))?,
+        ),
+        None => None,
+    };
+    let threshold = number(map, "threshold")?;
+    let clear_threshold = number(map, "clear_threshold")?;
+    let (comparison, threshold) = if offline {
+        if threshold.is_some() {
+            return Err(refuse("threshold", "offline rules have no threshold"));
+        }
+        if clear_threshold.is_some() {
+            return Err(refuse("clear_threshold", "offline rules have no threshold"));
+        }
+        (None, None)
+    } else {
+        let comparison = comparison.ok_or_else(|| refuse("comparison", "is required (>, >=, <, <=)"))?;
+        let threshold = threshold.ok_or_else(|| refuse("threshold", "is required"))?;
+        if let Some(clear) = clear_threshold {
+            let wrong = if comparison.upward() { clear > threshold } else { clear < threshold };
+            if wrong {
+                let side = if comparison.upward() { "at or below" } else { "at or above" };
+                return Err(refuse(
+                    "clear_threshold",
+                    format!(
+                        "must be {side} the threshold ({threshold}) for `{}`",
+                        serde_json::to_value(comparison).unwrap_or_default().as_str().unwrap_or("")
+                    ),
+                ));
+            }
+        }
+        (Some(comparison), Some(threshold))
+    };
+    let for_ = duration(map, "for")?;
+    let clear_for = duration(map, "clear_for")?;
+    let severity = match string(map, "severity")?.unwrap_or("warning") {
+        "warning" => Severity::Warning,
+        "critical" => Severity::Critical,
+        other => return Err(refuse("severity", format!("`{other}` is not warning or critical"))),
+    };
+    let selector = string(map, "selector")?.unwrap_or("*").to_owned();
+    glob::Pattern::new(&selector).map_err(|e| refuse("selector", format!("`{selector}` is not a glob ({e})")))?;
+    let enabled = match map.get("enabled") {
+        None | Some(Value::Null) => true,
+        Some(Value::Bool(b)) => *b,
+        Some(other) => return Err(refuse("enabled", format!("must be true or false, got {other}"))),
+    };
+    let webhooks = match map.get("webhooks") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(items)) => {
+            if items.len() > MAX_WEBHOOKS {
+                return Err(refuse("webhooks", format!("at most {MAX_WEBHOOKS} URLs")));
+            }
+            items
+                .iter()
+                .map(|item| match item {
+                    Value::String(s) => {
+                        check_webhook(s, policy).map(|u| u.to_string()).map_err(|m| refuse("webhooks", m))
+                    }
+                    other => Err(refuse("webhooks", format!("must be URLs (strings), got {other}"))),
+                })
+                .collect::<Result<Vec<_>, _>>()?
+        }
+        Some(other) => return Err(refuse("webhooks", format!("must be a list of URLs, got {other}"))),
+    };
+    let description = string(map, "description")?.unwrap_or("").to_owned();
+    if description.len() > MAX_DESCRIPTION {
+        return Err(refuse("description", format!("is longer than {MAX_DESCRIPTION} bytes")));
+    }
+    Ok(Rule {
+        id,
+        name: name.to_owned(),
+        metric: metric.to_owned(),
+        comparison,
+        threshold,
+        clear_threshold,
+        for_,
+        clear_for,
+        severity,
+        selector,
+        enabled,
+        webhooks,
+        description,
+        version,
+        created_at,
+        updated_at,
+    })
+}
+
+/// The rules a hub starts with when it has none.
+pub fn defaults(now: i64) -> Vec<Rule> {
+    let rule = |id: &str, name: &str, metric: &str, threshold: Option<f64>, for_secs: u64, severity| Rule {
+        id: id.to_owned(),
+        name: name.to_owned(),
+        metric: metric.to_owned(),
+        comparison: threshold.map(|_| Comparison::Greater),
+        threshold,
+        clear_threshold: None,
+        for_: Duration::from_secs(for_secs),
+        clear_for: Duration::ZERO,
+        severity,
+        selector: "*".into(),
+        enabled: true,
+        webhooks: Vec::new(),
+        description: String::new(),
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    vec![
+        rule("default-cpu", "CPU above 90 % for 5 minutes", "cpu_percent", Some(90.0), 300, Severity::Warning),
+        rule("default-memory", "Memory above 90 % for 5 minutes", "memory_percent", Some(90.0), 300, Severity::Warning),
+        rule("default-disk", "Disk above 90 %", "disk_percent", Some(90.0), 0, Severity::Critical),
+        rule("default-offline", "Machine offline for 1 minute", OFFLINE, None, 60, Severity::Critical),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn build(input: Value) -> Result<Rule, FieldError> {
+        from_input(&input, "r1".into(), 1, 0, 0, Policy::default())
+    }
+
+    fn field_of(input: Value) -> String {
+        build(input).expect_err("refused").field
+    }
+
+    #[test]
+    fn accepts_a_full_rule_and_defaults() {
+        let rule = build(json!({"name": "hot", "metric": "cpu_percent", "comparison": ">", "threshold": 90,
+            "clear_threshold": 70, "for": "30s", "clear_for": "1m", "severity": "critical", "selector": "web-*",
+            "webhooks": ["https://hooks.example.com/x"], "description": "d"}))
+        .expect("valid");
+        assert_eq!(rule.for_, Duration::from_secs(30));
+        assert_eq!(rule.clear_at(), Some(70.0));
+        assert!(rule.selects("web-01") && !rule.selects("db-01"));
+        let minimal = build(json!({"name": "m", "metric": "offline", "for": "1m"})).expect("valid offline");
+        assert_eq!((minimal.severity, minimal.selector.as_str(), minimal.enabled), (Severity::Warning, "*", true));
+        assert!(minimal.is_offline());
+        let json = serde_json::to_value(&rule).expect("encodes");
+        assert_eq!(json["for"], "30s");
+        assert_eq!(json["comparison"], ">");
+    }
+
+    #[test]
+    fn each_problem_names_its_field() {
+        let base = || json!({"name": "n", "metric": "cpu_percent", "comparison": ">", "threshold": 90});
+        let with = |key: &str, value: Value| {
+            let mut v = base();
+            v[key] = value;
+            v
+        };
+        assert_eq!(field_of(with("metric", json!("nope"))), "metric");
+        assert_eq!(field_of(with("threshold", json!("ninety"))), "threshold");
+        assert_eq!(field_of(with("for", json!("-5s"))), "for");
+        assert_eq!(field_of(with("clear_for", json!("soon"))), "clear_for");
+        assert_eq!(field_of(with("clear_threshold", json!(95))), "clear_threshold");
+        assert_eq!(field_of(with("severity", json!("urgent"))), "severity");
+        assert_eq!(field_of(with("colour", json!("red"))), "colour");
+        assert_eq!(field_of(with("webhooks", json!(["not a url"]))), "webhooks");
+        assert_eq!(field_of(with("webhooks", json!(["http://127.0.0.1:9/x"]))), "webhooks");
+        assert_eq!(field_of(with("webhooks", json!(["http://10.0.0.1/x"]))), "webhooks");
+        assert_eq!(field_of(with("comparison", json!("=="))), "comparison");
+        assert_eq!(field_of(with("enabled", json!("yes"))), "enabled");
+        assert_eq!(field_of(with("name", json!(""))), "name");
+        assert_eq!(field_of(json!({"name": "n", "metric": "cpu_percent", "threshold": 1})), "comparison");
+        assert_eq!(field_of(json!({"name": "n", "metric": "offline", "threshold": 1})), "threshold");
+        assert_eq!(build(json!([1, 2])).expect_err("array").field, "body");
+        // Downward rules want the clear threshold above.
+        let down =
+            json!({"name": "n", "metric": "process_count", "comparison": "<", "threshold": 10, "clear_threshold": 5});
+        assert_eq!(field_of(down), "clear_threshold");
+    }
+
+    #[test]
+    fn private_webhooks_only_when_allowed() {
+        let allow = Policy { allow_private_webhooks: true };
+        assert!(check_webhook("http://127.0.0.1:8080/hook", allow).is_ok());
+        assert!(check_webhook("http://localhost/hook", Policy::default()).is_err());
+        assert!(check_webhook("http://[::1]/hook", Policy::default()).is_err());
+        assert!(check_webhook("http://169.254.1.1/hook", Policy::default()).is_err());
+        assert!(check_webhook("https://hooks.example.com/hook", Policy::default()).is_ok());
+        assert!(check_webhook("ftp://hooks.example.com/", allow).is_err());
+    }
+
+    #[test]
+    fn defaults_are_valid() {
+        for rule in defaults(0) {
+            let input = serde_json::to_value(&rule).expect("encodes");
+            let again = from_input(&input, rule.id.clone(), 1, 0, 0, Policy::default()).expect("default rule is valid");
+            assert_eq!(again, rule);
+        }
+    }
+}
