@@ -104,6 +104,69 @@ async fn suite(store: Arc<dyn Store>) {
     assert_eq!(store.history("m1", &minutes3).await.expect("1m").len(), 3, "rollups outlive raw retention");
 
     store.ping().await.expect("ping");
+    alerts_and_rules(store).await;
+}
+
+async fn alerts_and_rules(store: Arc<dyn Store>) {
+    use sysmonstm_hub::alerts::engine::{Alert, AlertState};
+    use sysmonstm_hub::alerts::rule::{defaults, Severity};
+    use sysmonstm_hub::store::AlertQuery;
+
+    // Defaults are installed once, on a store that never had rules.
+    let first = store.rules_or_defaults(defaults(T0)).await.expect("rules");
+    assert_eq!(first.len(), 4);
+    let mut edited = first[0].clone();
+    edited.threshold = Some(75.0);
+    edited.version = 2;
+    store.put_rule(&edited).await.expect("put");
+    for rule in &first {
+        store.delete_rule(&rule.id).await.expect("delete");
+    }
+    store.put_rule(&edited).await.expect("put again");
+    let again = store.rules_or_defaults(defaults(T0)).await.expect("rules");
+    assert_eq!(again, vec![edited], "deleted defaults do not come back");
+
+    let alert = |id: &str, machine: &str, started: i64| Alert {
+        id: id.into(),
+        rule_id: "r".into(),
+        rule_name: "hot".into(),
+        machine_id: machine.into(),
+        severity: Severity::Critical,
+        state: AlertState::Firing,
+        value: 95.5,
+        threshold: Some(90.0),
+        started_at: started,
+        resolved_at: None,
+        top_processes: vec![sysmonstm_protocol::model::ProcessInfo {
+            pid: 1,
+            name: "x".into(),
+            cpu_percent: 50.0,
+            rss: 9,
+        }],
+    };
+    store.put_alert(&alert("a1", "m1", T0)).await.expect("fire a1");
+    store.put_alert(&alert("a2", "m2", T0 + 1000)).await.expect("fire a2");
+    let mut resolved = alert("a1", "m1", T0);
+    resolved.state = AlertState::Resolved;
+    resolved.resolved_at = Some(T0 + 5000);
+    resolved.value = 40.0;
+    store.put_alert(&resolved).await.expect("resolve a1");
+    let all = store.alerts(&AlertQuery { limit: 10, ..Default::default() }).await.expect("alerts");
+    assert_eq!(all.iter().map(|a| a.id.as_str()).collect::<Vec<_>>(), vec!["a2", "a1"], "newest first");
+    assert_eq!(all[1], resolved);
+    let firing = store
+        .alerts(&AlertQuery { state: Some(AlertState::Firing), limit: 10, ..Default::default() })
+        .await
+        .expect("firing");
+    assert_eq!(firing.len(), 1);
+    assert_eq!(firing[0].top_processes[0].name, "x");
+    let m1 =
+        store.alerts(&AlertQuery { machine: Some("m1".into()), limit: 10, ..Default::default() }).await.expect("m1");
+    assert_eq!(m1.len(), 1);
+    let since =
+        store.alerts(&AlertQuery { since: Some(T0 + 500), limit: 10, ..Default::default() }).await.expect("since");
+    assert_eq!(since.len(), 1);
+    assert_eq!(store.alerts(&AlertQuery { limit: 1, ..Default::default() }).await.expect("limit").len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -9,8 +9,10 @@ pub struct Migration {
     pub sql: &'static str,
 }
 
-pub const SQLITE: &[Migration] =
-    &[Migration { version: 1, name: "init", sql: include_str!("../../../migrations/sqlite/0001_init.sql") }];
+pub const SQLITE: &[Migration] = &[
+    Migration { version: 1, name: "init", sql: include_str!("../../../migrations/sqlite/0001_init.sql") },
+    Migration { version: 2, name: "alerts", sql: include_str!("../../../migrations/sqlite/0002_alerts.sql") },
+];
 
 /// PostgreSQL: the first migration, then one of two second ones.
 pub const POSTGRES: &[Migration] =
@@ -19,6 +21,10 @@ pub const POSTGRES: &[Migration] =
 /// Without TimescaleDB: BRIN index and rollup tables the hub maintains.
 pub const POSTGRES_PLAIN: Migration =
     Migration { version: 2, name: "plain", sql: include_str!("../../../migrations/postgres/0002_plain.sql") };
+
+/// PostgreSQL migrations after the second, for either flavour.
+pub const POSTGRES_LATER: &[Migration] =
+    &[Migration { version: 3, name: "alerts", sql: include_str!("../../../migrations/postgres/0003_alerts.sql") }];
 
 /// With TimescaleDB: hypertable, compression, continuous aggregates.
 pub const POSTGRES_TIMESCALE: Migration =
@@ -38,8 +44,8 @@ mod tests {
 
     #[test]
     fn versions_increase_and_every_metric_has_columns() {
-        let plain: Vec<&Migration> = POSTGRES.iter().chain([&POSTGRES_PLAIN]).collect();
-        let timescale: Vec<&Migration> = POSTGRES.iter().chain([&POSTGRES_TIMESCALE]).collect();
+        let plain: Vec<&Migration> = POSTGRES.iter().chain([&POSTGRES_PLAIN]).chain(POSTGRES_LATER).collect();
+        let timescale: Vec<&Migration> = POSTGRES.iter().chain([&POSTGRES_TIMESCALE]).chain(POSTGRES_LATER).collect();
         let sqlite: Vec<&Migration> = SQLITE.iter().collect();
         for list in [sqlite, plain, timescale] {
             assert!(list.windows(2).all(|w| w[0].version < w[1].version));

@@ -13,6 +13,7 @@
 //! - [`migrate`]: versioned, embedded migrations for both backends.
 //! - [`rows`]: what a row holds, computed once for both backends.
 
+pub mod alert_rows;
 pub mod history;
 pub mod metrics;
 pub mod migrate;
@@ -27,6 +28,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use sysmonstm_protocol::model::{HostInfo, Sample};
 
+use crate::alerts::engine::{Alert, AlertState};
+use crate::alerts::rule::Rule;
 use crate::events::MachineUpdate;
 use history::{Plan, Resolution};
 
@@ -108,7 +111,38 @@ pub trait Store: Send + Sync + 'static {
     async fn maintain(&self, now_ms: i64, retention: Retention) -> Result<(), StoreError>;
     /// A cheap round trip, for readiness.
     async fn ping(&self) -> Result<(), StoreError>;
+    /// The alert rules; on a store that never had any, `defaults` are stored and returned.
+    async fn rules_or_defaults(&self, defaults: Vec<Rule>) -> Result<Vec<Rule>, StoreError>;
+    /// Creates or replaces a rule.
+    async fn put_rule(&self, rule: &Rule) -> Result<(), StoreError>;
+    async fn delete_rule(&self, id: &str) -> Result<(), StoreError>;
+    /// Creates or updates an alert event (by id).
+    async fn put_alert(&self, alert: &Alert) -> Result<(), StoreError>;
+    /// Alert events, newest first.
+    async fn alerts(&self, query: &AlertQuery) -> Result<Vec<Alert>, StoreError>;
 }
+
+/// Which alert events to list.
+#[derive(Debug, Clone, Default)]
+pub struct AlertQuery {
+    /// None: every state.
+    pub state: Option<AlertState>,
+    pub machine: Option<String>,
+    /// Started at or after (ms).
+    pub since: Option<i64>,
+    pub limit: i64,
+}
+
+/// "firing" / "resolved" as stored.
+pub fn state_name(state: AlertState) -> &'static str {
+    match state {
+        AlertState::Firing => "firing",
+        AlertState::Resolved => "resolved",
+    }
+}
+
+/// The settings key marking that default rules were installed once.
+pub const RULES_INITIALIZED: &str = "rules_initialized";
 
 /// Opens the store: PostgreSQL when `database_url` is given, else SQLite in `data_dir`.
 pub async fn open(database_url: Option<&str>, data_dir: &Path) -> Result<Arc<dyn Store>, StoreError> {

@@ -14,11 +14,14 @@ use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::{to_sql_checked, IsNull, ToSql, Type};
 use tokio_postgres::NoTls;
 
+use super::alert_rows::{alert_from_columns, severity_name, AlertColumns};
 use super::history::{Plan, Resolution};
 use super::metrics::METRICS;
 use super::migrate::{self, Migration, POSTGRES_PLAIN, POSTGRES_TIMESCALE};
 use super::rows::{newest_per_machine, Row};
-use super::{Batch, KnownMachine, Points, Retention, Store, StoreError};
+use super::{state_name, AlertQuery, Batch, KnownMachine, Points, Retention, Store, StoreError, RULES_INITIALIZED};
+use crate::alerts::engine::Alert;
+use crate::alerts::rule::Rule;
 
 /// Connections the hub keeps open.
 pub const POOL_SIZE: usize = 8;
@@ -139,6 +142,9 @@ impl PostgresStore {
                     false
                 }
             };
+            for m in migrate::POSTGRES_LATER {
+                apply(&client, m).await?;
+            }
             Ok::<_, StoreError>(timescale)
         }
         .await;
@@ -564,4 +570,126 @@ impl Store for PostgresStore {
         self.client().await?.query_one("SELECT 1", &[]).await.map_err(pg)?;
         Ok(())
     }
+
+    async fn rules_or_defaults(&self, defaults: Vec<Rule>) -> Result<Vec<Rule>, StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(pg)?;
+        let inserted = tx
+            .execute(
+                "INSERT INTO hub_settings (key, value) VALUES ($1, 'true') ON CONFLICT (key) DO NOTHING",
+                &[&RULES_INITIALIZED],
+            )
+            .await
+            .map_err(pg)?;
+        if inserted == 1 {
+            for rule in &defaults {
+                put_rule_sql(&tx, rule).await?;
+            }
+        }
+        let rows = tx.query("SELECT rule::text FROM alert_rules ORDER BY created_at, id", &[]).await.map_err(pg)?;
+        let rules = rows
+            .iter()
+            .map(|r| serde_json::from_str(r.get::<_, &str>(0)).map_err(|e| StoreError::Corrupt(format!("rule: {e}"))))
+            .collect::<Result<Vec<Rule>, _>>()?;
+        tx.commit().await.map_err(pg)?;
+        Ok(rules)
+    }
+
+    async fn put_rule(&self, rule: &Rule) -> Result<(), StoreError> {
+        let client = self.client().await?;
+        put_rule_sql(&client, rule).await
+    }
+
+    async fn delete_rule(&self, id: &str) -> Result<(), StoreError> {
+        self.client().await?.execute("DELETE FROM alert_rules WHERE id = $1", &[&id]).await.map_err(pg)?;
+        Ok(())
+    }
+
+    async fn put_alert(&self, alert: &Alert) -> Result<(), StoreError> {
+        let top = serde_json::to_string(&alert.top_processes).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        self.client()
+            .await?
+            .execute(
+                "INSERT INTO alert_events (id, rule_id, rule_name, machine_id, severity, state, value, threshold,
+                     started_at, resolved_at, top_processes)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::text::jsonb)
+                 ON CONFLICT (id) DO UPDATE SET state = excluded.state, value = excluded.value,
+                     resolved_at = excluded.resolved_at",
+                &[
+                    &alert.id,
+                    &alert.rule_id,
+                    &alert.rule_name,
+                    &alert.machine_id,
+                    &severity_name(alert.severity),
+                    &state_name(alert.state),
+                    &alert.value,
+                    &alert.threshold,
+                    &to_time(alert.started_at),
+                    &alert.resolved_at.map(to_time),
+                    &top,
+                ],
+            )
+            .await
+            .map_err(pg)?;
+        Ok(())
+    }
+
+    async fn alerts(&self, query: &AlertQuery) -> Result<Vec<Alert>, StoreError> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT id, rule_id, rule_name, machine_id, severity, state, value, threshold, started_at,
+                        resolved_at, top_processes::text
+                 FROM alert_events
+                 WHERE ($1::text IS NULL OR state = $1) AND ($2::text IS NULL OR machine_id = $2)
+                   AND ($3::timestamptz IS NULL OR started_at >= $3)
+                 ORDER BY started_at DESC, id LIMIT $4",
+                &[&query.state.map(state_name), &query.machine, &query.since.map(to_time), &query.limit],
+            )
+            .await
+            .map_err(pg)?;
+        rows.iter()
+            .map(|r| {
+                alert_from_columns(AlertColumns {
+                    id: r.get(0),
+                    rule_id: r.get(1),
+                    rule_name: r.get(2),
+                    machine_id: r.get(3),
+                    severity: r.get(4),
+                    state: r.get(5),
+                    value: r.get(6),
+                    threshold: r.get(7),
+                    started_at: to_ms(r.get(8)),
+                    resolved_at: r.get::<_, Option<SystemTime>>(9).map(to_ms),
+                    top_processes: r.get(10),
+                })
+            })
+            .collect()
+    }
+}
+
+async fn put_rule_sql(client: &impl deadpool_postgres::GenericClient, rule: &Rule) -> Result<(), StoreError> {
+    let json = serde_json::to_string(rule).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    client
+        .execute(
+            "INSERT INTO alert_rules (id, name, metric, enabled, version, created_at, updated_at, rule)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8::text::jsonb)
+             ON CONFLICT (id) DO UPDATE SET name = excluded.name, metric = excluded.metric,
+                 enabled = excluded.enabled, version = excluded.version, updated_at = excluded.updated_at,
+                 rule = excluded.rule",
+            &[
+                &rule.id,
+                &rule.name,
+                &rule.metric,
+                &rule.enabled,
+                &(rule.version as i64),
+                &to_time(rule.created_at),
+                &to_time(rule.updated_at),
+                &json,
+            ],
+        )
+        .await
+        .map_err(pg)?;
+    Ok(())
 }

@@ -9,11 +9,14 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use rusqlite::{params, types::Value, Connection, OptionalExtension};
 
+use super::alert_rows::{alert_from_columns, severity_name, AlertColumns};
 use super::history::{Plan, Resolution};
 use super::metrics::METRICS;
 use super::migrate::{self, Migration};
 use super::rows::{newest_per_machine, Row};
-use super::{Batch, KnownMachine, Points, Retention, Store, StoreError};
+use super::{state_name, AlertQuery, Batch, KnownMachine, Points, Retention, Store, StoreError, RULES_INITIALIZED};
+use crate::alerts::engine::Alert;
+use crate::alerts::rule::Rule;
 
 /// The database file inside the data directory.
 pub const FILE_NAME: &str = "sysmonstm.db";
@@ -334,4 +337,145 @@ impl Store for SqliteStore {
     async fn ping(&self) -> Result<(), StoreError> {
         with(&self.reader, |conn| Ok(conn.query_row("SELECT 1", [], |r| r.get::<_, i64>(0)).map(|_| ())?)).await
     }
+
+    async fn rules_or_defaults(&self, defaults: Vec<Rule>) -> Result<Vec<Rule>, StoreError> {
+        with(&self.writer, move |conn| {
+            let tx = conn.transaction()?;
+            let initialized: Option<String> = tx
+                .query_row("SELECT value FROM hub_settings WHERE key = ?1", [RULES_INITIALIZED], |r| r.get(0))
+                .optional()?;
+            if initialized.is_none() {
+                for rule in &defaults {
+                    put_rule_sql(&tx, rule)?;
+                }
+                tx.execute("INSERT INTO hub_settings (key, value) VALUES (?1, 'true')", [RULES_INITIALIZED])?;
+            }
+            let rules = {
+                let mut stmt = tx.prepare("SELECT rule FROM alert_rules ORDER BY created_at, id")?;
+                let texts = stmt.query_map([], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
+                texts
+                    .iter()
+                    .map(|text| serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("rule: {e}"))))
+                    .collect::<Result<Vec<Rule>, _>>()?
+            };
+            tx.commit()?;
+            Ok(rules)
+        })
+        .await
+    }
+
+    async fn put_rule(&self, rule: &Rule) -> Result<(), StoreError> {
+        let rule = rule.clone();
+        with(&self.writer, move |conn| put_rule_sql(conn, &rule)).await
+    }
+
+    async fn delete_rule(&self, id: &str) -> Result<(), StoreError> {
+        let id = id.to_owned();
+        with(&self.writer, move |conn| {
+            conn.execute("DELETE FROM alert_rules WHERE id = ?1", [id])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn put_alert(&self, alert: &Alert) -> Result<(), StoreError> {
+        let alert = alert.clone();
+        with(&self.writer, move |conn| {
+            let top = serde_json::to_string(&alert.top_processes).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            conn.execute(
+                "INSERT INTO alert_events (id, rule_id, rule_name, machine_id, severity, state, value, threshold,
+                     started_at, resolved_at, top_processes)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                 ON CONFLICT (id) DO UPDATE SET state = excluded.state, value = excluded.value,
+                     resolved_at = excluded.resolved_at",
+                params![
+                    alert.id,
+                    alert.rule_id,
+                    alert.rule_name,
+                    alert.machine_id,
+                    severity_name(alert.severity),
+                    state_name(alert.state),
+                    alert.value,
+                    alert.threshold,
+                    alert.started_at,
+                    alert.resolved_at,
+                    top
+                ],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn alerts(&self, query: &AlertQuery) -> Result<Vec<Alert>, StoreError> {
+        let query = query.clone();
+        with(&self.reader, move |conn| {
+            let mut stmt = conn.prepare(
+                "SELECT id, rule_id, rule_name, machine_id, severity, state, value, threshold, started_at,
+                        resolved_at, top_processes
+                 FROM alert_events
+                 WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR machine_id = ?2) AND (?3 IS NULL OR started_at >= ?3)
+                 ORDER BY started_at DESC, id LIMIT ?4",
+            )?;
+            let rows = stmt.query_map(
+                params![query.state.map(state_name), query.machine, query.since, query.limit],
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, String>(4)?,
+                        r.get::<_, String>(5)?,
+                        r.get::<_, Option<f64>>(6)?,
+                        r.get::<_, Option<f64>>(7)?,
+                        r.get::<_, i64>(8)?,
+                        r.get::<_, Option<i64>>(9)?,
+                        r.get::<_, String>(10)?,
+                    ))
+                },
+            )?;
+            let mut alerts = Vec::new();
+            for row in rows {
+                let (id, rule_id, rule_name, machine_id, severity, state, value, threshold, started_at, resolved_at, top) =
+                    row?;
+                alerts.push(alert_from_columns(AlertColumns {
+                    id,
+                    rule_id,
+                    rule_name,
+                    machine_id,
+                    severity: &severity,
+                    state: &state,
+                    value,
+                    threshold,
+                    started_at,
+                    resolved_at,
+                    top_processes: &top,
+                })?);
+            }
+            Ok(alerts)
+        })
+        .await
+    }
+}
+
+fn put_rule_sql(conn: &Connection, rule: &Rule) -> Result<(), StoreError> {
+    let json = serde_json::to_string(rule).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    conn.execute(
+        "INSERT INTO alert_rules (id, name, metric, enabled, version, created_at, updated_at, rule)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, metric = excluded.metric, enabled = excluded.enabled,
+             version = excluded.version, updated_at = excluded.updated_at, rule = excluded.rule",
+        params![
+            rule.id,
+            rule.name,
+            rule.metric,
+            rule.enabled,
+            rule.version as i64,
+            rule.created_at,
+            rule.updated_at,
+            json
+        ],
+    )?;
+    Ok(())
 }
