@@ -35,6 +35,10 @@ pub struct HubConfig {
     pub retention: Retention,
     /// How often rollups and retention run.
     pub maintenance_interval: Duration,
+    /// Token for REST changes; None: generated once and kept in `data_dir`.
+    pub admin_token: Option<String>,
+    /// Accept webhook URLs on loopback, link-local and private addresses.
+    pub allow_private_webhooks: bool,
 }
 
 impl HubConfig {
@@ -51,6 +55,8 @@ impl HubConfig {
             database_url: None,
             retention: Retention::default(),
             maintenance_interval: MAINTENANCE_INTERVAL,
+            admin_token: None,
+            allow_private_webhooks: false,
         }
     }
 }
@@ -91,6 +97,13 @@ pub struct HubArgs {
     /// How long 1-hour rollups are kept.
     #[arg(long, env = "SYSMONSTM_RETENTION_1H", default_value = "2y", value_parser = parse_positive)]
     pub retention_1h: Duration,
+    /// Token REST changes (rules) need, as `Authorization: Bearer …`; without
+    /// one the hub generates a token at first start and keeps it in the data directory.
+    #[arg(long, env = "SYSMONSTM_ADMIN_TOKEN", hide_env_values = true)]
+    pub admin_token: Option<String>,
+    /// Allow alert webhooks to loopback, link-local and private addresses.
+    #[arg(long, env = "SYSMONSTM_ALLOW_PRIVATE_WEBHOOKS")]
+    pub allow_private_webhooks: bool,
     /// Log format.
     #[arg(long, env = "SYSMONSTM_LOG_FORMAT", value_enum, default_value = "text")]
     pub log_format: LogFormat,
@@ -117,6 +130,8 @@ impl HubArgs {
             database_url: self.database_url.clone(),
             retention: Retention { raw: self.retention_raw, minute: self.retention_1m, hour: self.retention_1h },
             maintenance_interval: MAINTENANCE_INTERVAL,
+            admin_token: self.admin_token.clone().filter(|t| !t.is_empty()),
+            allow_private_webhooks: self.allow_private_webhooks,
         }
     }
 }

@@ -10,6 +10,7 @@
 //! - [`actors`]: `MachineRegistry`, `MachineSession` (supervised, one per
 //!   machine), `StorageWriter` (batches -> store -> acks), `Fanout`
 //!   (broker -> viewers), `WsSession` (one per browser).
+//! - [`admin_token`]: the token REST mutations need (configured or generated).
 //! - [`alerts`]: alert rules, validation and the alert state machine (pure).
 //! - [`events`]: broker messages (`MetricsReceived`, `MachineWentOffline`).
 //! - [`grpc`]: `AgentIngest` and `FleetQuery` services, agent auth, validation.
@@ -20,6 +21,7 @@
 //! - [`store`]: history storage (SQLite default, PostgreSQL), rollups, history queries.
 
 pub mod actors;
+pub mod admin_token;
 pub mod alerts;
 pub mod config;
 pub mod events;

@@ -15,15 +15,19 @@ use sysmonstm_protocol::pb::{agent_ingest_server::AgentIngestServer, fleet_query
 use tokio::sync::{broadcast, oneshot, watch};
 use tokio_stream::wrappers::TcpListenerStream;
 
+use crate::actors::alert_engine::AlertEngine;
 use crate::actors::fanout::{Fanout, UpdateSender, FANOUT_CAPACITY};
 use crate::actors::machine_session::SetInterval;
 use crate::actors::registry::{GetMachine, MachineRegistry};
 use crate::actors::storage_writer::{Drain, MaintainNow, StorageWriter, StoreStatus};
+use crate::admin_token;
+use crate::alerts::engine::{Alert, AlertState};
+use crate::alerts::rule::{self, Policy, Rule};
 use crate::config::HubConfig;
 use crate::grpc::{auth::AgentAuth, fleet::FleetService, ingest::IngestService};
 use crate::http::{self, AppState};
 use crate::stats::{Stats, RATE_WINDOW};
-use crate::store::{self, KnownMachine, Retention, Store, StoreError};
+use crate::store::{self, AlertQuery, KnownMachine, Retention, Store, StoreError};
 
 /// How long in-flight requests get to finish when the hub stops.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
@@ -119,15 +123,26 @@ struct Shared {
     log: Logger,
 }
 
-/// Opens the store and reads the known machines, on `runtime`, from any thread.
-fn open_store(
-    runtime: &tokio::runtime::Runtime,
-    config: &HubConfig,
-) -> Result<(Arc<dyn Store>, Vec<KnownMachine>), StartError> {
+/// What the hub loads from its store at start-up.
+struct Loaded {
+    store: Arc<dyn Store>,
+    known: Vec<KnownMachine>,
+    rules: Vec<Rule>,
+    firing: Vec<Alert>,
+}
+
+/// Most firing alerts restored at start-up.
+const MAX_RESTORED_ALERTS: i64 = 100_000;
+
+/// Opens the store and reads machines, rules and firing alerts, on `runtime`, from any thread.
+fn open_store(runtime: &tokio::runtime::Runtime, config: &HubConfig) -> Result<Loaded, StartError> {
     let work = async {
         let store = store::open(config.database_url.as_deref(), &config.data_dir).await?;
         let known = store.known_machines().await?;
-        Ok::<_, StoreError>((store, known))
+        let rules = store.rules_or_defaults(rule::defaults(crate::now_ms())).await?;
+        let query = AlertQuery { state: Some(AlertState::Firing), limit: MAX_RESTORED_ALERTS, ..AlertQuery::default() };
+        let firing = store.alerts(&query).await?;
+        Ok::<_, StoreError>(Loaded { store, known, rules, firing })
     };
     // block_on may not run inside another runtime (tests call start from one).
     std::thread::scope(|scope| scope.spawn(|| runtime.block_on(work)).join())
@@ -149,8 +164,17 @@ pub fn start(config: HubConfig, log: Logger) -> Result<HubHandle, StartError> {
         .enable_all()
         .build()
         .map_err(|e| StartError::Runtime("gRPC", e))?;
-    let (store, known) = open_store(&runtime, &config)?;
-    info!(log, "store open"; "store" => store.describe(), "known_machines" => known.len());
+    let Loaded { store, known, rules, firing } = open_store(&runtime, &config)?;
+    info!(log, "store open"; "store" => store.describe(), "known_machines" => known.len(), "rules" => rules.len(),
+        "firing_alerts" => firing.len());
+    let admin_token = admin_token::resolve(config.admin_token.as_deref(), &config.data_dir, &log)
+        .map_err(|source| StartError::DataDir { path: config.data_dir.display().to_string(), source })?;
+    let alerting = Alerting {
+        rules,
+        firing,
+        admin_token: Arc::from(admin_token),
+        policy: Policy { allow_private_webhooks: config.allow_private_webhooks },
+    };
     let shared = Shared {
         stats: Arc::new(Stats::default()),
         store,
@@ -165,7 +189,7 @@ pub fn start(config: HubConfig, log: Logger) -> Result<HubHandle, StartError> {
         let (shared, storage) = (shared.clone(), (config.retention, config.maintenance_interval));
         std::thread::Builder::new()
             .name("hub-actix".into())
-            .spawn(move || run_actix(http_listener, shared, known, storage, ready_tx, stop_actix_rx))
+            .spawn(move || run_actix(http_listener, shared, known, alerting, storage, ready_tx, stop_actix_rx))
             .map_err(|e| StartError::Runtime("actix", e))?
     };
     let Started { registry, updates, writer } = ready_rx
@@ -204,10 +228,19 @@ struct Started {
 
 /// The actix system: arbiters for machine sessions, registry, fan-out,
 /// storage writer, HTTP.
+/// What the alerting actor and the REST API start with.
+struct Alerting {
+    rules: Vec<Rule>,
+    firing: Vec<Alert>,
+    admin_token: Arc<str>,
+    policy: Policy,
+}
+
 fn run_actix(
     listener: TcpListener,
     shared: Shared,
     known: Vec<KnownMachine>,
+    alerting: Alerting,
     (retention, maintenance_interval): (Retention, Duration),
     ready: std::sync::mpsc::Sender<Result<Started, String>>,
     stop: oneshot::Receiver<()>,
@@ -227,9 +260,20 @@ fn run_actix(
             log.clone(),
         )
         .start();
+        let alerts = AlertEngine::new(
+            alerting.rules,
+            alerting.firing,
+            shared.store.clone(),
+            Arc::new(crate::now_ms),
+            alerting.policy,
+            log.clone(),
+        )
+        .start();
         let (updates, _) = broadcast::channel(FANOUT_CAPACITY);
         Fanout::new(updates.clone()).start();
         let state = AppState {
+            alerts,
+            admin_token: alerting.admin_token,
             registry: registry.clone(),
             updates: updates.clone(),
             stats: shared.stats.clone(),

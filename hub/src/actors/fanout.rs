@@ -11,12 +11,21 @@ use actix::prelude::*;
 use actix_broker::BrokerSubscribe;
 use tokio::sync::broadcast;
 
+use super::alert_engine::AlertChanged;
 use crate::events::{MachineUpdate, MachineWentOffline, MetricsReceived};
 
 /// Updates a viewer may fall behind by before it is dropped.
 pub const FANOUT_CAPACITY: usize = 16_384;
 
-pub type UpdateSender = broadcast::Sender<Arc<MachineUpdate>>;
+/// What viewers receive: machine updates, and alert frames encoded once.
+#[derive(Debug, Clone)]
+pub enum LiveEvent {
+    Machine(Arc<MachineUpdate>),
+    /// `{"type":"alert","alert":{…}}`, ready to send.
+    Alert(Arc<str>),
+}
+
+pub type UpdateSender = broadcast::Sender<LiveEvent>;
 
 pub struct Fanout {
     tx: UpdateSender,
@@ -34,6 +43,16 @@ impl Actor for Fanout {
     fn started(&mut self, ctx: &mut Context<Self>) {
         self.subscribe_system_async::<MetricsReceived>(ctx);
         self.subscribe_system_async::<MachineWentOffline>(ctx);
+        self.subscribe_system_async::<AlertChanged>(ctx);
+    }
+}
+
+impl Handler<AlertChanged> for Fanout {
+    type Result = ();
+
+    fn handle(&mut self, msg: AlertChanged, _: &mut Context<Self>) {
+        let alert = serde_json::to_string(&*msg.0).unwrap_or_else(|_| "null".into());
+        let _ = self.tx.send(LiveEvent::Alert(Arc::from(format!("{{\"type\":\"alert\",\"alert\":{alert}}}"))));
     }
 }
 
@@ -42,7 +61,7 @@ impl Handler<MetricsReceived> for Fanout {
 
     fn handle(&mut self, msg: MetricsReceived, _: &mut Context<Self>) {
         // No receiver is not an error: nobody is watching.
-        let _ = self.tx.send(msg.0);
+        let _ = self.tx.send(LiveEvent::Machine(msg.0));
     }
 }
 
@@ -50,6 +69,6 @@ impl Handler<MachineWentOffline> for Fanout {
     type Result = ();
 
     fn handle(&mut self, msg: MachineWentOffline, _: &mut Context<Self>) {
-        let _ = self.tx.send(msg.0);
+        let _ = self.tx.send(LiveEvent::Machine(msg.0));
     }
 }

@@ -1,5 +1,6 @@
 //! The hub's actors, one per file.
 
+pub mod alert_engine;
 pub mod fanout;
 pub mod machine_session;
 pub mod registry;

@@ -17,6 +17,7 @@ use tokio::sync::broadcast;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 use tokio_stream::wrappers::BroadcastStream;
 
+use super::fanout::LiveEvent;
 use super::registry::{ListMachines, MachineRegistry};
 use crate::events::MachineUpdate;
 use crate::frames::machines_frame;
@@ -33,7 +34,7 @@ pub const MAX_INBOUND_FRAME: usize = 4096;
 
 pub struct WsSession {
     registry: Addr<MachineRegistry>,
-    updates: Option<broadcast::Receiver<Arc<MachineUpdate>>>,
+    updates: Option<broadcast::Receiver<LiveEvent>>,
     stats: Arc<Stats>,
     log: Logger,
     /// Latest update per machine since the last flush.
@@ -44,7 +45,7 @@ pub struct WsSession {
 impl WsSession {
     pub fn new(
         registry: Addr<MachineRegistry>,
-        updates: broadcast::Receiver<Arc<MachineUpdate>>,
+        updates: broadcast::Receiver<LiveEvent>,
         stats: Arc<Stats>,
         log: Logger,
     ) -> Self {
@@ -94,12 +95,14 @@ impl Actor for WsSession {
     }
 }
 
-impl StreamHandler<Result<Arc<MachineUpdate>, BroadcastStreamRecvError>> for WsSession {
-    fn handle(&mut self, item: Result<Arc<MachineUpdate>, BroadcastStreamRecvError>, ctx: &mut Self::Context) {
+impl StreamHandler<Result<LiveEvent, BroadcastStreamRecvError>> for WsSession {
+    fn handle(&mut self, item: Result<LiveEvent, BroadcastStreamRecvError>, ctx: &mut Self::Context) {
         match item {
-            Ok(update) => {
+            Ok(LiveEvent::Machine(update)) => {
                 self.pending.insert(update.machine_id().to_owned(), update);
             }
+            // Alerts are rare and urgent: sent at once, not coalesced.
+            Ok(LiveEvent::Alert(frame)) => ctx.text(&*frame),
             Err(BroadcastStreamRecvError::Lagged(missed)) => {
                 debug!(self.log, "browser session fell behind; closing"; "missed" => missed);
                 ctx.close(Some(ws::CloseReason {

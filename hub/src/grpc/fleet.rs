@@ -8,7 +8,7 @@ use sysmonstm_protocol::pb::{self, fleet_query_server::FleetQuery};
 use tokio_stream::wrappers::BroadcastStream;
 use tonic::{Request, Response, Status};
 
-use crate::actors::fanout::UpdateSender;
+use crate::actors::fanout::{LiveEvent, UpdateSender};
 use crate::actors::registry::{GetMachine, ListMachines, MachineRegistry};
 
 pub struct FleetService {
@@ -59,9 +59,16 @@ impl FleetQuery for FleetService {
     async fn watch(&self, _: Request<pb::WatchRequest>) -> Result<Response<Self::WatchStream>, Status> {
         let updates = BroadcastStream::new(self.updates.subscribe());
         let snapshot = pb::WatchEvent { snapshot: true, machines: self.summaries().await? };
-        let live = updates.map(|item| match item {
-            Ok(update) => Ok(pb::WatchEvent { snapshot: false, machines: vec![(&update.summary).into()] }),
-            Err(_) => Err(Status::resource_exhausted("watcher fell behind; watch again for a fresh snapshot")),
+        let live = updates.filter_map(|item| async move {
+            match item {
+                Ok(LiveEvent::Machine(update)) => {
+                    Some(Ok(pb::WatchEvent { snapshot: false, machines: vec![(&update.summary).into()] }))
+                }
+                Ok(LiveEvent::Alert(_)) => None,
+                Err(_) => {
+                    Some(Err(Status::resource_exhausted("watcher fell behind; watch again for a fresh snapshot")))
+                }
+            }
         });
         Ok(Response::new(Box::pin(futures::stream::once(async { Ok(snapshot) }).chain(live))))
     }

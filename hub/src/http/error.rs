@@ -12,6 +12,16 @@ pub enum ApiError {
     BadParam { field: &'static str, message: String },
     #[error("the store failed: {0}")]
     Store(String),
+    #[error("{0}")]
+    Unauthorized(&'static str),
+    #[error("the body is larger than {0} bytes")]
+    TooLarge(usize),
+    #[error("the body is not JSON: {0}")]
+    BadJson(String),
+    #[error("{message}")]
+    Invalid { field: String, message: String },
+    #[error("{0}")]
+    Conflict(String),
     #[error("the hub is shutting down")]
     Unavailable,
 }
@@ -29,6 +39,11 @@ impl ResponseError for ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::BadParam { .. } => StatusCode::BAD_REQUEST,
             ApiError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::BadJson(_) => StatusCode::BAD_REQUEST,
+            ApiError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
@@ -36,9 +51,14 @@ impl ResponseError for ApiError {
     fn error_response(&self) -> HttpResponse {
         let field = match self {
             ApiError::BadParam { field, .. } => Some(*field),
+            ApiError::Invalid { field, .. } => Some(field.as_str()),
             _ => None,
         };
-        HttpResponse::build(self.status_code()).json(Body { error: self.to_string(), field })
+        let mut response = HttpResponse::build(self.status_code());
+        if matches!(self, ApiError::Unauthorized(_)) {
+            response.insert_header(("WWW-Authenticate", "Bearer"));
+        }
+        response.json(Body { error: self.to_string(), field })
     }
 }
 

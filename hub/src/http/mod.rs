@@ -2,12 +2,13 @@
 //!
 //! `/health` · `/ready` · `/api/machines` · `/api/machines/{id}` ·
 //! `/api/machines/{id}/recent` · `/api/machines/{id}/history` · `/api/stats` ·
-//! `/ws` · everything else: the
+//! `/api/rules` (CRUD) · `/api/alerts` · `/ws` · everything else: the
 //! dashboard's files.
 
 mod api;
 mod assets;
 mod error;
+mod rules;
 mod ws;
 
 use std::sync::Arc;
@@ -18,6 +19,7 @@ use slog::Logger;
 
 pub use error::ApiError;
 
+use crate::actors::alert_engine::AlertEngine;
 use crate::actors::fanout::UpdateSender;
 use crate::actors::registry::MachineRegistry;
 use crate::actors::storage_writer::StoreStatus;
@@ -28,6 +30,9 @@ use crate::store::Store;
 #[derive(Clone)]
 pub struct AppState {
     pub registry: Addr<MachineRegistry>,
+    pub alerts: Addr<AlertEngine>,
+    /// What `Authorization: Bearer …` must carry for REST changes.
+    pub admin_token: Arc<str>,
     pub updates: UpdateSender,
     pub stats: Arc<Stats>,
     pub store: Arc<dyn Store>,
@@ -44,6 +49,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/machines/{id}", web::get().to(api::get_machine))
         .route("/api/machines/{id}/recent", web::get().to(api::recent))
         .route("/api/machines/{id}/history", web::get().to(api::history))
+        .route("/api/rules", web::get().to(rules::list))
+        .route("/api/rules", web::post().to(rules::create))
+        .route("/api/rules/{id}", web::get().to(rules::get))
+        .route("/api/rules/{id}", web::put().to(rules::replace))
+        .route("/api/rules/{id}", web::patch().to(rules::patch))
+        .route("/api/rules/{id}", web::delete().to(rules::delete))
+        .route("/api/alerts", web::get().to(rules::alerts))
         .route("/api/{tail:.*}", web::route().to(api::unknown_api))
         .route("/ws", web::get().to(ws::connect))
         .default_service(web::get().to(assets::serve));
