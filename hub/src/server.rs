@@ -18,6 +18,7 @@ use tokio_stream::wrappers::TcpListenerStream;
 use crate::actors::alert_engine::AlertEngine;
 use crate::actors::fanout::{Fanout, UpdateSender, FANOUT_CAPACITY};
 use crate::actors::machine_session::SetInterval;
+use crate::actors::notifier::Notifier;
 use crate::actors::registry::{GetMachine, MachineRegistry};
 use crate::actors::storage_writer::{Drain, MaintainNow, StorageWriter, StoreStatus};
 use crate::admin_token;
@@ -269,6 +270,7 @@ fn run_actix(
             log.clone(),
         )
         .start();
+        Notifier::new(alerting.policy, shared.stats.clone(), log.clone()).start();
         let (updates, _) = broadcast::channel(FANOUT_CAPACITY);
         Fanout::new(updates.clone()).start();
         let state = AppState {

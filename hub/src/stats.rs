@@ -14,6 +14,9 @@ pub struct Stats {
     pub agents_connected: AtomicI64,
     pub browser_sessions: AtomicI64,
     pub samples_received: AtomicU64,
+    pub webhooks_delivered: AtomicU64,
+    pub webhooks_failed: AtomicU64,
+    pub webhook_retries: AtomicU64,
     /// samples_received at the last rate tick, and the rate then (f64 bits).
     last_total: AtomicU64,
     rate_bits: AtomicU64,
@@ -28,6 +31,9 @@ pub struct StatsReport {
     pub samples_per_second: f64,
     pub browser_sessions: i64,
     pub uptime_secs: u64,
+    pub webhooks_delivered: u64,
+    pub webhooks_failed: u64,
+    pub webhook_retries: u64,
 }
 
 impl Default for Stats {
@@ -37,6 +43,9 @@ impl Default for Stats {
             agents_connected: AtomicI64::new(0),
             browser_sessions: AtomicI64::new(0),
             samples_received: AtomicU64::new(0),
+            webhooks_delivered: AtomicU64::new(0),
+            webhooks_failed: AtomicU64::new(0),
+            webhook_retries: AtomicU64::new(0),
             last_total: AtomicU64::new(0),
             rate_bits: AtomicU64::new(0f64.to_bits()),
         }
@@ -61,6 +70,9 @@ impl Stats {
             samples_per_second: f64::from_bits(self.rate_bits.load(Ordering::Relaxed)),
             browser_sessions: self.browser_sessions.load(Ordering::Relaxed),
             uptime_secs: self.started.elapsed().as_secs(),
+            webhooks_delivered: self.webhooks_delivered.load(Ordering::Relaxed),
+            webhooks_failed: self.webhooks_failed.load(Ordering::Relaxed),
+            webhook_retries: self.webhook_retries.load(Ordering::Relaxed),
         }
     }
 }

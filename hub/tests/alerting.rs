@@ -223,3 +223,89 @@ async fn rules_and_firing_alerts_survive_a_restart() {
         assert_ne!(frame["type"], "alert", "a restored alert is not notified again: {frame}");
     }
 }
+
+/// A webhook receiver on loopback: answers 500 to the first `failures`
+/// requests, then 200; hands every request body to the test.
+async fn receiver(failures: usize) -> (String, tokio::sync::mpsc::UnboundedReceiver<(u16, Value)>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("http://127.0.0.1:{}/hook", listener.local_addr().expect("addr").port());
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        let mut served = 0usize;
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let mut data = Vec::new();
+            let mut buf = [0u8; 4096];
+            let body = loop {
+                let Ok(n) = socket.read(&mut buf).await else { break None };
+                if n == 0 {
+                    break None;
+                }
+                data.extend_from_slice(&buf[..n]);
+                let text = String::from_utf8_lossy(&data).to_string();
+                if let Some(end) = text.find("\r\n\r\n") {
+                    let length = text[..end]
+                        .lines()
+                        .find_map(|l| {
+                            l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().to_owned())
+                        })
+                        .and_then(|v| v.parse::<usize>().ok())
+                        .unwrap_or(0);
+                    if data.len() >= end + 4 + length {
+                        break Some(String::from_utf8_lossy(&data[end + 4..end + 4 + length]).to_string());
+                    }
+                }
+            };
+            let status = if served < failures { 500 } else { 200 };
+            served += 1;
+            let reply = format!("HTTP/1.1 {status} X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+            let _ = socket.write_all(reply.as_bytes()).await;
+            if let Some(body) = body {
+                let _ = tx.send((status, serde_json::from_str(&body).unwrap_or(Value::Null)));
+            }
+        }
+    });
+    (url, rx)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhooks_are_delivered_with_retries_and_counted() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut config = sysmonstm_hub::HubConfig::ephemeral(dir.path().to_path_buf());
+    config.admin_token = Some(TOKEN.into());
+    config.allow_private_webhooks = true;
+    let hub = TestHub::start_with(config, tempfile::tempdir().expect("dir"));
+    let (url, mut received) = receiver(2).await;
+    let _agent = TestAgent::start(&hub.grpc(), "it-hook", FAST, None);
+    let mut rule = cpu_rule(0.0);
+    rule["webhooks"] = json!([url]);
+    let (status, created, _) =
+        call(reqwest::Method::POST, &format!("{}/api/rules", hub.http()), Some(TOKEN), Some(rule.to_string())).await;
+    assert_eq!(status, 201, "{created}");
+
+    // Two 500s, then delivered: three requests with the same body.
+    let mut statuses = Vec::new();
+    let mut delivered = Value::Null;
+    while statuses.len() < 3 {
+        let (status, body) = tokio::time::timeout(WAIT, received.recv()).await.expect("webhook in time").expect("open");
+        statuses.push(status);
+        delivered = body;
+    }
+    assert_eq!(statuses, vec![500, 500, 200]);
+    assert_eq!(delivered["state"], "firing");
+    assert_eq!(delivered["alert"]["machine_id"], "it-hook");
+    assert_eq!(delivered["rule"]["id"], created["id"]);
+    let stats = eventually("delivery counted", || async {
+        let (_, stats) = get_json(&format!("{}/api/stats", hub.http())).await;
+        (stats["webhooks_delivered"] == 1).then_some(stats)
+    })
+    .await;
+    assert_eq!(stats["webhook_retries"], 2);
+    assert_eq!(stats["webhooks_failed"], 0);
+
+    // Resolving notifies too.
+    let one = format!("{}/api/rules/{}", hub.http(), created["id"].as_str().expect("id"));
+    call(reqwest::Method::PATCH, &one, Some(TOKEN), Some(json!({"threshold": 101}).to_string())).await;
+    let (status, body) = tokio::time::timeout(WAIT, received.recv()).await.expect("resolve webhook").expect("open");
+    assert_eq!((status, body["state"].as_str()), (200, Some("resolved")));
+}

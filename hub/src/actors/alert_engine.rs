@@ -29,10 +29,13 @@ const PERSIST_RETRY: Duration = Duration::from_secs(1);
 /// Milliseconds since the epoch; injectable so tests can drive time.
 pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
 
-/// An alert fired or resolved.
+/// An alert fired or resolved, with the rule as it was then.
 #[derive(Debug, Clone, Message)]
 #[rtype(result = "()")]
-pub struct AlertChanged(pub Arc<Alert>);
+pub struct AlertChanged {
+    pub alert: Arc<Alert>,
+    pub rule: Option<Arc<Rule>>,
+}
 
 /// Why a rule change was refused.
 #[derive(Debug, thiserror::Error)]
@@ -72,12 +75,15 @@ impl AlertEngine {
         AlertEngine { engine, store, clock, policy, log, persist, persist_rx: Some(persist_rx) }
     }
 
-    fn emit(&mut self, events: Vec<Alert>) {
+    /// Stores and publishes alert events; `deleted` is the rule of events
+    /// that a deletion caused (no longer in the engine).
+    fn emit(&mut self, events: Vec<Alert>, deleted: Option<&Rule>) {
         for alert in events {
             info!(self.log, "alert"; "state" => ?alert.state, "rule" => &alert.rule_name,
                 "machine_id" => &alert.machine_id, "value" => alert.value);
             let _ = self.persist.send(alert.clone());
-            self.issue_system_async(AlertChanged(Arc::new(alert)));
+            let rule = self.engine.rules().find(|r| r.id == alert.rule_id).or(deleted).cloned().map(Arc::new);
+            self.issue_system_async(AlertChanged { alert: Arc::new(alert), rule });
         }
     }
 
@@ -112,7 +118,7 @@ impl AlertEngine {
                     result?;
                     let now = act.now();
                     let events = act.engine.upsert_rule(rule.clone(), now);
-                    act.emit(events);
+                    act.emit(events, None);
                     Ok(rule)
                 }),
         ))
@@ -128,7 +134,7 @@ impl Actor for AlertEngine {
         ctx.run_interval(ALERT_TICK, |act, _| {
             let now = act.now();
             let events = act.engine.tick(now);
-            act.emit(events);
+            act.emit(events, None);
         });
         if let Some(mut rx) = self.persist_rx.take() {
             let (store, log) = (self.store.clone(), self.log.clone());
@@ -151,7 +157,7 @@ impl Handler<MetricsReceived> for AlertEngine {
         let now = self.now();
         let update = msg.0;
         let events = self.engine.observe(update.machine_id(), update.latest.clone(), update.host.clone(), now);
-        self.emit(events);
+        self.emit(events, None);
     }
 }
 
@@ -161,7 +167,7 @@ impl Handler<MachineWentOffline> for AlertEngine {
     fn handle(&mut self, msg: MachineWentOffline, _: &mut Context<Self>) {
         let now = self.now();
         let events = self.engine.offline(msg.0.machine_id(), now);
-        self.emit(events);
+        self.emit(events, None);
     }
 }
 
@@ -266,9 +272,10 @@ impl Handler<DeleteRule> for AlertEngine {
     type Result = AtomicResponse<Self, Result<(), RuleError>>;
 
     fn handle(&mut self, msg: DeleteRule, _: &mut Context<Self>) -> Self::Result {
-        if let Err(e) = self.current(&msg.0) {
-            return AtomicResponse::new(Box::pin(actix::fut::ready(Err(e))));
-        }
+        let rule = match self.current(&msg.0) {
+            Ok(rule) => rule,
+            Err(e) => return AtomicResponse::new(Box::pin(actix::fut::ready(Err(e)))),
+        };
         let store = self.store.clone();
         let id = msg.0;
         AtomicResponse::new(Box::pin(
@@ -281,7 +288,7 @@ impl Handler<DeleteRule> for AlertEngine {
                 result?;
                 let now = act.now();
                 let events = act.engine.remove_rule(&id, now);
-                act.emit(events);
+                act.emit(events, Some(&rule));
                 Ok(())
             }),
         ))

@@ -51,7 +51,7 @@ impl Handler<AlertChanged> for Fanout {
     type Result = ();
 
     fn handle(&mut self, msg: AlertChanged, _: &mut Context<Self>) {
-        let alert = serde_json::to_string(&*msg.0).unwrap_or_else(|_| "null".into());
+        let alert = serde_json::to_string(&*msg.alert).unwrap_or_else(|_| "null".into());
         let _ = self.tx.send(LiveEvent::Alert(Arc::from(format!("{{\"type\":\"alert\",\"alert\":{alert}}}"))));
     }
 }

@@ -3,6 +3,7 @@
 pub mod alert_engine;
 pub mod fanout;
 pub mod machine_session;
+pub mod notifier;
 pub mod registry;
 pub mod storage_writer;
 pub mod ws_session;
