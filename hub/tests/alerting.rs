@@ -309,3 +309,29 @@ async fn webhooks_are_delivered_with_retries_and_counted() {
     let (status, body) = tokio::time::timeout(WAIT, received.recv()).await.expect("resolve webhook").expect("open");
     assert_eq!((status, body["state"].as_str()), (200, Some("resolved")));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openapi_describes_every_route() {
+    let dir = tempfile::tempdir().expect("dir");
+    let hub = hub_with_token(dir.path().to_path_buf());
+    let (status, doc) = get_json(&format!("{}/api/openapi.json", hub.http())).await;
+    assert_eq!(status, 200);
+    assert_eq!(doc["openapi"], "3.0.3");
+    for path in ["/api/machines", "/api/machines/{id}", "/api/machines/{id}/history", "/api/rules", "/api/rules/{id}",
+        "/api/alerts", "/api/stats", "/ready", "/health"]
+    {
+        assert!(doc["paths"][path].is_object(), "{path} missing");
+    }
+    for method in ["get", "put", "patch", "delete"] {
+        assert!(doc["paths"]["/api/rules/{id}"][method].is_object(), "{method} /api/rules/{{id}}");
+    }
+    // The rule input schema lists exactly the metrics the validator accepts.
+    let listed: Vec<&str> = doc["components"]["schemas"]["RuleInput"]["properties"]["metric"]["enum"]
+        .as_array()
+        .expect("enum")
+        .iter()
+        .map(|m| m.as_str().expect("name"))
+        .collect();
+    let known: Vec<&str> = sysmonstm_hub::store::metrics::METRICS.iter().map(|m| m.name).chain(["offline"]).collect();
+    assert_eq!(listed, known);
+}

@@ -82,6 +82,13 @@ pub async fn recent(state: web::Data<AppState>, id: web::Path<String>) -> Result
     Ok(HttpResponse::Ok().json(serde_json::json!({ "machine_id": id.as_str(), "points": points })))
 }
 
+/// The OpenAPI description of this API (hand-written, checked by tests).
+pub const OPENAPI: &str = include_str!("openapi.json");
+
+pub async fn openapi() -> HttpResponse {
+    HttpResponse::Ok().content_type("application/json").body(OPENAPI)
+}
+
 pub async fn unknown_api(request: HttpRequest) -> Result<HttpResponse, ApiError> {
     Err(ApiError::NotFound(format!("no API at {} {}", request.method(), request.path())))
 }

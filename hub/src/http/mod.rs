@@ -56,6 +56,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/rules/{id}", web::patch().to(rules::patch))
         .route("/api/rules/{id}", web::delete().to(rules::delete))
         .route("/api/alerts", web::get().to(rules::alerts))
+        .route("/api/openapi.json", web::get().to(api::openapi))
         .route("/api/{tail:.*}", web::route().to(api::unknown_api))
         .route("/ws", web::get().to(ws::connect))
         .default_service(web::get().to(assets::serve));
