@@ -317,9 +317,17 @@ async fn openapi_describes_every_route() {
     let (status, doc) = get_json(&format!("{}/api/openapi.json", hub.http())).await;
     assert_eq!(status, 200);
     assert_eq!(doc["openapi"], "3.0.3");
-    for path in ["/api/machines", "/api/machines/{id}", "/api/machines/{id}/history", "/api/rules", "/api/rules/{id}",
-        "/api/alerts", "/api/stats", "/ready", "/health"]
-    {
+    for path in [
+        "/api/machines",
+        "/api/machines/{id}",
+        "/api/machines/{id}/history",
+        "/api/rules",
+        "/api/rules/{id}",
+        "/api/alerts",
+        "/api/stats",
+        "/ready",
+        "/health",
+    ] {
         assert!(doc["paths"][path].is_object(), "{path} missing");
     }
     for method in ["get", "put", "patch", "delete"] {

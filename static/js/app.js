@@ -4,6 +4,8 @@
 import { connectLive } from './live.js';
 import { Card } from './cards.js';
 import { Detail } from './detail.js';
+import { AlertState, renderAlertsPage } from './alerts.js';
+import { RulesPage } from './rules.js';
 
 const HEALTH_RANK = { critical: 0, warning: 1, ok: 2 };
 const CLOCK_TICK_MS = 1000;
@@ -15,7 +17,21 @@ const filterEl = document.getElementById('filter');
 const sortEl = document.getElementById('sort');
 const fleetEl = document.getElementById('fleet');
 const detailEl = document.getElementById('detail');
+const alertsEl = document.getElementById('alerts-page');
+const rulesEl = document.getElementById('rules-page');
+const bannerEl = document.getElementById('banner');
 let detail = null;
+let page = 'fleet';
+
+// Firing alerts: banner, card badges, and the alerts page when open.
+const alertState = new AlertState(() => {
+  const n = alertState.firing.size;
+  bannerEl.hidden = n === 0;
+  bannerEl.querySelector('[data-field=firing-count]').textContent = n;
+  bannerEl.querySelector('[data-field=firing-noun]').textContent = n === 1 ? 'alert' : 'alerts';
+  for (const card of cards.values()) card.setAlerts(alertState.countFor(card.id));
+  if (page === 'alerts') renderAlertsPage(alertsEl, alertState);
+});
 let orderDirty = true;
 
 function rank(s) {
@@ -32,7 +48,9 @@ function apply(machines) {
   for (const s of machines) {
     const card = cards.get(s.machine_id);
     if (!card) {
-      cards.set(s.machine_id, new Card(s, open));
+      const created = new Card(s, open);
+      created.setAlerts(alertState.countFor(s.machine_id));
+      cards.set(s.machine_id, created);
       orderDirty = true;
     } else {
       if (rank(card.summary) !== rank(s) || sortEl.value === 'cpu') orderDirty = true;
@@ -84,16 +102,17 @@ function open(id) {
 }
 
 function route() {
-  const match = location.hash.match(/^#\/machine\/(.+)$/);
+  const hash = location.hash;
+  const match = hash.match(/^#\/machine\/(.+)$/);
   if (detail) { detail.close(); detail = null; }
-  if (match) {
-    fleetEl.hidden = true;
-    detailEl.hidden = false;
-    detail = new Detail(detailEl, decodeURIComponent(match[1]));
-  } else {
-    detailEl.hidden = true;
-    fleetEl.hidden = false;
-  }
+  page = match ? 'detail' : hash === '#/alerts' ? 'alerts' : hash === '#/rules' ? 'rules' : 'fleet';
+  fleetEl.hidden = page !== 'fleet';
+  detailEl.hidden = page !== 'detail';
+  alertsEl.hidden = page !== 'alerts';
+  rulesEl.hidden = page !== 'rules';
+  if (page === 'detail') detail = new Detail(detailEl, decodeURIComponent(match[1]));
+  if (page === 'alerts') renderAlertsPage(alertsEl, alertState);
+  if (page === 'rules') new RulesPage(rulesEl);
 }
 
 filterEl.addEventListener('input', render);
@@ -109,7 +128,9 @@ connectLive({
     apply(machines);
   },
   onUpdate: apply,
+  onAlert: (alert) => alertState.apply(alert),
   onState(up) {
+    if (up) alertState.reload();
     const el = document.getElementById('conn');
     el.textContent = up ? 'live' : 'reconnecting…';
     el.className = `conn ${up ? 'conn-up' : 'conn-down'}`;

@@ -20,7 +20,7 @@ export class Card {
     el.className = 'card';
     el.dataset.machineId = this.id;
     el.innerHTML = `
-      <div class="card-head"><span class="card-title" data-field="hostname"></span><span class="badge" data-field="health"></span></div>
+      <div class="card-head"><span class="card-title" data-field="hostname"></span><span class="alert-badge" data-field="alerts" hidden></span><span class="badge" data-field="health"></span></div>
       ${['cpu', 'memory', 'disk'].map((k) => `
       <div class="bar-row"><span>${k === 'cpu' ? 'CPU' : k === 'memory' ? 'Memory' : 'Disk'}</span><div class="bar"><i data-bar="${k}"></i></div><span data-field="${k}"></span></div>`).join('')}
       <div class="meta">
@@ -59,6 +59,14 @@ export class Card {
     if (!offline && this.series.push(s.sample_ts, s.cpu_percent, s.memory_percent) && this.chart) {
       this.chart.set(this.series);
     }
+  }
+
+  // Shows how many alerts fire on this machine.
+  setAlerts(n) {
+    const badge = this.fields.alerts;
+    badge.hidden = n === 0;
+    badge.textContent = `⚠ ${n}`;
+    this.el.dataset.alerts = n;
   }
 
   // Refreshes what depends on the clock alone.

@@ -1,10 +1,11 @@
 // The live feed: one WebSocket to /ws that reconnects by itself with backoff.
-// Calls onSnapshot(machines) after each (re)connect and onUpdate(machines) after.
+// Calls onSnapshot(machines) after each (re)connect, onUpdate(machines) after,
+// and onAlert(alert) on every fire and resolve.
 
 const RECONNECT_BASE_MS = 500;
 const RECONNECT_MAX_MS = 10000;
 
-export function connectLive({ onSnapshot, onUpdate, onState }) {
+export function connectLive({ onSnapshot, onUpdate, onAlert, onState }) {
   let attempt = 0;
   const open = () => {
     const proto = location.protocol === 'https:' ? 'wss' : 'ws';
@@ -15,6 +16,7 @@ export function connectLive({ onSnapshot, onUpdate, onState }) {
       try { frame = JSON.parse(event.data); } catch { return; }
       if (frame.type === 'snapshot') onSnapshot(frame.machines || []);
       else if (frame.type === 'update') onUpdate(frame.machines || []);
+      else if (frame.type === 'alert' && frame.alert) onAlert(frame.alert);
     };
     ws.onclose = () => {
       onState(false);

@@ -1,0 +1,62 @@
+// Firing alerts (kept live from /ws alert frames) and the alerts page:
+// what fires now, recent history, and the processes captured at firing.
+
+import { get } from './api.js';
+import { pct, bytes, ago, escapeHtml } from './format.js';
+
+export class AlertState {
+  constructor(onChange) {
+    this.firing = new Map(); // alert id -> alert
+    this.onChange = onChange;
+  }
+
+  // Called after each (re)connect: the hub's current firing alerts.
+  async reload() {
+    try {
+      const list = await get('/api/alerts?state=firing&limit=1000');
+      this.firing = new Map(list.map((a) => [a.id, a]));
+      this.onChange();
+    } catch { /* next reconnect reloads */ }
+  }
+
+  apply(alert) {
+    if (alert.state === 'firing') this.firing.set(alert.id, alert);
+    else this.firing.delete(alert.id);
+    this.onChange(alert);
+  }
+
+  countFor(machineId) {
+    let n = 0;
+    for (const a of this.firing.values()) if (a.machine_id === machineId) n++;
+    return n;
+  }
+}
+
+function processes(list) {
+  if (!list?.length) return '<i>no snapshot</i>';
+  return `<table><thead><tr><th>PID</th><th>Name</th><th class="num">CPU</th><th class="num">RSS</th></tr></thead><tbody>${
+    list.map((p) => `<tr><td>${p.pid}</td><td>${escapeHtml(p.name)}</td><td class="num">${pct(p.cpu_percent)}</td><td class="num">${bytes(p.rss)}</td></tr>`).join('')
+  }</tbody></table>`;
+}
+
+function rows(list) {
+  if (!list.length) return '<p class="empty">None.</p>';
+  return `<table><thead><tr><th>Machine</th><th>Rule</th><th>Severity</th><th>State</th><th class="num">Value</th><th>Started</th><th>Resolved</th><th>Processes at firing</th></tr></thead><tbody>${
+    list.map((a) => `<tr data-alert-id="${escapeHtml(a.id)}"><td><a href="#/machine/${encodeURIComponent(a.machine_id)}">${escapeHtml(a.machine_id)}</a></td>
+      <td>${escapeHtml(a.rule_name)}</td><td><span class="badge ${a.severity}">${a.severity}</span></td><td>${a.state}</td>
+      <td class="num">${Number(a.value).toFixed(1)}</td><td>${ago(a.started_at)}</td><td>${a.resolved_at ? ago(a.resolved_at) : ''}</td>
+      <td><details><summary>${a.top_processes?.length || 0} processes</summary>${processes(a.top_processes)}</details></td></tr>`).join('')
+  }</tbody></table>`;
+}
+
+export async function renderAlertsPage(root, state) {
+  root.innerHTML = `<div class="page"><h2>Alerts</h2>
+    <section><h3>Firing now</h3><div data-field="firing-list">${rows([...state.firing.values()])}</div></section>
+    <section><h3>Recent</h3><div data-field="history-list">loading…</div></section></div>`;
+  try {
+    const recent = await get('/api/alerts?state=all&limit=200');
+    root.querySelector('[data-field=history-list]').innerHTML = rows(recent);
+  } catch (e) {
+    root.querySelector('[data-field=history-list]').textContent = `cannot load alerts: ${e.message}`;
+  }
+}
