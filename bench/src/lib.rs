@@ -4,7 +4,7 @@
 //! the hub's CPU and RSS read from /proc.
 //!
 //! # Layout
-//! - [`config`]: flags.
+//! - [`config`]: the flags and their defaults.
 //! - [`sample`]: realistic samples (8 cores, 3 disks, 2 interfaces, 5 processes).
 //! - [`agent`]: one simulated agent and its ack bookkeeping.
 //! - [`browser`]: a WebSocket client measuring receive time − `sample_ts`.
