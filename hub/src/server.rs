@@ -267,6 +267,7 @@ fn run_actix(
             shared.store.clone(),
             Arc::new(crate::now_ms),
             alerting.policy,
+            shared.stats.clone(),
             log.clone(),
         )
         .start();

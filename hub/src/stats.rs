@@ -15,6 +15,9 @@ pub struct Stats {
     pub browser_sessions: AtomicI64,
     pub samples_received: AtomicU64,
     pub webhooks_delivered: AtomicU64,
+    /// Samples agents reported dropping (buffer full), summed at their connects.
+    pub agent_samples_dropped: AtomicU64,
+    pub alert_evaluations: AtomicU64,
     pub webhooks_failed: AtomicU64,
     pub webhook_retries: AtomicU64,
     /// samples_received at the last rate tick, and the rate then (f64 bits).
@@ -44,6 +47,8 @@ impl Default for Stats {
             browser_sessions: AtomicI64::new(0),
             samples_received: AtomicU64::new(0),
             webhooks_delivered: AtomicU64::new(0),
+            agent_samples_dropped: AtomicU64::new(0),
+            alert_evaluations: AtomicU64::new(0),
             webhooks_failed: AtomicU64::new(0),
             webhook_retries: AtomicU64::new(0),
             last_total: AtomicU64::new(0),

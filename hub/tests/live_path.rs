@@ -65,6 +65,20 @@ async fn agent_appears_in_api_and_websocket() {
     assert_eq!(status, 404);
     assert!(missing["error"].as_str().expect("error text").contains("nope"));
     assert_eq!(get_json(&format!("{http}/health")).await.0, 200);
+    let metrics = eventually("a stored sample in /metrics", || async {
+        let text = reqwest::get(format!("{http}/metrics")).await.ok()?.text().await.ok()?;
+        let stored =
+            text.lines().find_map(|l| l.strip_prefix("sysmonstm_samples_stored_total "))?.parse::<f64>().ok()?;
+        (stored >= 1.0).then_some(text)
+    })
+    .await;
+    assert!(metrics.contains("sysmonstm_agents_connected 1"), "{metrics}");
+    assert!(
+        metrics.contains(r#"sysmonstm_machine_up{hostname="#) && metrics.contains(r#"machine_id="it-one"} 1"#),
+        "{metrics}"
+    );
+    assert!(metrics.contains("sysmonstm_machine_cpu_percent{"), "{metrics}");
+    assert!(metrics.contains("# TYPE sysmonstm_samples_received_total counter"), "{metrics}");
     assert_eq!(get_json(&format!("{http}/ready")).await.0, 200);
 }
 

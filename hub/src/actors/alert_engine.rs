@@ -19,6 +19,7 @@ use tokio::sync::mpsc;
 use crate::alerts::engine::{Alert, Engine};
 use crate::alerts::rule::{self, FieldError, Policy, Rule};
 use crate::events::{MachineWentOffline, MetricsReceived};
+use crate::stats::Stats;
 use crate::store::Store;
 
 /// How often rules are re-evaluated against the clock alone.
@@ -58,6 +59,7 @@ pub struct AlertEngine {
     log: Logger,
     persist: mpsc::UnboundedSender<Alert>,
     persist_rx: Option<mpsc::UnboundedReceiver<Alert>>,
+    stats: Arc<Stats>,
 }
 
 impl AlertEngine {
@@ -67,17 +69,19 @@ impl AlertEngine {
         store: Arc<dyn Store>,
         clock: Clock,
         policy: Policy,
+        stats: Arc<Stats>,
         log: Logger,
     ) -> Self {
         let mut engine = Engine::new(rules);
         engine.restore(firing);
         let (persist, persist_rx) = mpsc::unbounded_channel();
-        AlertEngine { engine, store, clock, policy, log, persist, persist_rx: Some(persist_rx) }
+        AlertEngine { engine, store, clock, policy, log, persist, persist_rx: Some(persist_rx), stats }
     }
 
     /// Stores and publishes alert events; `deleted` is the rule of events
     /// that a deletion caused (no longer in the engine).
     fn emit(&mut self, events: Vec<Alert>, deleted: Option<&Rule>) {
+        self.stats.alert_evaluations.store(self.engine.evaluations, std::sync::atomic::Ordering::Relaxed);
         for alert in events {
             info!(self.log, "alert"; "state" => ?alert.state, "rule" => &alert.rule_name,
                 "machine_id" => &alert.machine_id, "value" => alert.value);

@@ -37,11 +37,16 @@ pub const RETRY_MAX: Duration = Duration::from_secs(10);
 /// How often rollups and retention run by default.
 pub const MAINTENANCE_INTERVAL: Duration = Duration::from_secs(60);
 
-/// What the rest of the hub sees of the writer: backlog and health.
+/// What the rest of the hub sees of the writer: backlog, health, counts.
 #[derive(Debug, Default)]
 pub struct StoreStatus {
     /// Rows received and not yet committed.
     pub backlog: AtomicUsize,
+    /// Rows committed (and so acked) since start.
+    pub stored: std::sync::atomic::AtomicU64,
+    /// Committed batches and the seconds they took, for /metrics.
+    pub batches: std::sync::atomic::AtomicU64,
+    pub batch_seconds_total: Mutex<f64>,
     /// False while writes fail.
     pub failing: AtomicBool,
     pub last_error: Mutex<Option<String>>,
@@ -128,12 +133,17 @@ impl StorageWriter {
         let batch: Arc<Batch> = Arc::new(lane.pending.drain(..take).collect());
         let store = self.store.clone();
         let written = batch.clone();
+        let began = std::time::Instant::now();
         async move { store.write(written).await }
             .into_actor(self)
             .map(move |result, writer, ctx| {
                 writer.lanes[index].writing = false;
                 match result {
                     Ok(()) => {
+                        writer.status.batches.fetch_add(1, Ordering::Relaxed);
+                        if let Ok(mut total) = writer.status.batch_seconds_total.lock() {
+                            *total += began.elapsed().as_secs_f64();
+                        }
                         writer.lanes[index].retry_delay = RETRY_FIRST;
                         writer.committed(&batch);
                     }
@@ -165,6 +175,7 @@ impl StorageWriter {
             info!(self.log, "store writes recovered"; "store" => self.store.describe());
         }
         self.status.backlog.fetch_sub(batch.len(), Ordering::Relaxed);
+        self.status.stored.fetch_add(batch.len() as u64, Ordering::Relaxed);
         let mut highest: HashMap<(&str, &Arc<str>), u64> = HashMap::new();
         for update in batch {
             let seq = highest.entry((update.machine_id(), &update.instance_id)).or_insert(0);

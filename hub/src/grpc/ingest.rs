@@ -138,6 +138,7 @@ impl AgentIngest for IngestService {
         let hello = Self::read_hello(&mut inbound).await?;
         let log = self.log.new(slog::o!("machine_id" => hello.machine_id.clone()));
         let session = self.registry.send(SessionFor(hello.machine_id.clone())).await.map_err(unavailable)?;
+        self.stats.agent_samples_dropped.fetch_add(hello.dropped_samples, Ordering::Relaxed);
         let stored_last_seq = match self.store.last_seq(&hello.machine_id, &hello.instance_id).await {
             Ok(seq) => seq,
             Err(e) => {

@@ -8,6 +8,7 @@
 mod api;
 mod assets;
 mod error;
+mod metrics;
 mod rules;
 mod ws;
 
@@ -44,6 +45,7 @@ pub struct AppState {
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/health", web::get().to(api::health))
         .route("/ready", web::get().to(api::ready))
+        .route("/metrics", web::get().to(metrics::metrics))
         .route("/api/stats", web::get().to(api::stats))
         .route("/api/machines", web::get().to(api::list_machines))
         .route("/api/machines/{id}", web::get().to(api::get_machine))

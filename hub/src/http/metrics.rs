@@ -1,0 +1,136 @@
+//! `GET /metrics`: Prometheus text format (the `prometheus` crate), so an
+//! existing Prometheus/Grafana can scrape the hub and, through per-machine
+//! gauges, the whole fleet. Values are read from the hub's counters at
+//! scrape time into a registry built for that scrape.
+
+use std::sync::atomic::Ordering;
+
+use actix_web::{web, HttpResponse};
+use prometheus::{Encoder, Gauge, GaugeVec, IntCounter, IntGauge, Opts, Registry, TextEncoder};
+use sysmonstm_protocol::model::{MachineStatus, MachineSummary};
+
+use super::{ApiError, AppState};
+use crate::actors::registry::ListMachines;
+
+fn metric_error(e: prometheus::Error) -> ApiError {
+    ApiError::Store(format!("metrics: {e}"))
+}
+
+/// The per-machine gauges: name, help, value.
+const MACHINE_GAUGES: &[(&str, &str, fn(&MachineSummary) -> f64)] = &[
+    ("up", "1 while the machine streams samples, 0 when offline", |s| {
+        f64::from(u8::from(s.status == MachineStatus::Online))
+    }),
+    ("cpu_percent", "CPU busy, percent", |s| s.cpu_percent),
+    ("memory_percent", "memory used, percent", |s| s.memory_percent),
+    ("memory_used_bytes", "memory used, bytes", |s| s.memory_used as f64),
+    ("disk_percent", "fullest filesystem, percent", |s| s.disk_percent),
+    ("load1", "1-minute load average", |s| s.load1),
+    ("load5", "5-minute load average", |s| s.load5),
+    ("load15", "15-minute load average", |s| s.load15),
+    ("net_rx_bytes_per_second", "received bytes/s", |s| s.net_rx_bps),
+    ("net_tx_bytes_per_second", "sent bytes/s", |s| s.net_tx_bps),
+    ("processes", "processes", |s| f64::from(s.process_count)),
+    ("last_sample_timestamp_seconds", "when the agent took the latest sample", |s| s.sample_ts as f64 / 1000.0),
+];
+
+fn counter(registry: &Registry, name: &str, help: &str, value: u64) -> Result<(), prometheus::Error> {
+    let c = IntCounter::new(name, help)?;
+    c.inc_by(value);
+    registry.register(Box::new(c))
+}
+
+fn gauge(registry: &Registry, name: &str, help: &str, value: i64) -> Result<(), prometheus::Error> {
+    let g = IntGauge::new(name, help)?;
+    g.set(value);
+    registry.register(Box::new(g))
+}
+
+pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let machines = state.registry.send(ListMachines).await?;
+    let registry = Registry::new();
+    let s = &state.stats;
+    let store = &state.store_status;
+    let relaxed = Ordering::Relaxed;
+    counter(
+        &registry,
+        "sysmonstm_samples_received_total",
+        "samples received from agents",
+        s.samples_received.load(relaxed),
+    )
+    .and_then(|()| {
+        counter(
+            &registry,
+            "sysmonstm_samples_stored_total",
+            "samples committed to the store (and acked)",
+            store.stored.load(relaxed),
+        )
+    })
+    .and_then(|()| {
+        counter(
+            &registry,
+            "sysmonstm_agent_samples_dropped_total",
+            "samples agents dropped because their buffer was full (as reported at connect)",
+            s.agent_samples_dropped.load(relaxed),
+        )
+    })
+    .and_then(|()| {
+        counter(&registry, "sysmonstm_storage_batches_total", "batches committed", store.batches.load(relaxed))
+    })
+    .and_then(|()| {
+        counter(
+            &registry,
+            "sysmonstm_alert_evaluations_total",
+            "alert rule evaluations",
+            s.alert_evaluations.load(relaxed),
+        )
+    })
+    .and_then(|()| {
+        counter(
+            &registry,
+            "sysmonstm_webhooks_delivered_total",
+            "webhooks delivered",
+            s.webhooks_delivered.load(relaxed),
+        )
+    })
+    .and_then(|()| {
+        counter(
+            &registry,
+            "sysmonstm_webhooks_failed_total",
+            "webhooks failed after retries",
+            s.webhooks_failed.load(relaxed),
+        )
+    })
+    .and_then(|()| {
+        gauge(
+            &registry,
+            "sysmonstm_storage_queue_depth",
+            "samples waiting to be written",
+            store.backlog.load(relaxed) as i64,
+        )
+    })
+    .and_then(|()| {
+        gauge(&registry, "sysmonstm_agents_connected", "agent streams open", s.agents_connected.load(relaxed))
+    })
+    .and_then(|()| {
+        gauge(&registry, "sysmonstm_browser_sessions", "dashboard WebSocket sessions", s.browser_sessions.load(relaxed))
+    })
+    .and_then(|()| gauge(&registry, "sysmonstm_machines", "machines known", machines.len() as i64))
+    .map_err(metric_error)?;
+    let batch_seconds = Gauge::new("sysmonstm_storage_batch_seconds_total", "seconds spent committing batches")
+        .map_err(metric_error)?;
+    batch_seconds.set(store.batch_seconds_total.lock().map(|t| *t).unwrap_or(0.0));
+    registry.register(Box::new(batch_seconds)).map_err(metric_error)?;
+    for (name, help, read) in MACHINE_GAUGES {
+        let vec = GaugeVec::new(Opts::new(format!("sysmonstm_machine_{name}"), *help), &["machine_id", "hostname"])
+            .map_err(metric_error)?;
+        for update in &machines {
+            let summary = &update.summary;
+            vec.with_label_values(&[summary.machine_id.as_str(), summary.hostname.as_str()]).set(read(summary));
+        }
+        registry.register(Box::new(vec)).map_err(metric_error)?;
+    }
+    let mut body = Vec::new();
+    TextEncoder::new().encode(&registry.gather(), &mut body).map_err(metric_error)?;
+    Ok(HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(body))
+}
