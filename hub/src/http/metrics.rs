@@ -16,8 +16,11 @@ fn metric_error(e: prometheus::Error) -> ApiError {
     ApiError::Store(format!("metrics: {e}"))
 }
 
-/// The per-machine gauges: name, help, value.
-const MACHINE_GAUGES: &[(&str, &str, fn(&MachineSummary) -> f64)] = &[
+/// A per-machine gauge: name suffix, help, value.
+type MachineGauge = (&'static str, &'static str, fn(&MachineSummary) -> f64);
+
+/// The per-machine gauges.
+const MACHINE_GAUGES: &[MachineGauge] = &[
     ("up", "1 while the machine streams samples, 0 when offline", |s| {
         f64::from(u8::from(s.status == MachineStatus::Online))
     }),
