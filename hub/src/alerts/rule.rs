@@ -118,7 +118,8 @@ impl Rule {
 
     /// Whether the rule applies to `machine_id`.
     pub fn selects(&self, machine_id: &str) -> bool {
-        glob::Pattern::new(&self.selector).map(|p| p.matches(machine_id)).unwrap_or(false)
+        // "*" (the default) needs no pattern compiled on the hot path.
+        self.selector == "*" || glob::Pattern::new(&self.selector).map(|p| p.matches(machine_id)).unwrap_or(false)
     }
 }
 
