@@ -67,15 +67,21 @@ pub struct Client {
     pub shared: Arc<Shared>,
     pub interval: watch::Sender<Duration>,
     pub log: Logger,
+    /// Index into `config.hubs` of the hub tried next.
+    pub current: usize,
 }
 
 impl Client {
     /// Connects, streams and reconnects until `shutdown` turns true.
-    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+    ///
+    /// With several hubs, a failed connection or a lost stream moves to the
+    /// next one at once; only a whole round of failures waits for the backoff.
+    pub async fn run(mut self, mut shutdown: watch::Receiver<bool>) {
         let mut backoff = Backoff::default();
         let mut unreachable_logged = false;
-        info!(self.log, "connecting to hub"; "hub" => &self.config.hub);
+        info!(self.log, "connecting to hub"; "hubs" => self.config.hubs.join(","));
         loop {
+            let hub = self.hub().to_owned();
             let mut streamed = false;
             let result = tokio::select! {
                 r = self.stream_once(&mut backoff, &mut streamed, shutdown.clone()) => r,
@@ -87,18 +93,22 @@ impl Client {
             match result {
                 Ok(()) => return,
                 Err(e) if streamed => {
-                    warn!(self.log, "disconnected from hub; reconnecting"; "reason" => %e,
+                    warn!(self.log, "disconnected from hub; reconnecting"; "hub" => &hub, "reason" => %e,
                         "unacked" => self.shared.len());
                     unreachable_logged = false;
                 }
                 Err(e) if !unreachable_logged => {
                     warn!(self.log, "hub unreachable; retrying with backoff (logged once per outage)";
-                        "hub" => &self.config.hub, "reason" => %e);
+                        "hub" => &hub, "reason" => %e);
                     unreachable_logged = true;
                 }
                 Err(e) => {
-                    debug!(self.log, "still unreachable"; "reason" => %e, "attempt" => backoff.attempt())
+                    debug!(self.log, "still unreachable"; "hub" => &hub, "reason" => %e, "attempt" => backoff.attempt())
                 }
+            }
+            self.current = (self.current + 1) % self.config.hubs.len().max(1);
+            if !streamed && self.current != 0 {
+                continue; // the next hub of this round, at once
             }
             let delay = backoff.next_delay();
             tokio::select! {
@@ -121,8 +131,17 @@ impl Client {
         }
     }
 
+    /// The hub tried now.
+    fn hub(&self) -> &str {
+        self.config
+            .hubs
+            .get(self.current)
+            .or(self.config.hubs.first())
+            .map_or(crate::config::DEFAULT_HUB, String::as_str)
+    }
+
     async fn connect(&self) -> Result<AgentIngestClient<Channel>, StreamError> {
-        let channel = Endpoint::from_shared(self.config.hub.clone())?
+        let channel = Endpoint::from_shared(self.hub().to_owned())?
             .connect_timeout(CONNECT_TIMEOUT)
             .tcp_nodelay(true)
             .http2_keep_alive_interval(KEEPALIVE_INTERVAL)
@@ -159,7 +178,7 @@ impl Client {
         backoff.reset();
         self.shared.ack(welcome.last_seq);
         self.apply_interval(welcome.interval_ms);
-        info!(self.log, "connected to hub; streaming"; "hub" => &self.config.hub,
+        info!(self.log, "connected to hub; streaming"; "hub" => self.hub(),
             "hub_last_seq" => welcome.last_seq, "to_resend" => self.shared.len());
 
         let mut next_seq = welcome.last_seq + 1;

@@ -18,8 +18,8 @@ pub const MIN_INTERVAL: Duration = Duration::from_millis(100);
 /// What an agent needs to run.
 #[derive(Debug, Clone)]
 pub struct AgentConfig {
-    /// Hub gRPC URL, http:// or https://.
-    pub hub: String,
+    /// Hub gRPC URLs, http:// or https://, tried in order (failover).
+    pub hubs: Vec<String>,
     pub machine_id: String,
     pub interval: Duration,
     /// Sent as `authorization: Bearer <token>` when set.
@@ -31,8 +31,8 @@ pub struct AgentConfig {
 #[derive(Debug, Parser)]
 #[command(name = "sysmonstm-agent", version, about, long_about = None)]
 pub struct AgentArgs {
-    /// Hub gRPC URL.
-    #[arg(long, env = "SYSMONSTM_HUB", default_value = DEFAULT_HUB, value_parser = parse_hub_url)]
+    /// Hub gRPC URL; several, comma-separated, are tried in order and failed over.
+    #[arg(long, env = "SYSMONSTM_HUB", default_value = DEFAULT_HUB, value_parser = parse_hub_list)]
     pub hub: String,
     /// Name this machine reports as [default: the hostname].
     #[arg(long, env = "SYSMONSTM_MACHINE_ID", value_parser = machine_id::parse)]
@@ -58,7 +58,7 @@ pub struct AgentArgs {
 impl AgentArgs {
     pub fn config(&self) -> AgentConfig {
         AgentConfig {
-            hub: self.hub.clone(),
+            hubs: split_hubs(&self.hub),
             machine_id: self.machine_id.clone().unwrap_or_else(local_hostname),
             interval: self.interval,
             token: self.token.clone().filter(|t| !t.is_empty()),
@@ -86,6 +86,23 @@ pub fn parse_hub_url(text: &str) -> Result<String, String> {
     }
 }
 
+/// The URLs of a comma-separated `--hub` list.
+pub fn split_hubs(list: &str) -> Vec<String> {
+    list.split(',').map(str::trim).filter(|h| !h.is_empty()).map(str::to_owned).collect()
+}
+
+/// Accepts one or more comma-separated hub URLs.
+pub fn parse_hub_list(text: &str) -> Result<String, String> {
+    let hubs = split_hubs(text);
+    if hubs.is_empty() {
+        return Err(format!("`{text}` names no hub; write e.g. {DEFAULT_HUB}"));
+    }
+    for hub in &hubs {
+        parse_hub_url(hub)?;
+    }
+    Ok(text.to_owned())
+}
+
 fn parse_interval(text: &str) -> Result<Duration, String> {
     let interval = parse_positive(text)?;
     if interval < MIN_INTERVAL {
@@ -106,7 +123,7 @@ mod tests {
     fn defaults() {
         let args = parse(&[]).expect("no flags parse");
         let config = args.config();
-        assert_eq!(config.hub, DEFAULT_HUB);
+        assert_eq!(config.hubs, vec![DEFAULT_HUB.to_owned()]);
         assert_eq!(config.interval, Duration::from_secs(1));
         assert_eq!(config.buffer_samples, 3600);
         assert!(!config.machine_id.is_empty());
@@ -139,12 +156,20 @@ mod tests {
     }
 
     #[test]
+    fn several_hubs_in_order() {
+        let config = parse(&["--hub", "http://a:50051, http://b:50051"]).expect("list parses").config();
+        assert_eq!(config.hubs, vec!["http://a:50051".to_owned(), "http://b:50051".to_owned()]);
+    }
+
+    #[test]
     fn errors_name_the_flag() {
         for (args, flag) in [
             (vec!["--interval", "soon"], "--interval"),
             (vec!["--interval", "10ms"], "--interval"),
             (vec!["--hub", "ftp://x"], "--hub"),
             (vec!["--hub", "not a url"], "--hub"),
+            (vec!["--hub", "http://a:1,ftp://b"], "--hub"),
+            (vec!["--hub", ","], "--hub"),
             (vec!["--buffer-samples", "0"], "--buffer-samples"),
             (vec!["--machine-id", ""], "--machine-id"),
             (vec!["--log-format", "xml"], "--log-format"),

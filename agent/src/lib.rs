@@ -50,8 +50,15 @@ pub async fn run(config: AgentConfig, log: Logger, shutdown: watch::Receiver<boo
     let (interval_tx, interval_rx) = watch::channel(config.interval);
     let collector = collectors::Collector::new(log.clone());
     let sampler = tokio::spawn(sampler::run(shared.clone(), collector, interval_rx, shutdown.clone(), log.clone()));
-    let client =
-        client::Client { config, instance_id, host, shared: shared.clone(), interval: interval_tx, log: log.clone() };
+    let client = client::Client {
+        config,
+        instance_id,
+        host,
+        shared: shared.clone(),
+        interval: interval_tx,
+        log: log.clone(),
+        current: 0,
+    };
     client.run(shutdown).await;
     let _ = sampler.await;
     info!(log, "agent stopped"; "unacked" => shared.len(), "dropped_total" => shared.dropped());

@@ -353,7 +353,7 @@ async fn run_grpc(
     });
     if config.local_agent {
         let agent = sysmonstm_agent::AgentConfig {
-            hub: loopback_url(grpc_addr),
+            hubs: vec![loopback_url(grpc_addr)],
             machine_id: config.local_machine_id.clone().unwrap_or_else(sysmonstm_agent::config::local_hostname),
             interval: Duration::from_secs(1),
             token: config.agent_token.clone(),

@@ -228,3 +228,38 @@ async fn postgres_outage_loses_nothing_and_ready_says_so() {
     assert_eq!(count, max, "no seq missing between 1 and {max}");
     assert_eq!(last_live["status"], "online");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn agent_fails_over_between_hubs_sharing_postgres_without_loss() {
+    let pg = common::postgres::PgServer::start();
+    let start_hub = || {
+        let data = tempfile::tempdir().expect("dir");
+        let mut config = sysmonstm_hub::HubConfig::ephemeral(data.path().to_path_buf());
+        config.database_url = Some(pg.url());
+        TestHub::start_with(config, data)
+    };
+    let mut first = start_hub();
+    let second = start_hub();
+    let hubs = format!("{},{}", first.grpc(), second.grpc());
+    let mut agent = TestAgent::start(&hubs, "it-failover", FAST, None);
+    let before = eventually("samples through the first hub", || async {
+        machine(&first.http(), "it-failover").await?;
+        let (_, detail) = get_json(&format!("{}/api/machines/it-failover", first.http())).await;
+        detail["latest"]["seq"].as_u64().filter(|s| *s >= 10)
+    })
+    .await;
+    first.stop().await;
+    eventually("the agent streaming to the second hub", || async {
+        let (status, detail) = get_json(&format!("{}/api/machines/it-failover", second.http())).await;
+        (status == 200 && detail["status"] == "online" && detail["latest"]["seq"].as_u64() >= Some(before + 10))
+            .then_some(())
+    })
+    .await;
+    agent.stop().await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let (count, distinct, min, max) = pg_seqs(&pg.url(), "it-failover").await;
+    assert_eq!(count, distinct, "no seq stored twice");
+    assert_eq!(min, 1);
+    assert_eq!(count, max, "no seq lost in the failover (1..{max})");
+    assert!(max as u64 >= before + 10);
+}

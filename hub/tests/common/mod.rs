@@ -76,7 +76,7 @@ pub struct TestAgent {
 impl TestAgent {
     pub fn start(hub_url: &str, machine_id: &str, interval: Duration, token: Option<&str>) -> TestAgent {
         let config = sysmonstm_agent::AgentConfig {
-            hub: hub_url.to_owned(),
+            hubs: sysmonstm_agent::config::split_hubs(hub_url),
             machine_id: machine_id.to_owned(),
             interval,
             token: token.map(str::to_owned),
