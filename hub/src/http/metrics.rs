@@ -37,89 +37,39 @@ const MACHINE_GAUGES: &[MachineGauge] = &[
     ("last_sample_timestamp_seconds", "when the agent took the latest sample", |s| s.sample_ts as f64 / 1000.0),
 ];
 
-fn counter(registry: &Registry, name: &str, help: &str, value: u64) -> Result<(), prometheus::Error> {
-    let c = IntCounter::new(name, help)?;
-    c.inc_by(value);
-    registry.register(Box::new(c))
-}
-
-fn gauge(registry: &Registry, name: &str, help: &str, value: i64) -> Result<(), prometheus::Error> {
-    let g = IntGauge::new(name, help)?;
-    g.set(value);
-    registry.register(Box::new(g))
-}
-
 pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let machines = state.registry.send(ListMachines).await?;
     let registry = Registry::new();
-    let s = &state.stats;
-    let store = &state.store_status;
-    let relaxed = Ordering::Relaxed;
-    counter(
-        &registry,
-        "sysmonstm_samples_received_total",
-        "samples received from agents",
-        s.samples_received.load(relaxed),
-    )
-    .and_then(|()| {
-        counter(
-            &registry,
-            "sysmonstm_samples_stored_total",
-            "samples committed to the store (and acked)",
-            store.stored.load(relaxed),
-        )
-    })
-    .and_then(|()| {
-        counter(
-            &registry,
+    let (s, store, relaxed) = (&state.stats, &state.store_status, Ordering::Relaxed);
+    let counters = [
+        ("sysmonstm_samples_received_total", "samples received from agents", s.samples_received.load(relaxed)),
+        ("sysmonstm_samples_stored_total", "samples committed to the store (and acked)", store.stored.load(relaxed)),
+        (
             "sysmonstm_agent_samples_dropped_total",
             "samples agents dropped because their buffer was full (as reported at connect)",
             s.agent_samples_dropped.load(relaxed),
-        )
-    })
-    .and_then(|()| {
-        counter(&registry, "sysmonstm_storage_batches_total", "batches committed", store.batches.load(relaxed))
-    })
-    .and_then(|()| {
-        counter(
-            &registry,
-            "sysmonstm_alert_evaluations_total",
-            "alert rule evaluations",
-            s.alert_evaluations.load(relaxed),
-        )
-    })
-    .and_then(|()| {
-        counter(
-            &registry,
-            "sysmonstm_webhooks_delivered_total",
-            "webhooks delivered",
-            s.webhooks_delivered.load(relaxed),
-        )
-    })
-    .and_then(|()| {
-        counter(
-            &registry,
-            "sysmonstm_webhooks_failed_total",
-            "webhooks failed after retries",
-            s.webhooks_failed.load(relaxed),
-        )
-    })
-    .and_then(|()| {
-        gauge(
-            &registry,
-            "sysmonstm_storage_queue_depth",
-            "samples waiting to be written",
-            store.backlog.load(relaxed) as i64,
-        )
-    })
-    .and_then(|()| {
-        gauge(&registry, "sysmonstm_agents_connected", "agent streams open", s.agents_connected.load(relaxed))
-    })
-    .and_then(|()| {
-        gauge(&registry, "sysmonstm_browser_sessions", "dashboard WebSocket sessions", s.browser_sessions.load(relaxed))
-    })
-    .and_then(|()| gauge(&registry, "sysmonstm_machines", "machines known", machines.len() as i64))
-    .map_err(metric_error)?;
+        ),
+        ("sysmonstm_storage_batches_total", "batches committed", store.batches.load(relaxed)),
+        ("sysmonstm_alert_evaluations_total", "alert rule evaluations", s.alert_evaluations.load(relaxed)),
+        ("sysmonstm_webhooks_delivered_total", "webhooks delivered", s.webhooks_delivered.load(relaxed)),
+        ("sysmonstm_webhooks_failed_total", "webhooks failed after retries", s.webhooks_failed.load(relaxed)),
+    ];
+    for (name, help, value) in counters {
+        let counter = IntCounter::new(name, help).map_err(metric_error)?;
+        counter.inc_by(value);
+        registry.register(Box::new(counter)).map_err(metric_error)?;
+    }
+    let gauges = [
+        ("sysmonstm_storage_queue_depth", "samples waiting to be written", store.backlog.load(relaxed) as i64),
+        ("sysmonstm_agents_connected", "agent streams open", s.agents_connected.load(relaxed)),
+        ("sysmonstm_browser_sessions", "dashboard WebSocket sessions", s.browser_sessions.load(relaxed)),
+        ("sysmonstm_machines", "machines known", machines.len() as i64),
+    ];
+    for (name, help, value) in gauges {
+        let gauge = IntGauge::new(name, help).map_err(metric_error)?;
+        gauge.set(value);
+        registry.register(Box::new(gauge)).map_err(metric_error)?;
+    }
     let batch_seconds = Gauge::new("sysmonstm_storage_batch_seconds_total", "seconds spent committing batches")
         .map_err(metric_error)?;
     batch_seconds.set(store.batch_seconds_total.lock().map(|t| *t).unwrap_or(0.0));

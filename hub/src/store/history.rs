@@ -134,6 +134,33 @@ pub fn auto_resolution(range_ms: i64) -> Resolution {
     }
 }
 
+/// The query of a plan, for either backend: rows of `(ts_ms, values…)`.
+/// `epoch_ms` turns the `ts` column into ms since the epoch (SQLite stores
+/// ms already); `param(n)` spells the n-th bind parameter (`?n` or `$n`):
+/// machine_id, from, to, limit.
+pub fn select_sql(plan: &Plan, epoch_ms: &str, param: fn(usize) -> String) -> String {
+    let (table, suffix) = match plan.resolution {
+        Resolution::Raw => ("samples", ""),
+        Resolution::Minute => ("samples_1m", "_avg"),
+        Resolution::Hour => ("samples_1h", "_avg"),
+    };
+    let filter = format!("machine_id = {} AND ts >= {} AND ts < {}", param(1), param(2), param(3));
+    let limit = param(4);
+    match plan.bucket_ms {
+        None => {
+            let cols: Vec<String> = plan.metrics.iter().map(|m| format!("{m}{suffix}")).collect();
+            format!("SELECT {epoch_ms}, {} FROM {table} WHERE {filter} ORDER BY ts LIMIT {limit}", cols.join(", "))
+        }
+        Some(bucket) => {
+            let cols: Vec<String> = plan.metrics.iter().map(|m| format!("avg({m}{suffix})")).collect();
+            format!(
+                "SELECT min({epoch_ms}), {} FROM {table} WHERE {filter} GROUP BY {epoch_ms} / {bucket} ORDER BY 1 LIMIT {limit}",
+                cols.join(", ")
+            )
+        }
+    }
+}
+
 fn round_up(value: i64, unit: i64) -> i64 {
     (value + unit - 1) / unit * unit
 }
@@ -183,6 +210,19 @@ mod tests {
         let two_days =
             plan(None, Some(&(NOW - 2 * 86_400_000).to_string()), Some(&NOW.to_string()), None, None).expect("plan");
         assert_eq!(two_days.bucket_ms, None, "2880 minutes fit");
+    }
+
+    #[test]
+    fn select_sql_reads_the_right_table_and_buckets() {
+        let raw = plan(Some("cpu_percent"), None, None, Some("raw"), Some(NOW)).expect("plan");
+        let sql = select_sql(&raw, "ts", |n| format!("?{n}"));
+        assert!(sql.starts_with("SELECT ts, cpu_percent FROM samples WHERE machine_id = ?1"), "{sql}");
+        assert!(sql.ends_with("ORDER BY ts LIMIT ?4"), "{sql}");
+        let month =
+            plan(Some("load1"), Some(&(NOW - 2 * 365 * 86_400_000).to_string()), None, None, Some(NOW)).expect("plan");
+        let sql = select_sql(&month, "E", |n| format!("${n}"));
+        assert!(sql.contains("avg(load1_avg) FROM samples_1h") && sql.contains("GROUP BY E / "), "{sql}");
+        assert!(sql.contains("machine_id = $1 AND ts >= $2 AND ts < $3"), "{sql}");
     }
 
     #[test]

@@ -15,7 +15,7 @@ use tokio_postgres::types::{to_sql_checked, IsNull, ToSql, Type};
 use tokio_postgres::NoTls;
 
 use super::alert_rows::{alert_from_columns, severity_name, AlertColumns};
-use super::history::{Plan, Resolution};
+use super::history::{self, Plan};
 use super::metrics::METRICS;
 use super::migrate::{self, Migration, POSTGRES_PLAIN, POSTGRES_TIMESCALE};
 use super::rows::{newest_per_machine, Row};
@@ -433,33 +433,6 @@ impl MachineColumns {
     }
 }
 
-/// `(ts_ms, values…)` history SQL for a plan.
-fn history_sql(plan: &Plan) -> String {
-    let (table, suffix) = match plan.resolution {
-        Resolution::Raw => ("samples", ""),
-        Resolution::Minute => ("samples_1m", "_avg"),
-        Resolution::Hour => ("samples_1h", "_avg"),
-    };
-    let epoch_ms = "(extract(epoch FROM ts) * 1000)::bigint";
-    match plan.bucket_ms {
-        None => {
-            let cols: Vec<String> = plan.metrics.iter().map(|m| format!("{m}{suffix}")).collect();
-            format!(
-                "SELECT {epoch_ms}, {} FROM {table} WHERE machine_id = $1 AND ts >= $2 AND ts < $3 ORDER BY ts LIMIT $4",
-                cols.join(", ")
-            )
-        }
-        Some(bucket) => {
-            let cols: Vec<String> = plan.metrics.iter().map(|m| format!("avg({m}{suffix})")).collect();
-            format!(
-                "SELECT min({epoch_ms}), {} FROM {table} WHERE machine_id = $1 AND ts >= $2 AND ts < $3
-                 GROUP BY {epoch_ms} / {bucket} ORDER BY 1 LIMIT $4",
-                cols.join(", ")
-            )
-        }
-    }
-}
-
 #[async_trait]
 impl Store for PostgresStore {
     fn describe(&self) -> String {
@@ -548,7 +521,10 @@ impl Store for PostgresStore {
         let rows = self
             .client()
             .await?
-            .query(&history_sql(plan), &[&machine_id, &to_time(plan.from_ms), &to_time(plan.to_ms), &plan.limit])
+            .query(
+                &history::select_sql(plan, "(extract(epoch FROM ts) * 1000)::bigint", |n| format!("${n}")),
+                &[&machine_id, &to_time(plan.from_ms), &to_time(plan.to_ms), &plan.limit],
+            )
             .await
             .map_err(pg)?;
         Ok(rows

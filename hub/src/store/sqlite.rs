@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use rusqlite::{params, types::Value, Connection, OptionalExtension};
 
 use super::alert_rows::{alert_from_columns, severity_name, AlertColumns};
-use super::history::{Plan, Resolution};
+use super::history::{self, Plan};
 use super::metrics::METRICS;
 use super::migrate::{self, Migration};
 use super::rows::{newest_per_machine, Row};
@@ -209,32 +209,6 @@ fn rollup(conn: &mut Connection, from_ms: i64, now_ms: i64, retention: Retention
     Ok(())
 }
 
-/// The SQL of a history plan over `table`: `(ts, values...)` rows.
-fn history_sql(plan: &Plan) -> String {
-    let (table, suffix) = match plan.resolution {
-        Resolution::Raw => ("samples", ""),
-        Resolution::Minute => ("samples_1m", "_avg"),
-        Resolution::Hour => ("samples_1h", "_avg"),
-    };
-    match plan.bucket_ms {
-        None => {
-            let cols: Vec<String> = plan.metrics.iter().map(|m| format!("{m}{suffix}")).collect();
-            format!(
-                "SELECT ts, {} FROM {table} WHERE machine_id = ?1 AND ts >= ?2 AND ts < ?3 ORDER BY ts LIMIT ?4",
-                cols.join(", ")
-            )
-        }
-        Some(bucket) => {
-            let cols: Vec<String> = plan.metrics.iter().map(|m| format!("avg({m}{suffix})")).collect();
-            format!(
-                "SELECT min(ts), {} FROM {table} WHERE machine_id = ?1 AND ts >= ?2 AND ts < ?3
-                 GROUP BY ts / {bucket} ORDER BY 1 LIMIT ?4",
-                cols.join(", ")
-            )
-        }
-    }
-}
-
 #[async_trait]
 impl Store for SqliteStore {
     fn describe(&self) -> String {
@@ -307,7 +281,7 @@ impl Store for SqliteStore {
     }
 
     async fn history(&self, machine_id: &str, plan: &Plan) -> Result<Points, StoreError> {
-        let sql = history_sql(plan);
+        let sql = history::select_sql(plan, "ts", |n| format!("?{n}"));
         let (m, from, to, limit, width) =
             (machine_id.to_owned(), plan.from_ms, plan.to_ms, plan.limit, plan.metrics.len());
         with(&self.reader, move |conn| {
