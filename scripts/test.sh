@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every sysmonstm test on a fresh machine, installing what it needs:
-#   - Debian's chromium (browser test), Node.js and PostgreSQL (the store
-#     tests start throwaway clusters on loopback) when missing;
+#   - Debian's chromium (browser test), Node.js, PostgreSQL and Redis (the
+#     store and multi-hub tests start throwaway servers on loopback) when
+#     missing;
 #   - cargo-nextest when missing;
 #   - the browser test's npm packages (package-lock.json).
 # Builds the workspace once (debug), runs the Rust suites with nextest, then
@@ -16,6 +17,7 @@ missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v node >/dev/null 2>&1 || missing+=(nodejs npm)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 if [ ${#missing[@]} -gt 0 ]; then
   step "installing Debian packages: ${missing[*]}"
   as_root apt-get update -qq

@@ -28,10 +28,12 @@ pub struct HubConfig {
     pub local_machine_id: Option<String>,
     /// Agents must send this bearer token when set.
     pub agent_token: Option<String>,
-    /// Named in Welcome and logs.
+    /// This hub's name among hubs sharing one Redis; named in Welcome and logs.
     pub hub_id: String,
     /// PostgreSQL URL; None keeps history in SQLite in `data_dir`.
     pub database_url: Option<String>,
+    /// Redis URL: joins the hubs sharing it into one fleet view.
+    pub redis_url: Option<String>,
     pub retention: Retention,
     /// How often rollups and retention run.
     pub maintenance_interval: Duration,
@@ -51,8 +53,9 @@ impl HubConfig {
             local_agent: false,
             local_machine_id: None,
             agent_token: None,
-            hub_id: "test-hub".into(),
+            hub_id: format!("test-hub-{:08x}", rand::random::<u32>()),
             database_url: None,
+            redis_url: None,
             retention: Retention::default(),
             maintenance_interval: MAINTENANCE_INTERVAL,
             admin_token: None,
@@ -88,6 +91,13 @@ pub struct HubArgs {
     /// history is kept in SQLite in the data directory.
     #[arg(long, env = "DATABASE_URL", hide_env_values = true, value_parser = parse_database_url)]
     pub database_url: Option<String>,
+    /// Redis URL (redis://host:6379/0): hubs sharing one Redis (and one
+    /// PostgreSQL) show the whole fleet, whichever hub an agent streams to.
+    #[arg(long, env = "REDIS_URL", hide_env_values = true, value_parser = parse_redis_url)]
+    pub redis_url: Option<String>,
+    /// This hub's name among hubs sharing Redis [default: hostname:gRPC port].
+    #[arg(long, env = "SYSMONSTM_HUB_ID", value_parser = machine_id::parse)]
+    pub hub_id: Option<String>,
     /// How long raw samples are kept.
     #[arg(long, env = "SYSMONSTM_RETENTION_RAW", default_value = "7d", value_parser = parse_positive)]
     pub retention_raw: Duration,
@@ -117,6 +127,14 @@ fn parse_database_url(text: &str) -> Result<String, String> {
     }
 }
 
+fn parse_redis_url(text: &str) -> Result<String, String> {
+    if text.starts_with("redis://") || text.starts_with("rediss://") || text.starts_with("unix://") {
+        Ok(text.to_owned())
+    } else {
+        Err("must start with redis://, rediss:// or unix://".into())
+    }
+}
+
 impl HubArgs {
     pub fn config(&self) -> HubConfig {
         HubConfig {
@@ -126,8 +144,12 @@ impl HubArgs {
             local_agent: !self.no_local_agent,
             local_machine_id: self.machine_id.clone(),
             agent_token: self.agent_token.clone().filter(|t| !t.is_empty()),
-            hub_id: sysmonstm_agent::config::local_hostname(),
+            hub_id: self
+                .hub_id
+                .clone()
+                .unwrap_or_else(|| format!("{}:{}", sysmonstm_agent::config::local_hostname(), self.grpc_addr.port())),
             database_url: self.database_url.clone(),
+            redis_url: self.redis_url.clone(),
             retention: Retention { raw: self.retention_raw, minute: self.retention_1m, hour: self.retention_1h },
             maintenance_interval: MAINTENANCE_INTERVAL,
             admin_token: self.admin_token.clone().filter(|t| !t.is_empty()),
@@ -152,6 +174,17 @@ mod tests {
         assert_eq!(config.data_dir, PathBuf::from("./sysmonstm-data"));
         assert!(config.local_agent);
         assert!(config.agent_token.is_none());
+        assert!(config.redis_url.is_none());
+        assert!(config.hub_id.ends_with(":50051"), "{}", config.hub_id);
+    }
+
+    #[test]
+    fn redis_and_hub_id() {
+        let config = parse(&["--redis-url", "redis://127.0.0.1:6379/0", "--hub-id", "hub-a"])
+            .expect("valid flags parse")
+            .config();
+        assert_eq!(config.redis_url.as_deref(), Some("redis://127.0.0.1:6379/0"));
+        assert_eq!(config.hub_id, "hub-a");
     }
 
     #[test]
@@ -182,6 +215,8 @@ mod tests {
             (vec!["--http-addr", "1.2.3.4"], "--http-addr"),
             (vec!["--log-format", "yaml"], "--log-format"),
             (vec!["--machine-id", ""], "--machine-id"),
+            (vec!["--redis-url", "http://localhost"], "--redis-url"),
+            (vec!["--hub-id", ""], "--hub-id"),
         ] {
             let err = parse(&args).expect_err("bad flag is refused").to_string();
             assert!(err.contains(flag), "{args:?}: {err}");

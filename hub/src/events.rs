@@ -57,3 +57,13 @@ pub struct Persisted {
     pub instance_id: Arc<str>,
     pub seq: u64,
 }
+
+/// Another hub (through Redis) reported the state of a machine it holds.
+/// Only the registry takes it: storage and alerting never see remote
+/// machines, so each sample is written and evaluated once, by its hub.
+#[derive(Debug, Clone, Message)]
+#[rtype(result = "()")]
+pub struct RemoteMachineUpdated {
+    pub hub: Arc<str>,
+    pub update: Arc<MachineUpdate>,
+}

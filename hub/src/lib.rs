@@ -5,11 +5,13 @@
 //! `main.rs` only parses flags, sets up logging and waits for a signal.
 //!
 //! # Layout
+//! - [`cluster`]: what hubs sharing one Redis tell each other (pure).
 //! - [`config`]: flags / environment and [`HubConfig`].
 //! - [`server`]: start/stop: actix system thread, tonic runtime, local agent.
 //! - [`actors`]: `MachineRegistry`, `MachineSession` (supervised, one per
-//!   machine), `StorageWriter` (batches -> store -> acks), `Fanout`
-//!   (broker -> viewers), `WsSession` (one per browser).
+//!   machine), `StorageWriter` (batches -> store -> acks), `AlertEngine`,
+//!   `Notifier`, `Fanout` (viewers' broadcast), `WsSession` (one per
+//!   browser), `RedisBridge` (hubs sharing Redis).
 //! - [`admin_token`]: the token REST mutations need (configured or generated).
 //! - [`alerts`]: alert rules, validation and the alert state machine (pure).
 //! - [`events`]: broker messages (`MetricsReceived`, `MachineWentOffline`).
@@ -17,18 +19,21 @@
 //! - [`http`]: REST handlers, `/ws`, embedded dashboard.
 //! - [`frames`]: WebSocket frames from pre-encoded JSON.
 //! - [`liveness`]: when a machine counts as offline.
+//! - [`recent`]: the 5-minute live-chart ring of a machine.
 //! - [`stats`]: counters behind `/api/stats`.
 //! - [`store`]: history storage (SQLite default, PostgreSQL), rollups, history queries.
 
 pub mod actors;
 pub mod admin_token;
 pub mod alerts;
+pub mod cluster;
 pub mod config;
 pub mod events;
 pub mod frames;
 pub mod grpc;
 pub mod http;
 pub mod liveness;
+pub mod recent;
 pub mod server;
 pub mod stats;
 pub mod store;

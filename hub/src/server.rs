@@ -19,7 +19,8 @@ use crate::actors::alert_engine::AlertEngine;
 use crate::actors::fanout::{Fanout, UpdateSender, FANOUT_CAPACITY};
 use crate::actors::machine_session::SetInterval;
 use crate::actors::notifier::Notifier;
-use crate::actors::registry::{GetMachine, MachineRegistry};
+use crate::actors::redis_bridge::{RedisBridge, RedisStatus};
+use crate::actors::registry::{MachineRegistry, SessionOf};
 use crate::actors::storage_writer::{Drain, MaintainNow, StorageWriter, StoreStatus};
 use crate::admin_token;
 use crate::alerts::engine::{Alert, AlertState};
@@ -67,8 +68,8 @@ impl HubHandle {
     /// Pushes a new sampling interval to a connected agent, live. Returns
     /// whether the machine is known and its agent connected.
     pub async fn set_interval(&self, machine_id: &str, interval: Duration) -> bool {
-        match self.registry.send(GetMachine(machine_id.to_owned())).await {
-            Ok(Some((_, session))) => session.send(SetInterval(interval)).await.unwrap_or(false),
+        match self.registry.send(SessionOf(machine_id.to_owned())).await {
+            Ok(Some(session)) => session.send(SetInterval(interval)).await.unwrap_or(false),
             _ => false,
         }
     }
@@ -121,7 +122,16 @@ struct Shared {
     stats: Arc<Stats>,
     store: Arc<dyn Store>,
     store_status: Arc<StoreStatus>,
+    cluster: Option<Cluster>,
     log: Logger,
+}
+
+/// Redis, when hubs share one.
+#[derive(Clone)]
+struct Cluster {
+    url: String,
+    hub_id: String,
+    status: Arc<RedisStatus>,
 }
 
 /// What the hub loads from its store at start-up.
@@ -180,6 +190,11 @@ pub fn start(config: HubConfig, log: Logger) -> Result<HubHandle, StartError> {
         stats: Arc::new(Stats::default()),
         store,
         store_status: Arc::new(StoreStatus::default()),
+        cluster: config.redis_url.clone().map(|url| Cluster {
+            url,
+            hub_id: config.hub_id.clone(),
+            status: Arc::new(RedisStatus::default()),
+        }),
         log: log.clone(),
     };
     let (shutdown, shutdown_rx) = watch::channel(false);
@@ -250,8 +265,23 @@ fn run_actix(
     system.block_on(async move {
         let log = shared.log.clone();
         let arbiters: Vec<Arbiter> = (0..cores()).map(|_| Arbiter::new()).collect();
-        let handles = arbiters.iter().map(|a| a.handle()).collect();
-        let registry = MachineRegistry::new(handles, known, log.clone()).start();
+        let handles: Vec<ArbiterHandle> = arbiters.iter().map(|a| a.handle()).collect();
+        let (updates, _) = broadcast::channel(FANOUT_CAPACITY);
+        if let Some(cluster) = &shared.cluster {
+            let bridge =
+                RedisBridge::new(&cluster.url, &cluster.hub_id, cluster.status.clone(), updates.clone(), log.clone());
+            match bridge {
+                Ok(bridge) => {
+                    RedisBridge::start_in_arbiter(&handles[0], |_| bridge);
+                    info!(log, "sharing the fleet through Redis"; "hub_id" => &cluster.hub_id);
+                }
+                Err(e) => {
+                    let _ = ready.send(Err(e.to_string()));
+                    return;
+                }
+            }
+        }
+        let registry = MachineRegistry::new(handles, known, updates.clone(), log.clone()).start();
         let writer = StorageWriter::new(
             shared.store.clone(),
             registry.clone(),
@@ -272,7 +302,6 @@ fn run_actix(
         )
         .start();
         Notifier::new(alerting.policy, shared.stats.clone(), log.clone()).start();
-        let (updates, _) = broadcast::channel(FANOUT_CAPACITY);
         Fanout::new(updates.clone()).start();
         let state = AppState {
             alerts,
@@ -282,6 +311,7 @@ fn run_actix(
             stats: shared.stats.clone(),
             store: shared.store.clone(),
             store_status: shared.store_status.clone(),
+            redis_status: shared.cluster.as_ref().map(|c| c.status.clone()),
             log: log.clone(),
         };
         let server =

@@ -3,12 +3,11 @@
 
 mod common;
 
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use common::*;
 
-const HUB: &str = env!("CARGO_BIN_EXE_sysmonstm-hub");
 const FAST: Duration = Duration::from_millis(100);
 
 async fn history(http: &str, id: &str, query: &str) -> (u16, serde_json::Value) {
@@ -92,21 +91,6 @@ async fn restarted_hub_lists_known_machines_offline_with_last_values() {
     assert!(body["points"].as_array().expect("points").len() >= 3, "history survives the restart");
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
-}
-
-fn spawn_hub(http: u16, grpc: u16, data: &std::path::Path) -> Child {
-    Command::new(HUB)
-        .args(["--http-addr", &format!("127.0.0.1:{http}"), "--grpc-addr", &format!("127.0.0.1:{grpc}")])
-        .args(["--no-local-agent", "--data-dir"])
-        .arg(data)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("hub starts")
-}
-
 /// (count, distinct seqs, min seq, max seq) of the one instance of `machine`.
 fn stored_seqs(db: &std::path::Path, machine: &str) -> (i64, i64, i64, i64) {
     let conn = rusqlite::Connection::open(db).expect("open db");
@@ -127,7 +111,7 @@ async fn hub_killed_mid_stream_loses_no_sample() {
     let dir = tempfile::tempdir().expect("dir");
     let (http_port, grpc_port) = (free_port(), free_port());
     let http = format!("http://127.0.0.1:{http_port}");
-    let mut hub = spawn_hub(http_port, grpc_port, dir.path());
+    let mut hub = spawn_hub(http_port, grpc_port, dir.path(), &[]);
     let mut agent = TestAgent::start(&format!("http://127.0.0.1:{grpc_port}"), "it-kill", FAST, None);
     let before = eventually("20 samples at the first hub", || async {
         let seq =
@@ -141,7 +125,7 @@ async fn hub_killed_mid_stream_loses_no_sample() {
     hub.wait().expect("reaped");
     tokio::time::sleep(Duration::from_secs(1)).await; // the agent buffers meanwhile
 
-    let mut hub2 = spawn_hub(http_port, grpc_port, dir.path());
+    let mut hub2 = spawn_hub(http_port, grpc_port, dir.path(), &[]);
     eventually("the agent to catch up at the new hub", || async {
         let seq =
             reqwest::get(format!("{http}/api/machines/it-kill")).await.ok()?.json::<serde_json::Value>().await.ok()?
@@ -160,22 +144,6 @@ async fn hub_killed_mid_stream_loses_no_sample() {
     assert_eq!(min, 1, "nothing lost at the start");
     assert_eq!(count, max, "no seq missing between 1 and {max}");
     assert!(max as u64 >= before + 20);
-}
-
-/// (count, distinct seqs, min seq, max seq) of `machine` in PostgreSQL.
-async fn pg_seqs(url: &str, machine: &str) -> (i64, i64, i64, i64) {
-    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await.expect("connect");
-    tokio::spawn(connection);
-    let row = client
-        .query_one(
-            "SELECT count(*), count(DISTINCT seq), min(seq), max(seq), count(DISTINCT instance_id)
-             FROM samples WHERE machine_id = $1",
-            &[&machine],
-        )
-        .await
-        .expect("query");
-    assert_eq!(row.get::<_, i64>(4), 1, "one agent instance");
-    (row.get(0), row.get(1), row.get(2), row.get(3))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -217,12 +185,12 @@ async fn postgres_outage_loses_nothing_and_ready_says_so() {
     let (_, detail) = get_json(&format!("{http}/api/machines/it-pg")).await;
     let target = detail["latest"]["seq"].as_u64().expect("seq") as i64;
     eventually("everything held during the outage to be written", || async {
-        let (_, _, _, max) = pg_seqs(&pg.url(), "it-pg").await;
+        let (_, _, _, max) = common::postgres::stored_seqs(&pg.url(), "it-pg").await;
         (max >= target).then_some(())
     })
     .await;
     agent.stop().await;
-    let (count, distinct, min, max) = pg_seqs(&pg.url(), "it-pg").await;
+    let (count, distinct, min, max) = common::postgres::stored_seqs(&pg.url(), "it-pg").await;
     assert_eq!(count, distinct, "no seq stored twice");
     assert_eq!(min, 1);
     assert_eq!(count, max, "no seq missing between 1 and {max}");
@@ -257,7 +225,7 @@ async fn agent_fails_over_between_hubs_sharing_postgres_without_loss() {
     .await;
     agent.stop().await;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let (count, distinct, min, max) = pg_seqs(&pg.url(), "it-failover").await;
+    let (count, distinct, min, max) = common::postgres::stored_seqs(&pg.url(), "it-failover").await;
     assert_eq!(count, distinct, "no seq stored twice");
     assert_eq!(min, 1);
     assert_eq!(count, max, "no seq lost in the failover (1..{max})");

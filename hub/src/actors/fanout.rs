@@ -1,9 +1,12 @@
-//! `Fanout`: the one broker subscriber for all live viewers.
+//! `Fanout`: the viewers' broadcast channel, and the broker subscriber that
+//! puts alert events into it.
 //!
-//! Re-publishes every machine update into a tokio broadcast channel that
-//! browser sessions and gRPC `Watch` streams read. The broker thus delivers
-//! each event once, however many viewers there are, and a viewer that falls
-//! behind only loses its own place in the channel (`Lagged`).
+//! Browser sessions, gRPC `Watch` streams and the relay link read one tokio
+//! broadcast channel of [`LiveEvent`]s. Machine states enter it from the
+//! registry (which decides between local and remote states), alert frames
+//! from here, encoded once. Each event is delivered once however many
+//! viewers there are, and a viewer that falls behind only loses its own
+//! place in the channel (`Lagged`).
 
 use std::sync::Arc;
 
@@ -12,7 +15,7 @@ use actix_broker::BrokerSubscribe;
 use tokio::sync::broadcast;
 
 use super::alert_engine::AlertChanged;
-use crate::events::{MachineUpdate, MachineWentOffline, MetricsReceived};
+use crate::events::MachineUpdate;
 
 /// Updates a viewer may fall behind by before it is dropped.
 pub const FANOUT_CAPACITY: usize = 16_384;
@@ -26,6 +29,12 @@ pub enum LiveEvent {
 }
 
 pub type UpdateSender = broadcast::Sender<LiveEvent>;
+
+/// `{"type":"alert","alert":{…}}` for an alert change.
+pub fn alert_frame(change: &AlertChanged) -> Arc<str> {
+    let alert = serde_json::to_string(&*change.alert).unwrap_or_else(|_| "null".into());
+    Arc::from(format!("{{\"type\":\"alert\",\"alert\":{alert}}}"))
+}
 
 pub struct Fanout {
     tx: UpdateSender,
@@ -41,8 +50,6 @@ impl Actor for Fanout {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Context<Self>) {
-        self.subscribe_system_async::<MetricsReceived>(ctx);
-        self.subscribe_system_async::<MachineWentOffline>(ctx);
         self.subscribe_system_async::<AlertChanged>(ctx);
     }
 }
@@ -51,24 +58,6 @@ impl Handler<AlertChanged> for Fanout {
     type Result = ();
 
     fn handle(&mut self, msg: AlertChanged, _: &mut Context<Self>) {
-        let alert = serde_json::to_string(&*msg.alert).unwrap_or_else(|_| "null".into());
-        let _ = self.tx.send(LiveEvent::Alert(Arc::from(format!("{{\"type\":\"alert\",\"alert\":{alert}}}"))));
-    }
-}
-
-impl Handler<MetricsReceived> for Fanout {
-    type Result = ();
-
-    fn handle(&mut self, msg: MetricsReceived, _: &mut Context<Self>) {
-        // No receiver is not an error: nobody is watching.
-        let _ = self.tx.send(LiveEvent::Machine(msg.0));
-    }
-}
-
-impl Handler<MachineWentOffline> for Fanout {
-    type Result = ();
-
-    fn handle(&mut self, msg: MachineWentOffline, _: &mut Context<Self>) {
-        let _ = self.tx.send(LiveEvent::Machine(msg.0));
+        let _ = self.tx.send(LiveEvent::Alert(alert_frame(&msg)));
     }
 }

@@ -5,7 +5,6 @@
 //! instance. Applies samples from the gRPC stream, acks them, and publishes
 //! [`MetricsReceived`] / [`MachineWentOffline`] on the broker.
 
-use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -21,20 +20,14 @@ use crate::events::{MachineUpdate, MachineWentOffline, MetricsReceived, Persiste
 use crate::grpc::validate::ValidHello;
 use crate::liveness::{is_overdue, OFFLINE_CHECK_INTERVAL};
 use crate::now_ms;
+use crate::recent::{RecentPoint, RecentRing};
 use crate::store::KnownMachine;
 
-/// How far back the live-chart ring reaches.
-pub const RECENT_WINDOW: Duration = Duration::from_secs(300);
-/// Upper bound on ring entries, whatever the interval.
-const RECENT_MAX_POINTS: usize = 3000;
 /// Interval assumed until an agent says otherwise.
 const DEFAULT_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Where replies to one agent stream go.
 pub type AgentSender = mpsc::Sender<Result<pb::HubMessage, Status>>;
-
-/// One point of the live-chart ring: `[sample_ts_ms, cpu %, memory %, seq]`.
-pub type RecentPoint = (i64, f64, f64, u64);
 
 /// The stream currently feeding this machine.
 struct Connection {
@@ -58,7 +51,7 @@ pub struct MachineSession {
     /// Latest state, as published (None until the first sample).
     current: Option<Arc<MachineUpdate>>,
     last_sample_at: Option<Instant>,
-    recent: VecDeque<RecentPoint>,
+    recent: RecentRing,
 }
 
 impl MachineSession {
@@ -76,7 +69,7 @@ impl MachineSession {
             status: MachineStatus::Offline,
             current: None,
             last_sample_at: None,
-            recent: VecDeque::new(),
+            recent: RecentRing::default(),
         }
     }
 
@@ -115,14 +108,6 @@ impl MachineSession {
             let update = current.with_status(MachineStatus::Offline);
             self.current = Some(update.clone());
             self.issue_system_async(MachineWentOffline(update));
-        }
-    }
-
-    fn push_recent(&mut self, sample: &Sample) {
-        self.recent.push_back((sample.timestamp_ms, sample.cpu.total_percent, sample.memory.percent, sample.seq));
-        let horizon = sample.timestamp_ms - RECENT_WINDOW.as_millis() as i64;
-        while self.recent.front().is_some_and(|p| p.0 < horizon) || self.recent.len() > RECENT_MAX_POINTS {
-            self.recent.pop_front();
         }
     }
 }
@@ -222,7 +207,7 @@ impl Handler<Ingest> for MachineSession {
         self.last_applied = seq;
         self.last_sample_at = Some(Instant::now());
         self.status = MachineStatus::Online;
-        self.push_recent(&msg.sample);
+        self.recent.push(&msg.sample);
         let latest = Arc::new(msg.sample);
         let summary = MachineSummary::new(&self.machine_id, &self.host, &latest, MachineStatus::Online, now_ms());
         let update = MachineUpdate::new(summary, self.instance_id.clone(), self.host.clone(), latest);
@@ -288,6 +273,6 @@ impl Handler<GetRecent> for MachineSession {
     type Result = MessageResult<GetRecent>;
 
     fn handle(&mut self, _: GetRecent, _: &mut Context<Self>) -> Self::Result {
-        MessageResult(self.recent.iter().copied().collect())
+        MessageResult(self.recent.points())
     }
 }

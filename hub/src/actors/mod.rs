@@ -4,6 +4,7 @@ pub mod alert_engine;
 pub mod fanout;
 pub mod machine_session;
 pub mod notifier;
+pub mod redis_bridge;
 pub mod registry;
 pub mod storage_writer;
 pub mod ws_session;

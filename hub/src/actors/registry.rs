@@ -3,34 +3,67 @@
 //! Starts each session under `actix::Supervisor` on one of a small pool of
 //! arbiters (one per core, round robin), so machine work spreads over every
 //! core. Keeps the latest published state of every machine (from the broker)
-//! to answer list and get queries without asking each session.
+//! to answer list and get queries without asking each session, and hands
+//! every state it accepts to the viewers' broadcast (browsers, `Watch`,
+//! the relay link).
+//!
+//! With Redis, machines other hubs hold arrive as [`RemoteMachineUpdated`]:
+//! the registry keeps their state and live-chart ring itself (no session),
+//! lets the newest sample win when a machine moves between hubs, and marks
+//! them offline when their hub stops reporting them.
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 use actix_broker::BrokerSubscribe;
 use slog::Logger;
 
-use super::machine_session::MachineSession;
-use crate::events::{MachineUpdate, MachineWentOffline, MetricsReceived, Persisted};
+use sysmonstm_protocol::model::MachineStatus;
+
+use super::fanout::{LiveEvent, UpdateSender};
+use super::machine_session::{GetRecent, MachineSession};
+use crate::events::{MachineUpdate, MachineWentOffline, MetricsReceived, Persisted, RemoteMachineUpdated};
+use crate::liveness::{is_overdue, OFFLINE_CHECK_INTERVAL};
+use crate::recent::{RecentPoint, RecentRing};
 use crate::store::KnownMachine;
+
+/// Interval assumed for a remote machine until two of its samples are seen.
+const REMOTE_DEFAULT_INTERVAL: Duration = Duration::from_secs(1);
+
+/// A machine another hub holds.
+struct RemoteMachine {
+    hub: Arc<str>,
+    recent: RecentRing,
+    heard_at: Instant,
+}
 
 pub struct MachineRegistry {
     log: Logger,
     arbiters: Vec<ArbiterHandle>,
     next_arbiter: usize,
     sessions: HashMap<String, Addr<MachineSession>>,
-    /// Latest published state per machine.
+    /// Latest accepted state per machine, local or remote.
     latest: HashMap<String, Arc<MachineUpdate>>,
+    /// Machines whose current state comes from another hub.
+    remote: HashMap<String, RemoteMachine>,
+    viewers: UpdateSender,
 }
 
 impl MachineRegistry {
     /// A registry spreading sessions over `arbiters` (the current one when
     /// empty), starting with the machines the store knows (offline).
-    pub fn new(arbiters: Vec<ArbiterHandle>, known: Vec<KnownMachine>, log: Logger) -> Self {
-        let mut registry =
-            MachineRegistry { log, arbiters, next_arbiter: 0, sessions: HashMap::new(), latest: HashMap::new() };
+    pub fn new(arbiters: Vec<ArbiterHandle>, known: Vec<KnownMachine>, viewers: UpdateSender, log: Logger) -> Self {
+        let mut registry = MachineRegistry {
+            log,
+            arbiters,
+            next_arbiter: 0,
+            sessions: HashMap::new(),
+            latest: HashMap::new(),
+            remote: HashMap::new(),
+            viewers,
+        };
         for machine in known {
             let id = machine.machine_id.clone();
             let session = MachineSession::restored(machine, &registry.log);
@@ -52,6 +85,43 @@ impl MachineRegistry {
         self.next_arbiter = self.next_arbiter.wrapping_add(1);
         Supervisor::start_in_arbiter(arbiter, make)
     }
+
+    /// Records `update` as the machine's state and shows it to viewers.
+    fn accept(&mut self, update: Arc<MachineUpdate>) {
+        self.latest.insert(update.machine_id().to_owned(), update.clone());
+        // No receiver is not an error: nobody is watching.
+        let _ = self.viewers.send(LiveEvent::Machine(update));
+    }
+
+    /// Whether a remote state may replace what the registry holds: it must
+    /// not be older, and must be newer than a machine streaming here.
+    fn remote_wins(&self, update: &MachineUpdate) -> bool {
+        let Some(current) = self.latest.get(update.machine_id()) else {
+            return true;
+        };
+        let held_here =
+            !self.remote.contains_key(update.machine_id()) && current.summary.status == MachineStatus::Online;
+        if held_here {
+            update.summary.sample_ts > current.summary.sample_ts
+        } else {
+            update.summary.sample_ts >= current.summary.sample_ts
+        }
+    }
+
+    /// Marks remote machines offline whose hub stopped reporting them.
+    fn expire_remote(&mut self) {
+        let overdue: Vec<Arc<MachineUpdate>> = self
+            .remote
+            .iter()
+            .filter(|(_, m)| is_overdue(m.heard_at.elapsed(), m.recent.last_gap().unwrap_or(REMOTE_DEFAULT_INTERVAL)))
+            .filter_map(|(id, _)| self.latest.get(id))
+            .filter(|u| u.summary.status == MachineStatus::Online)
+            .map(|u| u.with_status(MachineStatus::Offline))
+            .collect();
+        for update in overdue {
+            self.accept(update);
+        }
+    }
 }
 
 impl Actor for MachineRegistry {
@@ -60,6 +130,8 @@ impl Actor for MachineRegistry {
     fn started(&mut self, ctx: &mut Context<Self>) {
         self.subscribe_system_async::<MetricsReceived>(ctx);
         self.subscribe_system_async::<MachineWentOffline>(ctx);
+        self.subscribe_system_async::<RemoteMachineUpdated>(ctx);
+        ctx.run_interval(OFFLINE_CHECK_INTERVAL, |registry, _| registry.expire_remote());
     }
 }
 
@@ -67,7 +139,9 @@ impl Handler<MetricsReceived> for MachineRegistry {
     type Result = ();
 
     fn handle(&mut self, msg: MetricsReceived, _: &mut Context<Self>) {
-        self.latest.insert(msg.0.machine_id().to_owned(), msg.0);
+        // A machine streaming here is this hub's, whatever others said.
+        self.remote.remove(msg.0.machine_id());
+        self.accept(msg.0);
     }
 }
 
@@ -75,7 +149,30 @@ impl Handler<MachineWentOffline> for MachineRegistry {
     type Result = ();
 
     fn handle(&mut self, msg: MachineWentOffline, _: &mut Context<Self>) {
-        self.latest.insert(msg.0.machine_id().to_owned(), msg.0);
+        // The machine may stream to another hub by now: then that state stands.
+        if !self.remote.contains_key(msg.0.machine_id()) {
+            self.accept(msg.0);
+        }
+    }
+}
+
+impl Handler<RemoteMachineUpdated> for MachineRegistry {
+    type Result = ();
+
+    fn handle(&mut self, msg: RemoteMachineUpdated, _: &mut Context<Self>) {
+        if !self.remote_wins(&msg.update) {
+            return;
+        }
+        let id = msg.update.machine_id().to_owned();
+        let remote = self.remote.entry(id).or_insert_with(|| RemoteMachine {
+            hub: msg.hub.clone(),
+            recent: RecentRing::default(),
+            heard_at: Instant::now(),
+        });
+        remote.hub = msg.hub;
+        remote.heard_at = Instant::now();
+        remote.recent.push(&msg.update.latest);
+        self.accept(msg.update);
     }
 }
 
@@ -122,17 +219,67 @@ impl Handler<ListMachines> for MachineRegistry {
     }
 }
 
-/// One machine's latest state and session.
+/// One machine's latest state.
 #[derive(Message)]
-#[rtype(result = "Option<(Arc<MachineUpdate>, Addr<MachineSession>)>")]
+#[rtype(result = "Option<Arc<MachineUpdate>>")]
 pub struct GetMachine(pub String);
 
 impl Handler<GetMachine> for MachineRegistry {
     type Result = MessageResult<GetMachine>;
 
     fn handle(&mut self, msg: GetMachine, _: &mut Context<Self>) -> Self::Result {
-        let found = self.latest.get(&msg.0).zip(self.sessions.get(&msg.0));
-        MessageResult(found.map(|(update, addr)| (update.clone(), addr.clone())))
+        MessageResult(self.latest.get(&msg.0).cloned())
+    }
+}
+
+/// The session of a machine streaming (or once streamed) to this hub.
+#[derive(Message)]
+#[rtype(result = "Option<Addr<MachineSession>>")]
+pub struct SessionOf(pub String);
+
+impl Handler<SessionOf> for MachineRegistry {
+    type Result = MessageResult<SessionOf>;
+
+    fn handle(&mut self, msg: SessionOf, _: &mut Context<Self>) -> Self::Result {
+        MessageResult(self.sessions.get(&msg.0).cloned())
+    }
+}
+
+/// A machine's live-chart ring (None: unknown machine).
+#[derive(Message)]
+#[rtype(result = "Option<Vec<RecentPoint>>")]
+pub struct RecentOf(pub String);
+
+impl Handler<RecentOf> for MachineRegistry {
+    type Result = ResponseFuture<Option<Vec<RecentPoint>>>;
+
+    fn handle(&mut self, msg: RecentOf, _: &mut Context<Self>) -> Self::Result {
+        if let Some(remote) = self.remote.get(&msg.0) {
+            let points = remote.recent.points();
+            return Box::pin(async move { Some(points) });
+        }
+        let session = self.sessions.get(&msg.0).filter(|_| self.latest.contains_key(&msg.0)).cloned();
+        Box::pin(async move {
+            match session {
+                Some(session) => session.send(GetRecent).await.ok(),
+                None => None,
+            }
+        })
+    }
+}
+
+/// Which hub holds each remote machine (machine_id, hub id), for `/api/stats`.
+#[derive(Message)]
+#[rtype(result = "Vec<(String, Arc<str>)>")]
+pub struct RemoteMachines;
+
+impl Handler<RemoteMachines> for MachineRegistry {
+    type Result = MessageResult<RemoteMachines>;
+
+    fn handle(&mut self, _: RemoteMachines, _: &mut Context<Self>) -> Self::Result {
+        let mut all: Vec<_> = self.remote.iter().map(|(id, m)| (id.clone(), m.hub.clone())).collect();
+        all.sort();
+        MessageResult(all)
     }
 }
 

@@ -41,7 +41,7 @@ impl FleetQuery for FleetService {
         request: Request<pb::GetMachineRequest>,
     ) -> Result<Response<pb::GetMachineResponse>, Status> {
         let id = request.into_inner().machine_id;
-        let (update, _) = self
+        let update = self
             .registry
             .send(GetMachine(id.clone()))
             .await

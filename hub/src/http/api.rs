@@ -2,14 +2,12 @@
 
 use std::sync::Arc;
 
-use actix::Addr;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
 use sysmonstm_protocol::model::{HostInfo, MachineSummary, Sample};
 
 use super::{ApiError, AppState};
-use crate::actors::machine_session::{GetRecent, MachineSession};
-use crate::actors::registry::{CountMachines, GetMachine, ListMachines};
+use crate::actors::registry::{CountMachines, GetMachine, ListMachines, RecentOf};
 use crate::events::MachineUpdate;
 use crate::frames::json_array;
 use crate::store::history;
@@ -34,10 +32,16 @@ pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
         return HttpResponse::ServiceUnavailable()
             .json(serde_json::json!({ "status": "not ready", "error": "machine registry is not running" }));
     }
+    // Redis down leaves this hub working alone (its agents, its store):
+    // still ready, but it says so.
+    let redis = state.redis_status.as_ref().map(|status| match status.error() {
+        None => serde_json::json!({ "ok": true }),
+        Some(error) => serde_json::json!({ "ok": false, "error": format!("redis: {error}") }),
+    });
     match problem {
-        None => HttpResponse::Ok().json(serde_json::json!({ "status": "ready", "store": store })),
+        None => HttpResponse::Ok().json(serde_json::json!({ "status": "ready", "store": store, "redis": redis })),
         Some(error) => HttpResponse::ServiceUnavailable()
-            .json(serde_json::json!({ "status": "not ready", "store": store, "error": error })),
+            .json(serde_json::json!({ "status": "not ready", "store": store, "error": error, "redis": redis })),
     }
 }
 
@@ -61,8 +65,8 @@ struct MachineDetail<'a> {
     latest: &'a Sample,
 }
 
-/// A known machine's latest state and session, or 404.
-async fn find(state: &AppState, id: &str) -> Result<(Arc<MachineUpdate>, Addr<MachineSession>), ApiError> {
+/// A known machine's latest state, or 404.
+async fn find(state: &AppState, id: &str) -> Result<Arc<MachineUpdate>, ApiError> {
     state
         .registry
         .send(GetMachine(id.to_owned()))
@@ -71,14 +75,17 @@ async fn find(state: &AppState, id: &str) -> Result<(Arc<MachineUpdate>, Addr<Ma
 }
 
 pub async fn get_machine(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let (update, _) = find(&state, &id).await?;
+    let update = find(&state, &id).await?;
     Ok(HttpResponse::Ok().json(MachineDetail { summary: &update.summary, host: &update.host, latest: &update.latest }))
 }
 
 /// `GET /api/machines/{id}/recent`: `{"points": [[ts, cpu, memory, seq], ...]}`, the last 5 minutes.
 pub async fn recent(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let (_, session) = find(&state, &id).await?;
-    let points = session.send(GetRecent).await?;
+    let points = state
+        .registry
+        .send(RecentOf(id.to_string()))
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no machine `{id}`")))?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "machine_id": id.as_str(), "points": points })))
 }
 

@@ -22,6 +22,7 @@ pub use error::ApiError;
 
 use crate::actors::alert_engine::AlertEngine;
 use crate::actors::fanout::UpdateSender;
+use crate::actors::redis_bridge::RedisStatus;
 use crate::actors::registry::MachineRegistry;
 use crate::actors::storage_writer::StoreStatus;
 use crate::stats::Stats;
@@ -38,6 +39,8 @@ pub struct AppState {
     pub stats: Arc<Stats>,
     pub store: Arc<dyn Store>,
     pub store_status: Arc<StoreStatus>,
+    /// Redis, when this hub shares the fleet with others.
+    pub redis_status: Option<Arc<RedisStatus>>,
     pub log: Logger,
 }
 

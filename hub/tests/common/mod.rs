@@ -261,3 +261,24 @@ impl RawAgent {
 }
 
 pub mod postgres;
+pub mod redis;
+
+/// The hub binary, for tests that SIGKILL a hub.
+pub const HUB_BIN: &str = env!("CARGO_BIN_EXE_sysmonstm-hub");
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
+}
+
+/// The hub binary on loopback ports, without its own agent, plus `extra` flags.
+pub fn spawn_hub(http: u16, grpc: u16, data: &std::path::Path, extra: &[&str]) -> std::process::Child {
+    std::process::Command::new(HUB_BIN)
+        .args(["--http-addr", &format!("127.0.0.1:{http}"), "--grpc-addr", &format!("127.0.0.1:{grpc}")])
+        .args(["--no-local-agent", "--data-dir"])
+        .arg(data)
+        .args(extra)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("hub starts")
+}

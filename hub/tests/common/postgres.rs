@@ -119,3 +119,19 @@ impl Drop for PgServer {
         self.pause();
     }
 }
+
+/// (count, distinct seqs, min seq, max seq) of `machine`'s one agent instance in PostgreSQL.
+pub async fn stored_seqs(url: &str, machine: &str) -> (i64, i64, i64, i64) {
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await.expect("connect");
+    tokio::spawn(connection);
+    let row = client
+        .query_one(
+            "SELECT count(*), count(DISTINCT seq), min(seq), max(seq), count(DISTINCT instance_id)
+             FROM samples WHERE machine_id = $1",
+            &[&machine],
+        )
+        .await
+        .expect("query");
+    assert_eq!(row.get::<_, i64>(4), 1, "one agent instance");
+    (row.get(0), row.get(1), row.get(2), row.get(3))
+}

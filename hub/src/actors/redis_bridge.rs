@@ -1,0 +1,307 @@
+//! `RedisBridge`: joins hubs that share one Redis into one fleet view.
+//!
+//! Outbound: subscribes to this hub's own [`MetricsReceived`],
+//! [`MachineWentOffline`] and [`AlertChanged`], keeps the newest state per
+//! machine, and every [`FLUSH_INTERVAL`] writes them in one pipeline
+//! (guarded upsert + publish, see [`crate::cluster`]). Inbound: a pub/sub
+//! connection reads other hubs' states and re-issues them into the local
+//! broker as [`RemoteMachineUpdated`] (alerts go straight to the viewers).
+//! On every (re)connect it reads the machine keys, so a hub started late
+//! sees the fleet at once.
+//!
+//! Redis is never on the sample path: when it is down, states are dropped
+//! (the next sample brings them back), [`RedisStatus`] says so for `/ready`,
+//! and both sides reconnect by themselves with backoff. After Redis loses
+//! its data, every hub's next flush writes its machines again.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use actix::prelude::*;
+use actix_broker::{Broker, BrokerSubscribe, SystemBroker};
+use deadpool_redis::redis::{self, AsyncCommands};
+use deadpool_redis::{Pool, PoolConfig, Runtime, Timeouts};
+use futures::StreamExt;
+use slog::{debug, info, warn, Logger};
+
+use super::alert_engine::AlertChanged;
+use super::fanout::{alert_frame, LiveEvent, UpdateSender};
+use crate::cluster::{self, Remote};
+use crate::events::{MachineUpdate, MachineWentOffline, MetricsReceived, RemoteMachineUpdated};
+
+/// How often pending states go to Redis (one pipeline each time).
+pub const FLUSH_INTERVAL: Duration = Duration::from_millis(50);
+/// How long one Redis operation (connect, pipeline, scan) may take.
+pub const REDIS_TIMEOUT: Duration = Duration::from_secs(3);
+/// Reconnect backoff of the subscriber.
+const RECONNECT_MIN: Duration = Duration::from_millis(250);
+const RECONNECT_MAX: Duration = Duration::from_secs(5);
+/// Pooled connections for writes.
+const POOL_SIZE: usize = 4;
+/// Keys read per SCAN step when rebuilding.
+const SCAN_COUNT: usize = 1000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RedisError {
+    #[error("invalid Redis URL: {0}")]
+    Url(String),
+}
+
+/// Whether Redis works, for `/ready` and `/api/stats`.
+#[derive(Debug, Default)]
+pub struct RedisStatus {
+    failing: AtomicBool,
+    last_error: Mutex<Option<String>>,
+}
+
+impl RedisStatus {
+    /// Records a failure; true when Redis was working until now.
+    fn fail(&self, error: String) -> bool {
+        if let Ok(mut last) = self.last_error.lock() {
+            *last = Some(error);
+        }
+        !self.failing.swap(true, Ordering::Relaxed)
+    }
+
+    /// Records success; true when Redis was failing until now.
+    fn recover(&self) -> bool {
+        self.failing.swap(false, Ordering::Relaxed)
+    }
+
+    /// The last error while Redis is failing.
+    pub fn error(&self) -> Option<String> {
+        if !self.failing.load(Ordering::Relaxed) {
+            return None;
+        }
+        self.last_error.lock().ok().and_then(|e| e.clone()).or_else(|| Some("unavailable".into()))
+    }
+}
+
+/// Everything the bridge needs to talk to Redis.
+#[derive(Clone)]
+struct Link {
+    hub_id: Arc<str>,
+    pool: Pool,
+    client: redis::Client,
+    status: Arc<RedisStatus>,
+    log: Logger,
+}
+
+pub struct RedisBridge {
+    link: Link,
+    viewers: UpdateSender,
+    /// Newest unsent state per machine.
+    pending: HashMap<String, Arc<MachineUpdate>>,
+    pending_alerts: Vec<Arc<str>>,
+    flushing: bool,
+}
+
+impl RedisBridge {
+    /// A bridge to `url`; fails only on a malformed URL (Redis may be down).
+    pub fn new(
+        url: &str,
+        hub_id: &str,
+        status: Arc<RedisStatus>,
+        viewers: UpdateSender,
+        log: Logger,
+    ) -> Result<Self, RedisError> {
+        let client = redis::Client::open(url).map_err(|e| RedisError::Url(e.to_string()))?;
+        let mut config = deadpool_redis::Config::from_url(url);
+        let timeouts =
+            Timeouts { wait: Some(REDIS_TIMEOUT), create: Some(REDIS_TIMEOUT), recycle: Some(REDIS_TIMEOUT) };
+        config.pool = Some(PoolConfig { max_size: POOL_SIZE, timeouts, ..PoolConfig::default() });
+        let pool = config.create_pool(Some(Runtime::Tokio1)).map_err(|e| RedisError::Url(e.to_string()))?;
+        let link = Link { hub_id: Arc::from(hub_id), pool, client, status, log };
+        Ok(RedisBridge { link, viewers, pending: HashMap::new(), pending_alerts: Vec::new(), flushing: false })
+    }
+
+    fn flush(&mut self, ctx: &mut Context<Self>) {
+        if self.flushing || (self.pending.is_empty() && self.pending_alerts.is_empty()) {
+            return;
+        }
+        self.flushing = true;
+        let machines = std::mem::take(&mut self.pending);
+        let alerts = std::mem::take(&mut self.pending_alerts);
+        let link = self.link.clone();
+        let work = async move {
+            let result = tokio::time::timeout(REDIS_TIMEOUT, link.write(machines.into_values(), &alerts)).await;
+            match result {
+                Ok(Ok(())) => link.up(),
+                Ok(Err(e)) => link.down(&format!("write failed: {e}")),
+                Err(_) => link.down("write timed out"),
+            }
+        };
+        ctx.spawn(work.into_actor(self).map(|_, bridge, _| bridge.flushing = false));
+    }
+}
+
+impl Link {
+    fn up(&self) {
+        if self.status.recover() {
+            info!(self.log, "Redis is back");
+        }
+    }
+
+    fn down(&self, error: &str) {
+        if self.status.fail(error.to_owned()) {
+            warn!(self.log, "Redis unavailable; this hub goes on alone and retries"; "error" => error);
+        }
+    }
+
+    /// Upserts and publishes `machines`, publishes `alerts`, in one pipeline.
+    async fn write(
+        &self,
+        machines: impl Iterator<Item = Arc<MachineUpdate>>,
+        alerts: &[Arc<str>],
+    ) -> Result<(), String> {
+        let mut conn = self.pool.get().await.map_err(|e| e.to_string())?;
+        let sha: String = redis::cmd("SCRIPT")
+            .arg("LOAD")
+            .arg(cluster::UPSERT_SCRIPT)
+            .query_async(&mut conn)
+            .await
+            .map_err(|e| e.to_string())?;
+        let ttl_ms = cluster::MACHINE_TTL.as_millis() as u64;
+        let mut pipe = redis::pipe();
+        for update in machines {
+            let state = match cluster::encode_machine(&self.hub_id, &update) {
+                Ok(state) => state,
+                Err(e) => {
+                    debug!(self.log, "machine state not encodable"; "machine_id" => update.machine_id(), "error" => %e);
+                    continue;
+                }
+            };
+            pipe.cmd("EVALSHA")
+                .arg(&sha)
+                .arg(1)
+                .arg(cluster::machine_key(update.machine_id()))
+                .arg(update.summary.sample_ts)
+                .arg(&*self.hub_id)
+                .arg(state)
+                .arg(ttl_ms)
+                .arg(cluster::CHANNEL)
+                .ignore();
+        }
+        for frame in alerts {
+            pipe.publish(cluster::CHANNEL, cluster::encode_alert(&self.hub_id, frame)).ignore();
+        }
+        pipe.query_async::<()>(&mut conn).await.map_err(|e| e.to_string())
+    }
+
+    /// Hands one message from Redis to the broker or the viewers.
+    fn deliver(&self, payload: &[u8], viewers: &UpdateSender) {
+        match cluster::decode(&self.hub_id, payload) {
+            Ok(None) => {}
+            Ok(Some(Remote::Machine { hub, update })) => {
+                Broker::<SystemBroker>::issue_async(RemoteMachineUpdated { hub, update });
+            }
+            Ok(Some(Remote::Alert(frame))) => {
+                let _ = viewers.send(LiveEvent::Alert(frame));
+            }
+            Err(e) => debug!(self.log, "unreadable message from Redis ignored"; "error" => %e),
+        }
+    }
+
+    /// Reads every machine key (other hubs' machines, for a fresh view).
+    async fn rebuild(&self, viewers: &UpdateSender) -> Result<usize, String> {
+        let mut conn = self.pool.get().await.map_err(|e| e.to_string())?;
+        let pattern = format!("{}*", cluster::KEY_PREFIX);
+        let mut cursor: u64 = 0;
+        let mut seen = 0;
+        loop {
+            let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
+                .arg(cursor)
+                .arg("MATCH")
+                .arg(&pattern)
+                .arg("COUNT")
+                .arg(SCAN_COUNT)
+                .query_async(&mut conn)
+                .await
+                .map_err(|e| e.to_string())?;
+            for key in keys {
+                let state: Option<Vec<u8>> = conn.hget(&key, "state").await.map_err(|e| e.to_string())?;
+                if let Some(state) = state {
+                    self.deliver(&state, viewers);
+                    seen += 1;
+                }
+            }
+            if next == 0 {
+                return Ok(seen);
+            }
+            cursor = next;
+        }
+    }
+
+    /// Subscribes and delivers other hubs' messages until the connection ends.
+    async fn listen(&self, viewers: &UpdateSender) -> Result<(), String> {
+        let connect = async {
+            let mut pubsub = self.client.get_async_pubsub().await?;
+            pubsub.subscribe(cluster::CHANNEL).await?;
+            Ok::<_, redis::RedisError>(pubsub)
+        };
+        let pubsub = tokio::time::timeout(REDIS_TIMEOUT, connect)
+            .await
+            .map_err(|_| "connect timed out".to_owned())?
+            .map_err(|e| e.to_string())?;
+        let machines = tokio::time::timeout(REDIS_TIMEOUT * 10, self.rebuild(viewers))
+            .await
+            .map_err(|_| "reading machine keys timed out".to_owned())??;
+        self.up();
+        info!(self.log, "joined the fleet in Redis"; "machines_in_redis" => machines);
+        let mut messages = pubsub.into_on_message();
+        while let Some(message) = messages.next().await {
+            self.deliver(message.get_payload_bytes(), viewers);
+        }
+        Err("subscription closed".into())
+    }
+
+    /// Listens forever, reconnecting with backoff.
+    async fn listen_forever(self, viewers: UpdateSender) {
+        let mut delay = RECONNECT_MIN;
+        loop {
+            if let Err(e) = self.listen(&viewers).await {
+                self.down(&format!("subscription: {e}"));
+            }
+            tokio::time::sleep(delay).await;
+            delay = if self.status.error().is_some() { (delay * 2).min(RECONNECT_MAX) } else { RECONNECT_MIN };
+        }
+    }
+}
+
+impl Actor for RedisBridge {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        self.subscribe_system_async::<MetricsReceived>(ctx);
+        self.subscribe_system_async::<MachineWentOffline>(ctx);
+        self.subscribe_system_async::<AlertChanged>(ctx);
+        ctx.run_interval(FLUSH_INTERVAL, |bridge, ctx| bridge.flush(ctx));
+        ctx.spawn(self.link.clone().listen_forever(self.viewers.clone()).into_actor(self));
+    }
+}
+
+impl Handler<MetricsReceived> for RedisBridge {
+    type Result = ();
+
+    fn handle(&mut self, msg: MetricsReceived, _: &mut Context<Self>) {
+        self.pending.insert(msg.0.machine_id().to_owned(), msg.0);
+    }
+}
+
+impl Handler<MachineWentOffline> for RedisBridge {
+    type Result = ();
+
+    fn handle(&mut self, msg: MachineWentOffline, _: &mut Context<Self>) {
+        self.pending.insert(msg.0.machine_id().to_owned(), msg.0);
+    }
+}
+
+impl Handler<AlertChanged> for RedisBridge {
+    type Result = ();
+
+    fn handle(&mut self, msg: AlertChanged, _: &mut Context<Self>) {
+        self.pending_alerts.push(alert_frame(&msg));
+    }
+}

@@ -1,0 +1,188 @@
+//! Several hubs behind one PostgreSQL and one Redis: each shows the whole
+//! fleet, each sample is stored once (by the hub holding its agent), an
+//! agent survives the SIGKILL of its hub, and a Redis outage or flush only
+//! pauses the shared view. Real servers, started by the test harness.
+
+mod common;
+
+use std::time::Duration;
+
+use common::postgres::{stored_seqs, PgServer};
+use common::redis::RedisServer;
+use common::*;
+use serde_json::Value;
+use sysmonstm_hub::HubConfig;
+
+const FAST: Duration = Duration::from_millis(200);
+
+fn start_hub(pg: Option<&PgServer>, redis: &RedisServer, hub_id: &str) -> TestHub {
+    let data = tempfile::tempdir().expect("dir");
+    let mut config = HubConfig::ephemeral(data.path().to_path_buf());
+    config.database_url = pg.map(PgServer::url);
+    config.redis_url = Some(redis.url());
+    config.hub_id = hub_id.into();
+    TestHub::start_with(config, data)
+}
+
+/// `id`'s sample timestamp as `http` lists it, once listed online.
+async fn online_ts(http: &str, id: &str) -> Option<i64> {
+    machine(http, id).await.filter(|m| m["status"] == "online").and_then(|m| m["sample_ts"].as_i64())
+}
+
+/// Waits until `http` lists `id` online with a sample newer than `after`.
+async fn fresh_at(http: &str, id: &str, after: i64) -> i64 {
+    eventually(&format!("{id} fresh at {http}"), || async { online_ts(http, id).await.filter(|ts| *ts > after) }).await
+}
+
+async fn ready(http: &str) -> Value {
+    get_json(&format!("{http}/ready")).await.1
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_hubs_show_one_fleet_and_store_each_sample_once() {
+    let pg = PgServer::start();
+    let redis = RedisServer::start();
+    let a = start_hub(Some(&pg), &redis, "hub-a");
+    let b = start_hub(Some(&pg), &redis, "hub-b");
+    let mut at_a = TestAgent::start(&a.grpc(), "on-a", FAST, None);
+    let mut at_b = TestAgent::start(&b.grpc(), "on-b", FAST, None);
+    let mut ws = ws_connect(&a.http()).await;
+
+    for hub in [&a, &b] {
+        for id in ["on-a", "on-b"] {
+            fresh_at(&hub.http(), id, 0).await;
+        }
+    }
+    // The remote machine has its detail, its live-chart ring and live frames.
+    let (status, detail) = get_json(&format!("{}/api/machines/on-b", a.http())).await;
+    assert_eq!(status, 200, "{detail}");
+    assert_eq!(detail["hostname"], detail["host"]["hostname"]);
+    assert!(detail["latest"]["seq"].as_u64() > Some(0), "{detail}");
+    let seen_at_a = eventually("on-b's live-chart ring at hub A", || async {
+        let seqs = recent_seqs(&a.http(), "on-b").await;
+        (seqs.len() >= 3).then_some(seqs)
+    })
+    .await;
+    assert!(seen_at_a.windows(2).all(|w| w[0] < w[1]), "ring in order: {seen_at_a:?}");
+    ws_until(&mut ws, "on-b", |m| m["status"] == "online").await;
+    let ready_a = ready(&a.http()).await;
+    assert_eq!(ready_a["redis"]["ok"], true, "{ready_a}");
+    assert_eq!(redis.machine_keys(), vec!["on-a".to_owned(), "on-b".to_owned()]);
+
+    // The owning hub reports its machine offline to the other.
+    at_b.stop().await;
+    wait_status(&a.http(), "on-b", "offline").await;
+    at_a.stop().await;
+    tokio::time::sleep(Duration::from_millis(600)).await; // last batches committed
+
+    // Each sample stored exactly once, though both hubs saw it live.
+    for id in ["on-a", "on-b"] {
+        let (count, distinct, min, max) = stored_seqs(&pg.url(), id).await;
+        assert_eq!(count, distinct, "{id}: no seq stored twice");
+        assert_eq!((min, count), (1, max), "{id}: no seq missing");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_outage_and_flush_only_pause_the_shared_view() {
+    let mut redis = RedisServer::start();
+    let a = start_hub(None, &redis, "hub-a");
+    let b = start_hub(None, &redis, "hub-b");
+    let _at_a = TestAgent::start(&a.grpc(), "out-a", FAST, None);
+    let _at_b = TestAgent::start(&b.grpc(), "out-b", FAST, None);
+    fresh_at(&a.http(), "out-b", 0).await;
+    fresh_at(&b.http(), "out-a", 0).await;
+
+    redis.kill();
+    let report = eventually("/ready to report Redis", || async {
+        let body = ready(&a.http()).await;
+        (body["redis"]["ok"] == false).then_some(body)
+    })
+    .await;
+    assert_eq!(report["status"], "ready", "a hub without Redis still serves its agents: {report}");
+    assert!(report["redis"]["error"].as_str().is_some_and(|e| e.contains("redis")), "{report}");
+    // Each hub keeps serving its own machines meanwhile.
+    let own = online_ts(&a.http(), "out-a").await.expect("own machine listed");
+    fresh_at(&a.http(), "out-a", own).await;
+
+    redis.resume(); // empty: no persistence
+    eventually("/ready to see Redis again", || async { (ready(&a.http()).await["redis"]["ok"] == true).then_some(()) })
+        .await;
+    let now = sysmonstm_hub::now_ms();
+    fresh_at(&a.http(), "out-b", now).await;
+    fresh_at(&b.http(), "out-a", now).await;
+    eventually("machine keys written again", || async { (redis.machine_keys() == ["out-a", "out-b"]).then_some(()) })
+        .await;
+
+    redis.flush();
+    eventually("machine keys rebuilt from live traffic after a flush", || async {
+        (redis.machine_keys() == ["out-a", "out-b"]).then_some(())
+    })
+    .await;
+    let now = sysmonstm_hub::now_ms();
+    fresh_at(&a.http(), "out-b", now).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hub_started_later_sees_the_fleet_at_once() {
+    let redis = RedisServer::start();
+    let a = start_hub(None, &redis, "hub-a");
+    // One sample, then silence: the late hub can only learn of the machine
+    // from its key in Redis.
+    let agent = RawAgent::open(&a.grpc(), None, hello("early", "i-1")).await.expect("stream opens");
+    agent.send(sample(1)).await;
+    let http_a = a.http();
+    eventually("the sample at hub A", || machine(&http_a, "early")).await;
+    eventually("the machine key", || async { (redis.machine_keys() == ["early"]).then_some(()) }).await;
+    let late = start_hub(None, &redis, "hub-late");
+    let http_late = late.http();
+    // Online: before hub A's "offline" (5 s of silence) could tell it.
+    let listed = eventually("the late hub to list the machine online", || async {
+        machine(&http_late, "early").await.filter(|m| m["status"] == "online")
+    })
+    .await;
+    assert_eq!(listed["cpu_percent"], 11.0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn agent_survives_sigkill_of_its_hub_without_loss() {
+    let pg = PgServer::start();
+    let redis = RedisServer::start();
+    let (dir1, dir2) = (tempfile::tempdir().expect("dir"), tempfile::tempdir().expect("dir"));
+    let ports = [(free_port(), free_port()), (free_port(), free_port())];
+    let flags =
+        |id: &'static str| ["--database-url", &pg.url(), "--redis-url", &redis.url(), "--hub-id", id].map(String::from);
+    let f1 = flags("hub-1");
+    let f2 = flags("hub-2");
+    let mut first = spawn_hub(ports[0].0, ports[0].1, dir1.path(), &f1.each_ref().map(String::as_str));
+    let mut second = spawn_hub(ports[1].0, ports[1].1, dir2.path(), &f2.each_ref().map(String::as_str));
+    let http = ports.map(|(h, _)| format!("http://127.0.0.1:{h}"));
+    for url in &http {
+        eventually("hub up", || async { reqwest::get(format!("{url}/health")).await.ok().map(|_| ()) }).await;
+    }
+    let hubs = format!("http://127.0.0.1:{},http://127.0.0.1:{}", ports[0].1, ports[1].1);
+    let mut agent = TestAgent::start(&hubs, "it-kill-multi", FAST, None);
+    // Hub 2 sees the machine through Redis while hub 1 holds it.
+    let before = fresh_at(&http[1], "it-kill-multi", 0).await;
+    let (_, detail) = get_json(&format!("{}/api/machines/it-kill-multi", http[0])).await;
+    let seq_before = detail["latest"]["seq"].as_u64().expect("seq");
+
+    first.kill().expect("SIGKILL");
+    first.wait().expect("reaped");
+    eventually("the agent streaming to hub 2", || async {
+        let (status, detail) = get_json(&format!("{}/api/machines/it-kill-multi", http[1])).await;
+        (status == 200 && detail["status"] == "online" && detail["latest"]["seq"].as_u64() >= Some(seq_before + 10))
+            .then_some(())
+    })
+    .await;
+    assert!(online_ts(&http[1], "it-kill-multi").await > Some(before));
+    agent.stop().await;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let _ = std::process::Command::new("kill").args(["-TERM", &second.id().to_string()]).status();
+    second.wait().expect("hub 2 stops");
+
+    let (count, distinct, min, max) = stored_seqs(&pg.url(), "it-kill-multi").await;
+    assert_eq!(count, distinct, "no seq stored twice");
+    assert_eq!((min, count), (1, max), "no seq lost across the SIGKILL (1..{max})");
+    assert!(max as u64 >= seq_before + 10);
+}
