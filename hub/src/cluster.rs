@@ -72,7 +72,7 @@ pub struct Envelope {
 #[derive(Debug, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum Body {
-    Machine { instance_id: String, summary: MachineSummary, host: HostInfo, latest: Sample },
+    Machine { instance_id: String, summary: Box<MachineSummary>, host: Box<HostInfo>, latest: Box<Sample> },
     Alert { frame: String },
 }
 
@@ -92,7 +92,7 @@ pub fn decode(own_hub: &str, payload: &[u8]) -> Result<Option<Remote>, serde_jso
     Ok(Some(match envelope.body {
         Body::Machine { instance_id, summary, host, latest } => Remote::Machine {
             hub: Arc::from(envelope.hub),
-            update: MachineUpdate::new(summary, Arc::from(instance_id), Arc::new(host), Arc::new(latest)),
+            update: MachineUpdate::new(*summary, Arc::from(instance_id), Arc::from(host), Arc::from(latest)),
         },
         Body::Alert { frame } => Remote::Alert(Arc::from(frame)),
     }))
