@@ -33,11 +33,7 @@ pub fn resolve(configured: Option<&str>, data_dir: &Path, log: &Logger) -> std::
     Ok(token)
 }
 
-/// Compares a presented token with the expected one in constant time.
-pub fn matches(presented: &str, expected: &str) -> bool {
-    presented.len() == expected.len()
-        && presented.bytes().zip(expected.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
-}
+pub use sysmonstm_protocol::token::matches;
 
 #[cfg(test)]
 mod tests {

@@ -34,6 +34,8 @@ pub struct HubConfig {
     pub database_url: Option<String>,
     /// Redis URL: joins the hubs sharing it into one fleet view.
     pub redis_url: Option<String>,
+    /// A public relay to push the live feed to, and its API key.
+    pub relay: Option<RelayTarget>,
     pub retention: Retention,
     /// How often rollups and retention run.
     pub maintenance_interval: Duration,
@@ -56,12 +58,21 @@ impl HubConfig {
             hub_id: format!("test-hub-{:08x}", rand::random::<u32>()),
             database_url: None,
             redis_url: None,
+            relay: None,
             retention: Retention::default(),
             maintenance_interval: MAINTENANCE_INTERVAL,
             admin_token: None,
             allow_private_webhooks: false,
         }
     }
+}
+
+/// Where the hub pushes its live feed for the public.
+#[derive(Debug, Clone)]
+pub struct RelayTarget {
+    /// `ws://host:8090/ingest` or `wss://…`.
+    pub url: String,
+    pub api_key: String,
 }
 
 /// sysmonstm hub: receives agents' samples, keeps the fleet's live state,
@@ -95,6 +106,12 @@ pub struct HubArgs {
     /// PostgreSQL) show the whole fleet, whichever hub an agent streams to.
     #[arg(long, env = "REDIS_URL", hide_env_values = true, value_parser = parse_redis_url)]
     pub redis_url: Option<String>,
+    /// Push the live dashboard to this public relay (ws://relay:8090/ingest).
+    #[arg(long, env = "SYSMONSTM_RELAY_URL", value_parser = parse_relay_url, requires = "relay_api_key")]
+    pub relay_url: Option<String>,
+    /// The relay's API key (sent as Authorization: Bearer).
+    #[arg(long, env = "SYSMONSTM_RELAY_API_KEY", hide_env_values = true, requires = "relay_url")]
+    pub relay_api_key: Option<String>,
     /// This hub's name among hubs sharing Redis [default: hostname:gRPC port].
     #[arg(long, env = "SYSMONSTM_HUB_ID", value_parser = machine_id::parse)]
     pub hub_id: Option<String>,
@@ -117,6 +134,10 @@ pub struct HubArgs {
     /// Log format.
     #[arg(long, env = "SYSMONSTM_LOG_FORMAT", value_enum, default_value = "text")]
     pub log_format: LogFormat,
+    /// Ask the hub on --http-addr for /health and exit 0 if it answers 200
+    /// (for container health checks).
+    #[arg(long)]
+    pub check_health: bool,
 }
 
 fn parse_database_url(text: &str) -> Result<String, String> {
@@ -124,6 +145,15 @@ fn parse_database_url(text: &str) -> Result<String, String> {
         Ok(text.to_owned())
     } else {
         Err("must start with postgres:// or postgresql://".into())
+    }
+}
+
+fn parse_relay_url(text: &str) -> Result<String, String> {
+    let valid = (text.starts_with("ws://") || text.starts_with("wss://")) && url::Url::parse(text).is_ok();
+    if valid {
+        Ok(text.to_owned())
+    } else {
+        Err("must be a ws:// or wss:// URL, like ws://relay.example.com:8090/ingest".into())
     }
 }
 
@@ -150,6 +180,11 @@ impl HubArgs {
                 .unwrap_or_else(|| format!("{}:{}", sysmonstm_agent::config::local_hostname(), self.grpc_addr.port())),
             database_url: self.database_url.clone(),
             redis_url: self.redis_url.clone(),
+            relay: self
+                .relay_url
+                .clone()
+                .zip(self.relay_api_key.clone())
+                .map(|(url, api_key)| RelayTarget { url, api_key }),
             retention: Retention { raw: self.retention_raw, minute: self.retention_1m, hour: self.retention_1h },
             maintenance_interval: MAINTENANCE_INTERVAL,
             admin_token: self.admin_token.clone().filter(|t| !t.is_empty()),
@@ -188,6 +223,15 @@ mod tests {
     }
 
     #[test]
+    fn relay_target() {
+        let config = parse(&["--relay-url", "ws://relay:8090/ingest", "--relay-api-key", "0123456789abcdef"])
+            .expect("valid flags parse")
+            .config();
+        let relay = config.relay.expect("relay configured");
+        assert_eq!((relay.url.as_str(), relay.api_key.as_str()), ("ws://relay:8090/ingest", "0123456789abcdef"));
+    }
+
+    #[test]
     fn flags_apply() {
         let config = parse(&[
             "--grpc-addr",
@@ -216,6 +260,9 @@ mod tests {
             (vec!["--log-format", "yaml"], "--log-format"),
             (vec!["--machine-id", ""], "--machine-id"),
             (vec!["--redis-url", "http://localhost"], "--redis-url"),
+            (vec!["--relay-url", "http://relay/ingest", "--relay-api-key", "k"], "--relay-url"),
+            (vec!["--relay-url", "ws://relay:8090/ingest"], "--relay-api-key"),
+            (vec!["--relay-api-key", "k"], "--relay-url"),
             (vec!["--hub-id", ""], "--hub-id"),
         ] {
             let err = parse(&args).expect_err("bad flag is refused").to_string();

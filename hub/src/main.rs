@@ -3,12 +3,17 @@
 use anyhow::Context;
 use clap::Parser;
 use sysmonstm_hub::HubArgs;
-use sysmonstm_protocol::logging;
+use sysmonstm_protocol::{logging, probe};
 use tokio::signal::unix::{signal, SignalKind};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
     let args = HubArgs::parse();
+    if args.check_health {
+        let status = probe::check(probe::local(args.http_addr), "/health").map_err(anyhow::Error::msg)?;
+        println!("{status}");
+        return Ok(());
+    }
     let log = logging::logger(args.log_format, "hub");
     let hub = sysmonstm_hub::start(args.config(), log.clone()).context("starting the hub")?;
     slog::info!(log, "dashboard ready"; "url" => format!("http://localhost:{}", hub.http_addr.port()));

@@ -2,7 +2,7 @@
 //! thread, tonic on its own multi-threaded tokio runtime on another, and the
 //! local agent on the tonic runtime streaming to the hub over real gRPC.
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener};
+use std::net::{SocketAddr, TcpListener};
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -21,11 +21,12 @@ use crate::actors::machine_session::SetInterval;
 use crate::actors::notifier::Notifier;
 use crate::actors::redis_bridge::{RedisBridge, RedisStatus};
 use crate::actors::registry::{MachineRegistry, SessionOf};
+use crate::actors::relay_link::RelayLink;
 use crate::actors::storage_writer::{Drain, MaintainNow, StorageWriter, StoreStatus};
 use crate::admin_token;
 use crate::alerts::engine::{Alert, AlertState};
 use crate::alerts::rule::{self, Policy, Rule};
-use crate::config::HubConfig;
+use crate::config::{HubConfig, RelayTarget};
 use crate::grpc::{auth::AgentAuth, fleet::FleetService, ingest::IngestService};
 use crate::http::{self, AppState};
 use crate::stats::{Stats, RATE_WINDOW};
@@ -108,12 +109,7 @@ fn cores() -> usize {
 
 /// Where the local agent reaches a hub listening on `addr`.
 pub fn loopback_url(addr: SocketAddr) -> String {
-    let ip = match addr.ip() {
-        IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
-        IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
-        ip => ip,
-    };
-    format!("http://{}", SocketAddr::new(ip, addr.port()))
+    format!("http://{}", sysmonstm_protocol::probe::local(addr))
 }
 
 /// What both runtimes share.
@@ -123,6 +119,7 @@ struct Shared {
     store: Arc<dyn Store>,
     store_status: Arc<StoreStatus>,
     cluster: Option<Cluster>,
+    relay: Option<RelayTarget>,
     log: Logger,
 }
 
@@ -195,6 +192,7 @@ pub fn start(config: HubConfig, log: Logger) -> Result<HubHandle, StartError> {
             hub_id: config.hub_id.clone(),
             status: Arc::new(RedisStatus::default()),
         }),
+        relay: config.relay.clone(),
         log: log.clone(),
     };
     let (shutdown, shutdown_rx) = watch::channel(false);
@@ -281,7 +279,20 @@ fn run_actix(
                 }
             }
         }
+        let link_arbiter = handles[handles.len() - 1].clone();
         let registry = MachineRegistry::new(handles, known, updates.clone(), log.clone()).start();
+        if let Some(target) = &shared.relay {
+            match RelayLink::new(&target.url, &target.api_key, registry.clone(), updates.clone(), log.clone()) {
+                Ok(link) => {
+                    RelayLink::start_in_arbiter(&link_arbiter, |_| link);
+                    info!(log, "pushing the live feed to a relay"; "relay" => &target.url);
+                }
+                Err(e) => {
+                    let _ = ready.send(Err(e.to_string()));
+                    return;
+                }
+            }
+        }
         let writer = StorageWriter::new(
             shared.store.clone(),
             registry.clone(),

@@ -11,12 +11,16 @@
 //! - [`machine_id`]: the one rule for what a machine id may be.
 //! - [`duration`]: parsing "500ms", "5s", "2m" for flags and env values.
 //! - [`logging`]: the slog logger every binary builds (text or JSON).
+//! - [`probe`]: the `--check-health` probe of the hub and relay binaries.
+//! - [`token`]: constant-time token comparison, bearer headers.
 
 pub mod convert;
 pub mod duration;
 pub mod logging;
 pub mod machine_id;
 pub mod model;
+pub mod probe;
+pub mod token;
 
 /// Generated protobuf and gRPC code for package `sysmonstm.v1`.
 pub mod pb {

@@ -6,5 +6,6 @@ pub mod machine_session;
 pub mod notifier;
 pub mod redis_bridge;
 pub mod registry;
+pub mod relay_link;
 pub mod storage_writer;
 pub mod ws_session;

@@ -20,14 +20,10 @@ impl AgentAuth {
         let given = metadata.get("authorization").and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
         match given {
             None => Err(Status::unauthenticated("missing agent token: send `authorization: Bearer <token>`")),
-            Some(token) if constant_time_eq(token.as_bytes(), expected.as_bytes()) => Ok(()),
+            Some(token) if sysmonstm_protocol::token::matches(token, expected) => Ok(()),
             Some(_) => Err(Status::unauthenticated("wrong agent token")),
         }
     }
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 #[cfg(test)]
