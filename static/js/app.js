@@ -6,6 +6,7 @@ import { Card } from './cards.js';
 import { Detail } from './detail.js';
 import { AlertState, renderAlertsPage } from './alerts.js';
 import { RulesPage } from './rules.js';
+import { readOnly, rememberRecent } from './mode.js';
 
 const HEALTH_RANK = { critical: 0, warning: 1, ok: 2 };
 const CLOCK_TICK_MS = 1000;
@@ -22,6 +23,9 @@ const rulesEl = document.getElementById('rules-page');
 const bannerEl = document.getElementById('banner');
 let detail = null;
 let page = 'fleet';
+
+// On a public relay there are no alerts or rules pages (no REST behind it).
+if (readOnly) for (const a of document.querySelectorAll('.nav a[href="#/alerts"], .nav a[href="#/rules"]')) a.hidden = true;
 
 // Firing alerts: banner, card badges, and the alerts page when open.
 const alertState = new AlertState(() => {
@@ -106,11 +110,15 @@ function route() {
   const match = hash.match(/^#\/machine\/(.+)$/);
   if (detail) { detail.close(); detail = null; }
   page = match ? 'detail' : hash === '#/alerts' ? 'alerts' : hash === '#/rules' ? 'rules' : 'fleet';
+  if (readOnly && (page === 'alerts' || page === 'rules')) page = 'fleet';
   fleetEl.hidden = page !== 'fleet';
   detailEl.hidden = page !== 'detail';
   alertsEl.hidden = page !== 'alerts';
   rulesEl.hidden = page !== 'rules';
-  if (page === 'detail') detail = new Detail(detailEl, decodeURIComponent(match[1]));
+  if (page === 'detail') {
+    const id = decodeURIComponent(match[1]);
+    detail = new Detail(detailEl, id, () => cards.get(id)?.summary);
+  }
   if (page === 'alerts') renderAlertsPage(alertsEl, alertState);
   if (page === 'rules') new RulesPage(rulesEl);
 }
@@ -121,7 +129,8 @@ window.addEventListener('hashchange', route);
 setInterval(() => { for (const card of cards.values()) if (card.visible) card.tick(); }, CLOCK_TICK_MS);
 
 connectLive({
-  onSnapshot(machines) {
+  onSnapshot(machines, recent) {
+    rememberRecent(recent);
     const seen = new Set(machines.map((m) => m.machine_id));
     for (const [id, card] of cards) if (!seen.has(id)) { card.remove(); cards.delete(id); }
     orderDirty = true;
@@ -130,7 +139,7 @@ connectLive({
   onUpdate: apply,
   onAlert: (alert) => alertState.apply(alert),
   onState(up) {
-    if (up) alertState.reload();
+    if (up && !readOnly) alertState.reload();
     const el = document.getElementById('conn');
     el.textContent = up ? 'live' : 'reconnecting…';
     el.className = `conn ${up ? 'conn-up' : 'conn-down'}`;

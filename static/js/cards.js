@@ -4,6 +4,7 @@
 
 import { pct, rate, ago, level, escapeHtml } from './format.js';
 import { Series, makeChart } from './charts.js';
+import { recentPoints } from './mode.js';
 
 const visibility = new IntersectionObserver((entries) => {
   for (const entry of entries) entry.target.card?.setVisible(entry.isIntersecting);
@@ -88,13 +89,10 @@ export class Card {
       if (!this.backfilled) {
         this.backfilled = true;
         try {
-          const res = await fetch(`/api/machines/${encodeURIComponent(this.id)}/recent`);
-          if (res.ok) {
-            const { points } = await res.json();
-            const live = this.series.points;
-            this.series.load(points);
-            for (const p of live) this.series.push(...p);
-          }
+          const points = await recentPoints(this.id);
+          const live = this.series.points;
+          this.series.load(points);
+          for (const p of live) this.series.push(...p);
         } catch { /* live points still come */ }
       }
       this.chart?.set(this.series);

@@ -1,17 +1,21 @@
 // The detail view of one machine: per-core CPU, disks, interfaces, top
 // processes, host info and live charts. Refreshed from the REST API when the
-// machine's update arrives, at most once a second.
+// machine's update arrives, at most once a second. On a public relay
+// (read-only) only the summary and the live charts are there.
 
 import { pct, bytes, rate, ago, duration, level, escapeHtml } from './format.js';
 import { Series, makeChart } from './charts.js';
 import { HistoryPanel } from './history.js';
+import { readOnly, recentPoints } from './mode.js';
 
 const REFRESH_MIN_MS = 1000;
 
 export class Detail {
-  constructor(root, id) {
+  // `summaryOf()` gives the machine's latest summary (all a relay has).
+  constructor(root, id, summaryOf) {
     this.root = root;
     this.id = id;
+    this.summaryOf = summaryOf;
     this.cpuMem = new Series(2);
     this.net = new Series(2);
     this.lastFetch = 0;
@@ -32,7 +36,12 @@ export class Detail {
       <div class="panel history" data-field="history"></div>`;
     this.cpuMemChart = makeChart(root.querySelector('[data-chart=cpumem]'), ['CPU %', 'Memory %'], { height: 180, legend: true });
     this.netChart = makeChart(root.querySelector('[data-chart=net]'), ['rx B/s', 'tx B/s'], { height: 180, scale: 'rate', legend: true });
-    this.history = new HistoryPanel(this.field('history'), id);
+    if (readOnly) {
+      for (const name of ['cores', 'procs', 'disks', 'nics', 'host']) this.field(name).closest('.panel').hidden = true;
+      this.field('history').innerHTML = '<p class="meta" data-field="read-only">This public dashboard shows live data only.</p>';
+    } else {
+      this.history = new HistoryPanel(this.field('history'), id);
+    }
     this.backfill();
     this.refresh(true);
   }
@@ -41,9 +50,7 @@ export class Detail {
 
   async backfill() {
     try {
-      const res = await fetch(`/api/machines/${encodeURIComponent(this.id)}/recent`);
-      if (!res.ok) return;
-      const { points } = await res.json();
+      const points = await recentPoints(this.id);
       const live = this.cpuMem.points;
       this.cpuMem.load(points);
       for (const p of live) this.cpuMem.push(...p);
@@ -56,6 +63,7 @@ export class Detail {
     const now = Date.now();
     if (!force && now - this.lastFetch < REFRESH_MIN_MS) return;
     this.lastFetch = now;
+    if (readOnly) { this.renderSummary(this.summaryOf()); return; }
     let m;
     try {
       const res = await fetch(`/api/machines/${encodeURIComponent(this.id)}`);
@@ -90,9 +98,18 @@ export class Detail {
       ['Load', `${l.load.load1.toFixed(2)} ${l.load.load5.toFixed(2)} ${l.load.load15.toFixed(2)}`]]);
   }
 
+  // What a relay publishes: the summary only.
+  renderSummary(s) {
+    if (!s) { this.field('sub').textContent = 'no such machine (yet)'; return; }
+    this.field('title').textContent = s.hostname || s.machine_id;
+    this.field('sub').textContent = `${s.machine_id} · ${s.status} · ${s.health} · seen ${ago(s.last_seen)} · ${s.cpu_cores} cores · ${s.process_count} processes · load ${s.load1.toFixed(2)}`;
+    if (this.cpuMem.push(s.sample_ts, s.cpu_percent, s.memory_percent)) this.cpuMemChart.set(this.cpuMem);
+    if (this.net.push(s.sample_ts, s.net_rx_bps, s.net_tx_bps)) this.netChart.set(this.net);
+  }
+
   close() {
     this.closed = true;
-    this.history.close();
+    this.history?.close();
     this.cpuMemChart.destroy();
     this.netChart.destroy();
     this.root.innerHTML = '';

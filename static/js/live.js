@@ -1,5 +1,6 @@
 // The live feed: one WebSocket to /ws that reconnects by itself with backoff.
-// Calls onSnapshot(machines) after each (re)connect, onUpdate(machines) after,
+// Calls onSnapshot(machines, recent) after each (re)connect (recent: chart
+// points a relay sends along), onUpdate(machines) after,
 // and onAlert(alert) on every fire and resolve.
 
 const RECONNECT_BASE_MS = 500;
@@ -14,7 +15,7 @@ export function connectLive({ onSnapshot, onUpdate, onAlert, onState }) {
     ws.onmessage = (event) => {
       let frame;
       try { frame = JSON.parse(event.data); } catch { return; }
-      if (frame.type === 'snapshot') onSnapshot(frame.machines || []);
+      if (frame.type === 'snapshot') onSnapshot(frame.machines || [], frame.recent);
       else if (frame.type === 'update') onUpdate(frame.machines || []);
       else if (frame.type === 'alert' && frame.alert) onAlert(frame.alert);
     };
