@@ -23,7 +23,7 @@ where
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
-    let mut collector = sysmonstm_agent::collectors::Collector::new(sysmonstm_protocol::logging::discard());
+    let mut collector = sysmonstm_agent::collectors::Collector::new(sysmonstm_protocol::logging::discard(), None);
     collector.collect(0).await;
     let mut seq = 0;
     let started = Instant::now();

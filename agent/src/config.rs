@@ -1,6 +1,7 @@
 //! Agent configuration: the command-line flags (each also an environment
 //! variable `SYSMONSTM_<NAME>`) and the validated [`AgentConfig`] they make.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Parser;
@@ -25,6 +26,9 @@ pub struct AgentConfig {
     /// Sent as `authorization: Bearer <token>` when set.
     pub token: Option<String>,
     pub buffer_samples: usize,
+    /// The host's root filesystem mounted here (an agent in a container):
+    /// disks are read from the host's mount table, measured under this path.
+    pub rootfs: Option<PathBuf>,
 }
 
 /// sysmonstm agent: samples this machine and streams it to a hub.
@@ -47,6 +51,10 @@ pub struct AgentArgs {
     #[arg(long, env = "SYSMONSTM_BUFFER_SAMPLES", default_value_t = DEFAULT_BUFFER_SAMPLES,
           value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
     pub buffer_samples: u64,
+    /// Where the host's root filesystem is mounted, for an agent in a
+    /// container (e.g. /host, with `pid: host`): disks are then the host's.
+    #[arg(long, env = "SYSMONSTM_ROOTFS", value_parser = parse_rootfs)]
+    pub rootfs: Option<PathBuf>,
     /// Print one sample as JSON on stdout and exit.
     #[arg(long, env = "SYSMONSTM_ONCE")]
     pub once: bool,
@@ -63,6 +71,7 @@ impl AgentArgs {
             interval: self.interval,
             token: self.token.clone().filter(|t| !t.is_empty()),
             buffer_samples: self.buffer_samples as usize,
+            rootfs: self.rootfs.clone(),
         }
     }
 }
@@ -101,6 +110,17 @@ pub fn parse_hub_list(text: &str) -> Result<String, String> {
         parse_hub_url(hub)?;
     }
     Ok(text.to_owned())
+}
+
+fn parse_rootfs(text: &str) -> Result<PathBuf, String> {
+    let path = PathBuf::from(text);
+    if !path.is_absolute() {
+        return Err(format!("`{text}` must be an absolute path, like /host"));
+    }
+    if !path.is_dir() {
+        return Err(format!("`{text}` is not a directory (mount the host's / there read-only)"));
+    }
+    Ok(path)
 }
 
 fn parse_interval(text: &str) -> Result<Duration, String> {
@@ -162,6 +182,13 @@ mod tests {
     }
 
     #[test]
+    fn rootfs_is_an_existing_directory() {
+        let config = parse(&["--rootfs", "/"]).expect("parses").config();
+        assert_eq!(config.rootfs, Some(PathBuf::from("/")));
+        assert_eq!(parse(&[]).expect("parses").config().rootfs, None);
+    }
+
+    #[test]
     fn errors_name_the_flag() {
         for (args, flag) in [
             (vec!["--interval", "soon"], "--interval"),
@@ -173,6 +200,8 @@ mod tests {
             (vec!["--buffer-samples", "0"], "--buffer-samples"),
             (vec!["--machine-id", ""], "--machine-id"),
             (vec!["--log-format", "xml"], "--log-format"),
+            (vec!["--rootfs", "host"], "--rootfs"),
+            (vec!["--rootfs", "/no/such/dir"], "--rootfs"),
         ] {
             let err = parse(&args).expect_err("bad flag is refused").to_string();
             assert!(err.contains(flag), "{args:?}: {err}");

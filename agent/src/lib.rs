@@ -48,7 +48,7 @@ pub async fn run(config: AgentConfig, log: Logger, shutdown: watch::Receiver<boo
         "buffer_samples" => config.buffer_samples, "version" => sysmonstm_protocol::VERSION);
     let shared = Arc::new(shared::Shared::new(config.buffer_samples));
     let (interval_tx, interval_rx) = watch::channel(config.interval);
-    let collector = collectors::Collector::new(log.clone());
+    let collector = collectors::Collector::new(log.clone(), config.rootfs.clone());
     let sampler = tokio::spawn(sampler::run(shared.clone(), collector, interval_rx, shutdown.clone(), log.clone()));
     let client = client::Client {
         config,
@@ -65,8 +65,8 @@ pub async fn run(config: AgentConfig, log: Logger, shutdown: watch::Receiver<boo
 }
 
 /// Takes one sample `interval` after priming the counters (for `--once`).
-pub async fn sample_once(interval: Duration, log: Logger) -> Sample {
-    let mut collector = collectors::Collector::new(log);
+pub async fn sample_once(interval: Duration, rootfs: Option<std::path::PathBuf>, log: Logger) -> Sample {
+    let mut collector = collectors::Collector::new(log, rootfs);
     collector.collect(0).await;
     tokio::time::sleep(interval).await;
     collector.collect(1).await

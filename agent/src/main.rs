@@ -12,7 +12,7 @@ async fn main() -> anyhow::Result<()> {
     let log = logging::logger(args.log_format, "agent");
     let config = args.config();
     if args.once {
-        let sample = sysmonstm_agent::sample_once(config.interval, log).await;
+        let sample = sysmonstm_agent::sample_once(config.interval, config.rootfs.clone(), log).await;
         println!("{}", serde_json::to_string_pretty(&sample)?);
         return Ok(());
     }

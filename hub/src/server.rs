@@ -399,6 +399,7 @@ async fn run_grpc(
             interval: Duration::from_secs(1),
             token: config.agent_token.clone(),
             buffer_samples: sysmonstm_agent::config::DEFAULT_BUFFER_SAMPLES as usize,
+            rootfs: None,
         };
         tokio::spawn(sysmonstm_agent::run(agent, log.new(slog::o!("local_agent" => true)), shutdown.clone()));
     }

@@ -34,6 +34,8 @@ pub enum CollectError {
 /// The collectors and the counters they keep between samples.
 pub struct Collector {
     log: Logger,
+    /// The host's root filesystem, for an agent in a container.
+    rootfs: Option<std::path::PathBuf>,
     cpu: cpu::CpuCollector,
     disk_io: diskio::DiskIoCollector,
     network: network::NetworkCollector,
@@ -45,9 +47,10 @@ pub struct Collector {
 }
 
 impl Collector {
-    pub fn new(log: Logger) -> Self {
+    pub fn new(log: Logger, rootfs: Option<std::path::PathBuf>) -> Self {
         Collector {
             log,
+            rootfs,
             cpu: cpu::CpuCollector::default(),
             disk_io: diskio::DiskIoCollector::default(),
             network: network::NetworkCollector::default(),
@@ -73,7 +76,7 @@ impl Collector {
         self.record("cpu", cpu, &mut errors, |cpu| sample.cpu = cpu);
         let memory = memory::collect().await;
         self.record("memory", memory, &mut errors, |m| sample.memory = m);
-        let disks = disk::collect().await;
+        let disks = disk::collect(self.rootfs.as_deref()).await;
         self.record("disk", disks, &mut errors, |d| sample.disks = d);
         let io = self.disk_io.collect(now).await;
         self.record("disk_io", io, &mut errors, |(devices, read, write)| {

@@ -81,6 +81,7 @@ impl TestAgent {
             interval,
             token: token.map(str::to_owned),
             buffer_samples: 3600,
+            rootfs: None,
         };
         let (shutdown, rx) = watch::channel(false);
         let task = tokio::spawn(sysmonstm_agent::run(config, sysmonstm_protocol::logging::discard(), rx));
