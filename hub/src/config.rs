@@ -149,7 +149,9 @@ fn parse_database_url(text: &str) -> Result<String, String> {
 }
 
 fn parse_relay_url(text: &str) -> Result<String, String> {
-    let valid = (text.starts_with("ws://") || text.starts_with("wss://")) && url::Url::parse(text).is_ok();
+    // Empty means "no relay" (a compose file may pass an unset variable).
+    let valid =
+        text.is_empty() || (text.starts_with("ws://") || text.starts_with("wss://")) && url::Url::parse(text).is_ok();
     if valid {
         Ok(text.to_owned())
     } else {
@@ -183,7 +185,8 @@ impl HubArgs {
             relay: self
                 .relay_url
                 .clone()
-                .zip(self.relay_api_key.clone())
+                .filter(|url| !url.is_empty())
+                .zip(self.relay_api_key.clone().filter(|key| !key.is_empty()))
                 .map(|(url, api_key)| RelayTarget { url, api_key }),
             retention: Retention { raw: self.retention_raw, minute: self.retention_1m, hour: self.retention_1h },
             maintenance_interval: MAINTENANCE_INTERVAL,
@@ -229,6 +232,8 @@ mod tests {
             .config();
         let relay = config.relay.expect("relay configured");
         assert_eq!((relay.url.as_str(), relay.api_key.as_str()), ("ws://relay:8090/ingest", "0123456789abcdef"));
+        let unset = parse(&["--relay-url", "", "--relay-api-key", ""]).expect("empty means unset").config();
+        assert!(unset.relay.is_none());
     }
 
     #[test]
