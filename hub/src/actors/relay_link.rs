@@ -3,7 +3,7 @@
 //! Connects to `--relay-url` (`ws://…/ingest` or `wss://…`) with
 //! `Authorization: Bearer <--relay-api-key>`, sends a snapshot of the whole
 //! fleet (local and remote machines), then the same frames browsers get:
-//! `update` frames coalesced per machine every [`FLUSH_INTERVAL`], and
+//! `update` frames coalesced per machine every [`RELAY_FLUSH_INTERVAL`], and
 //! `alert` frames at once. It reads the viewers' broadcast like any viewer,
 //! so a relay that is slow or down never delays the hub: if the link falls
 //! behind it starts over from a fresh snapshot. Reconnects with backoff and
@@ -23,10 +23,12 @@ use tokio_tungstenite::tungstenite::Message;
 
 use super::fanout::{LiveEvent, UpdateSender};
 use super::registry::{ListMachines, MachineRegistry};
-use super::ws_session::FLUSH_INTERVAL;
 use crate::events::MachineUpdate;
 use crate::frames::machines_frame;
 
+/// How often coalesced updates go to the relay (a public view needs no
+/// more than ~4 frames a second).
+pub const RELAY_FLUSH_INTERVAL: Duration = Duration::from_millis(250);
 /// How long connecting (TCP, TLS, upgrade) may take.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long one frame may wait for the relay to take it.
@@ -159,7 +161,7 @@ impl Link {
         let mut events = self.viewers.subscribe();
         send(socket, self.snapshot().await?).await?;
         let mut pending: HashMap<String, Arc<MachineUpdate>> = HashMap::new();
-        let mut flush = tokio::time::interval(FLUSH_INTERVAL);
+        let mut flush = tokio::time::interval(RELAY_FLUSH_INTERVAL);
         let mut ping = tokio::time::interval(PING_INTERVAL);
         loop {
             tokio::select! {

@@ -1,7 +1,9 @@
 //! `WsSession`: one actor per browser on `/ws`.
 //!
-//! Sends a snapshot of the fleet first, then coalesces updates per machine
-//! and sends at most one `update` frame per [`FLUSH_INTERVAL`]. Pings the
+//! Sends a snapshot of the fleet first, then coalesces updates per machine:
+//! an update arriving when nothing was sent for [`MIN_FRAME_GAP`] goes out
+//! at once, later ones wait for the gap to pass and go out together (at most
+//! 20 frames a second, a sample waits at most 50 ms). Pings the
 //! browser and drops it when it stops answering or falls too far behind the
 //! fan-out, without slowing anyone else. Text it does not understand is ignored.
 
@@ -23,8 +25,8 @@ use crate::events::MachineUpdate;
 use crate::frames::machines_frame;
 use crate::stats::Stats;
 
-/// At most this often a browser gets an update frame (~4 a second).
-pub const FLUSH_INTERVAL: Duration = Duration::from_millis(250);
+/// Least time between two update frames to one browser.
+pub const MIN_FRAME_GAP: Duration = Duration::from_millis(50);
 /// How often the hub pings the browser.
 pub const HEARTBEAT_INTERVAL: Duration = Duration::from_secs(5);
 /// A browser silent this long (no pong, no message) is dropped.
@@ -39,7 +41,15 @@ pub struct WsSession {
     log: Logger,
     /// Latest update per machine since the last flush.
     pending: HashMap<String, Arc<MachineUpdate>>,
+    /// When the last update frame went out.
+    last_sent: Option<Instant>,
+    flush_scheduled: bool,
     last_heard: Instant,
+}
+
+/// How long new updates wait before a frame, `since_last` after the last one.
+pub fn flush_delay(since_last: Option<Duration>) -> Duration {
+    since_last.map_or(Duration::ZERO, |elapsed| MIN_FRAME_GAP.saturating_sub(elapsed))
 }
 
 impl WsSession {
@@ -49,7 +59,33 @@ impl WsSession {
         stats: Arc<Stats>,
         log: Logger,
     ) -> Self {
-        WsSession { registry, updates: Some(updates), stats, log, pending: HashMap::new(), last_heard: Instant::now() }
+        WsSession {
+            registry,
+            updates: Some(updates),
+            stats,
+            log,
+            pending: HashMap::new(),
+            last_sent: None,
+            flush_scheduled: false,
+            last_heard: Instant::now(),
+        }
+    }
+
+    /// Sends what is pending now, or once [`MIN_FRAME_GAP`] has passed.
+    fn schedule_flush(&mut self, ctx: &mut ws::WebsocketContext<Self>) {
+        if self.flush_scheduled {
+            return;
+        }
+        let delay = flush_delay(self.last_sent.map(|at| at.elapsed()));
+        if delay.is_zero() {
+            self.flush(ctx);
+        } else {
+            self.flush_scheduled = true;
+            ctx.run_later(delay, |session, ctx| {
+                session.flush_scheduled = false;
+                session.flush(ctx);
+            });
+        }
     }
 
     fn flush(&mut self, ctx: &mut ws::WebsocketContext<Self>) {
@@ -58,6 +94,7 @@ impl WsSession {
         }
         let frame = machines_frame("update", self.pending.values().map(|u| &*u.summary_json));
         self.pending.clear();
+        self.last_sent = Some(Instant::now());
         ctx.text(frame);
     }
 }
@@ -79,7 +116,6 @@ impl Actor for WsSession {
                 Err(_) => ctx.stop(),
             })
             .wait(ctx);
-        ctx.run_interval(FLUSH_INTERVAL, |session, ctx| session.flush(ctx));
         ctx.run_interval(HEARTBEAT_INTERVAL, |session, ctx| {
             if session.last_heard.elapsed() > CLIENT_TIMEOUT {
                 debug!(session.log, "browser stopped answering; closing");
@@ -100,6 +136,7 @@ impl StreamHandler<Result<LiveEvent, BroadcastStreamRecvError>> for WsSession {
         match item {
             Ok(LiveEvent::Machine(update)) => {
                 self.pending.insert(update.machine_id().to_owned(), update);
+                self.schedule_flush(ctx);
             }
             // Alerts are rare and urgent: sent at once, not coalesced.
             Ok(LiveEvent::Alert(frame)) => ctx.text(&*frame),
@@ -138,5 +175,18 @@ impl StreamHandler<Result<ws::Message, ws::ProtocolError>> for WsSession {
                 ctx.stop();
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_update_goes_at_once_later_ones_wait_for_the_gap() {
+        assert_eq!(flush_delay(None), Duration::ZERO);
+        assert_eq!(flush_delay(Some(Duration::from_millis(10))), Duration::from_millis(40));
+        assert_eq!(flush_delay(Some(MIN_FRAME_GAP)), Duration::ZERO);
+        assert_eq!(flush_delay(Some(Duration::from_secs(3))), Duration::ZERO);
     }
 }
