@@ -49,6 +49,14 @@ async fn suite(store: Arc<dyn Store>) {
     assert!(store.has_machine("m2").await.expect("has"));
     assert!(!store.has_machine("m3").await.expect("has"));
 
+    // A machine's row is rewritten at most every 10 s of samples while it
+    // streams; what waits is written by sync_machines (at stop).
+    store.write(Arc::new(vec![update("m2", "j1", 2, T0 + 1_000, 6.0)])).await.expect("write m2");
+    let m2 = |known: Vec<sysmonstm_hub::store::KnownMachine>| known.into_iter().find(|k| k.machine_id == "m2");
+    assert_eq!(m2(store.known_machines().await.expect("known")).map(|k| k.latest.seq), Some(1), "row not yet due");
+    store.sync_machines().await.expect("sync");
+    assert_eq!(m2(store.known_machines().await.expect("known")).map(|k| k.latest.seq), Some(2), "written at sync");
+
     // Raw history: every row exactly once, in order.
     let raw = plan(
         Some("cpu_percent,load1_per_core"),

@@ -261,7 +261,7 @@ impl Handler<Drain> for StorageWriter {
                 for batch in batches {
                     store.write(batch).await?;
                 }
-                Ok(())
+                store.sync_machines().await
             }
             .into_actor(self),
         )

@@ -99,6 +99,9 @@ pub trait Store: Send + Sync + 'static {
     fn describe(&self) -> String;
     /// Writes a batch in one transaction; samples already stored are skipped.
     async fn write(&self, batch: Arc<Batch>) -> Result<(), StoreError>;
+    /// Writes the machine rows that writes left stale (see
+    /// `rows::MACHINE_REFRESH_MS`); the hub calls it when it stops.
+    async fn sync_machines(&self) -> Result<(), StoreError>;
     /// Highest stored seq of an agent instance (0 when none).
     async fn last_seq(&self, machine_id: &str, instance_id: &str) -> Result<u64, StoreError>;
     /// Every machine the store has seen, with its latest sample.

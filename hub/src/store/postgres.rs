@@ -18,10 +18,11 @@ use super::alert_rows::{alert_from_columns, severity_name, AlertColumns};
 use super::history::{self, Plan};
 use super::metrics::METRICS;
 use super::migrate::{self, Migration, POSTGRES_PLAIN, POSTGRES_TIMESCALE};
-use super::rows::{newest_per_machine, Row};
+use super::rows::{MachineRefresh, Row};
 use super::{state_name, AlertQuery, Batch, KnownMachine, Points, Retention, Store, StoreError, RULES_INITIALIZED};
 use crate::alerts::engine::Alert;
 use crate::alerts::rule::Rule;
+use crate::events::MachineUpdate;
 
 /// Connections the hub keeps open.
 pub const POOL_SIZE: usize = 8;
@@ -36,6 +37,7 @@ pub struct PostgresStore {
     target: String,
     /// Earliest sample time written since the last rollup (None: nothing new).
     dirty_from: Mutex<Option<i64>>,
+    refresh: MachineRefresh,
 }
 
 fn pg(error: impl std::fmt::Display) -> StoreError {
@@ -156,7 +158,7 @@ impl PostgresStore {
             .map_err(pg)?
             .get::<_, Option<SystemTime>>(0)
             .map(to_ms);
-        Ok(PostgresStore { pool, timescale, target, dirty_from: Mutex::new(dirty) })
+        Ok(PostgresStore { pool, timescale, target, dirty_from: Mutex::new(dirty), refresh: MachineRefresh::default() })
     }
 
     fn mark_dirty(&self, from: i64) {
@@ -273,9 +275,12 @@ impl PostgresStore {
             tx.execute(&sql, &params).await.map_err(pg)?;
         }
         // The same machines upsert as the COPY path, for a fair comparison.
-        let machines = MachineColumns::of(batch)?;
+        let plan = self.refresh.plan(batch);
+        let machines = MachineColumns::of(plan.due.iter().map(|u| &***u))?;
         tx.execute(UPSERT_MACHINES, &machines.params()).await.map_err(pg)?;
-        tx.commit().await.map_err(pg)
+        tx.commit().await.map_err(pg)?;
+        self.refresh.committed(&plan);
+        Ok(())
     }
 }
 
@@ -357,9 +362,11 @@ impl PostgresStore {
         if target == Target::Staging {
             tx.execute("INSERT INTO samples SELECT * FROM samples_in ON CONFLICT DO NOTHING", &[]).await?;
         }
-        let machines = MachineColumns::of(batch)?;
+        let plan = self.refresh.plan(batch);
+        let machines = MachineColumns::of(plan.due.iter().map(|u| &***u)).map_err(CopyError::Other)?;
         tx.execute(UPSERT_MACHINES, &machines.params()).await?;
         tx.commit().await?;
+        self.refresh.committed(&plan);
         Ok(())
     }
 }
@@ -399,9 +406,9 @@ struct MachineColumns {
 }
 
 impl MachineColumns {
-    fn of(batch: &Batch) -> Result<Self, StoreError> {
+    fn of<'a>(rows: impl Iterator<Item = &'a MachineUpdate>) -> Result<Self, StoreError> {
         let mut c = MachineColumns::default();
-        for update in newest_per_machine(batch) {
+        for update in rows {
             let h = &update.host;
             c.ids.push(update.summary.machine_id.clone());
             c.hostnames.push(h.hostname.clone());
@@ -455,6 +462,16 @@ impl Store for PostgresStore {
             other => other.map_err(CopyError::into_store)?,
         }
         self.mark_dirty(earliest);
+        Ok(())
+    }
+
+    async fn sync_machines(&self) -> Result<(), StoreError> {
+        let stale = self.refresh.take_stale();
+        if stale.is_empty() {
+            return Ok(());
+        }
+        let machines = MachineColumns::of(stale.iter().map(|u| &**u))?;
+        self.client().await?.execute(UPSERT_MACHINES, &machines.params()).await.map_err(pg)?;
         Ok(())
     }
 

@@ -1,5 +1,8 @@
 //! What one stored row holds, computed once from a published update.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
 use serde::Serialize;
 use sysmonstm_protocol::model::{DiskIo, DiskUsage, NetIo, ProcessInfo, Sample};
 
@@ -52,9 +55,83 @@ impl<'a> Row<'a> {
     }
 }
 
+/// How stale a machine's row (`machines.latest`, `last_seen`) may get while
+/// its agent streams. The row is read only at start-up (known machines and
+/// their last values), so rewriting it, with a JSON encode of the whole
+/// sample, for every sample would be half the storage work for nothing.
+pub const MACHINE_REFRESH_MS: i64 = 10_000;
+
+/// Which machine rows a batch must rewrite: those never written by this
+/// store, written for another agent instance (host info may have changed),
+/// or older than [`MACHINE_REFRESH_MS`].
+/// Rows skipped that way are kept ([`MachineRefresh::take_stale`]) and
+/// written when the hub stops, so a restart shows the exact last values.
+#[derive(Debug, Default)]
+pub struct MachineRefresh {
+    state: Mutex<RefreshState>,
+}
+
+#[derive(Debug, Default)]
+struct RefreshState {
+    /// machine_id -> (instance, sample time) of the row last committed.
+    written: HashMap<String, (Arc<str>, i64)>,
+    /// Newest committed sample per machine whose row was not rewritten.
+    stale: HashMap<String, Arc<MachineUpdate>>,
+}
+
+/// What one batch does to the machine rows.
+pub struct Refresh<'a> {
+    /// Rows to write with this batch.
+    pub due: Vec<&'a Arc<MachineUpdate>>,
+    /// Newest updates whose rows wait.
+    skipped: Vec<&'a Arc<MachineUpdate>>,
+}
+
+impl MachineRefresh {
+    fn state(&self) -> std::sync::MutexGuard<'_, RefreshState> {
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Splits the newest update of each machine in `batch` into rows due now and rows that wait.
+    pub fn plan<'a>(&self, batch: &'a [Arc<MachineUpdate>]) -> Refresh<'a> {
+        let state = self.state();
+        let (due, skipped) =
+            newest_per_machine(batch).into_iter().partition(|u| match state.written.get(u.machine_id()) {
+                None => true,
+                Some((instance, ts)) => *instance != u.instance_id || u.latest.timestamp_ms - ts >= MACHINE_REFRESH_MS,
+            });
+        Refresh { due, skipped }
+    }
+
+    /// Records a committed batch.
+    pub fn committed(&self, refresh: &Refresh) {
+        let mut state = self.state();
+        for u in &refresh.due {
+            state.written.insert(u.machine_id().to_owned(), (u.instance_id.clone(), u.latest.timestamp_ms));
+            state.stale.remove(u.machine_id());
+        }
+        for u in &refresh.skipped {
+            let newer = state.stale.get(u.machine_id()).is_none_or(|s| s.latest.timestamp_ms < u.latest.timestamp_ms);
+            if newer {
+                state.stale.insert(u.machine_id().to_owned(), Arc::clone(u));
+            }
+        }
+    }
+
+    /// The rows left stale, to write now (they count as written).
+    pub fn take_stale(&self) -> Vec<Arc<MachineUpdate>> {
+        let mut state = self.state();
+        let stale: Vec<_> = std::mem::take(&mut state.stale).into_values().collect();
+        for u in &stale {
+            state.written.insert(u.machine_id().to_owned(), (u.instance_id.clone(), u.latest.timestamp_ms));
+        }
+        stale
+    }
+}
+
 /// For each machine in a batch, its newest update (for the `machines` table).
-pub fn newest_per_machine(batch: &[std::sync::Arc<MachineUpdate>]) -> Vec<&MachineUpdate> {
-    let mut newest: std::collections::HashMap<&str, &MachineUpdate> = std::collections::HashMap::new();
+pub fn newest_per_machine(batch: &[Arc<MachineUpdate>]) -> Vec<&Arc<MachineUpdate>> {
+    let mut newest: HashMap<&str, &Arc<MachineUpdate>> = HashMap::new();
     for update in batch {
         let entry = newest.entry(update.machine_id()).or_insert(update);
         if update.latest.timestamp_ms > entry.latest.timestamp_ms {
@@ -62,4 +139,59 @@ pub fn newest_per_machine(batch: &[std::sync::Arc<MachineUpdate>]) -> Vec<&Machi
         }
     }
     newest.into_values().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sysmonstm_protocol::model::{HostInfo, MachineStatus, MachineSummary};
+
+    fn update(id: &str, instance: &str, ts: i64) -> Arc<MachineUpdate> {
+        let host = Arc::new(HostInfo::default());
+        let latest = Arc::new(Sample { timestamp_ms: ts, ..Sample::default() });
+        let summary = MachineSummary::new(id, &host, &latest, MachineStatus::Online, ts);
+        MachineUpdate::new(summary, Arc::from(instance), host, latest)
+    }
+
+    fn ids(updates: &[&Arc<MachineUpdate>]) -> Vec<String> {
+        let mut ids: Vec<String> =
+            updates.iter().map(|u| format!("{}@{}", u.machine_id(), u.latest.timestamp_ms)).collect();
+        ids.sort();
+        ids
+    }
+
+    #[test]
+    fn rows_are_rewritten_every_refresh_period_and_on_a_new_instance() {
+        let refresh = MachineRefresh::default();
+        let first = vec![update("a", "i1", 1_000), update("a", "i1", 2_000), update("b", "i1", 1_000)];
+        let plan = refresh.plan(&first);
+        assert_eq!(ids(&plan.due), vec!["a@2000", "b@1000"], "new machines, newest sample");
+        refresh.committed(&plan);
+
+        let second = vec![update("a", "i1", 5_000), update("b", "i2", 1_500), update("c", "i1", 1)];
+        let plan = refresh.plan(&second);
+        assert_eq!(ids(&plan.due), vec!["b@1500", "c@1"], "a is fresh enough; b has a new instance");
+        refresh.committed(&plan);
+
+        let third = vec![update("a", "i1", 2_000 + MACHINE_REFRESH_MS)];
+        let plan = refresh.plan(&third);
+        assert_eq!(ids(&plan.due), vec![format!("a@{}", 2_000 + MACHINE_REFRESH_MS)]);
+    }
+
+    #[test]
+    fn skipped_rows_are_written_at_the_end() {
+        let refresh = MachineRefresh::default();
+        let first = [update("a", "i1", 1_000)];
+        let plan = refresh.plan(&first);
+        refresh.committed(&plan);
+        for ts in [3_000, 2_000] {
+            let batch = vec![update("a", "i1", ts)];
+            let plan = refresh.plan(&batch);
+            assert!(plan.due.is_empty());
+            refresh.committed(&plan);
+        }
+        let stale = refresh.take_stale();
+        assert_eq!(stale.iter().map(|u| u.latest.timestamp_ms).collect::<Vec<_>>(), vec![3_000], "the newest waits");
+        assert!(refresh.take_stale().is_empty());
+    }
 }

@@ -13,10 +13,11 @@ use super::alert_rows::{alert_from_columns, severity_name, AlertColumns};
 use super::history::{self, Plan};
 use super::metrics::METRICS;
 use super::migrate::{self, Migration};
-use super::rows::{newest_per_machine, Row};
+use super::rows::{MachineRefresh, Row};
 use super::{state_name, AlertQuery, Batch, KnownMachine, Points, Retention, Store, StoreError, RULES_INITIALIZED};
 use crate::alerts::engine::Alert;
 use crate::alerts::rule::Rule;
+use crate::events::MachineUpdate;
 
 /// The database file inside the data directory.
 pub const FILE_NAME: &str = "sysmonstm.db";
@@ -25,12 +26,18 @@ const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 const MINUTE_MS: i64 = 60_000;
 const HOUR_MS: i64 = 3_600_000;
 
+/// Page cache per connection (KiB).
+const SQLITE_CACHE_KIB: i64 = 64 * 1024;
+/// How much of the database file is read through mmap instead of read(2).
+const SQLITE_MMAP_BYTES: i64 = 256 * 1024 * 1024;
+
 pub struct SqliteStore {
     path: PathBuf,
     writer: Arc<Mutex<Connection>>,
     reader: Arc<Mutex<Connection>>,
     /// Earliest sample time written since the last rollup (None: nothing new).
     dirty_from: Arc<Mutex<Option<i64>>>,
+    refresh: Arc<MachineRefresh>,
 }
 
 fn connect(path: &Path) -> Result<Connection, StoreError> {
@@ -38,6 +45,10 @@ fn connect(path: &Path) -> Result<Connection, StoreError> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
+    // Thousands of machines insert at scattered places of the samples
+    // indexes: keep their pages in memory rather than re-reading them.
+    conn.pragma_update(None, "cache_size", -SQLITE_CACHE_KIB)?;
+    conn.pragma_update(None, "mmap_size", SQLITE_MMAP_BYTES)?;
     Ok(conn)
 }
 
@@ -105,6 +116,7 @@ impl SqliteStore {
             writer: Arc::new(Mutex::new(writer)),
             reader: Arc::new(Mutex::new(reader)),
             dirty_from: Arc::new(Mutex::new(dirty)),
+            refresh: Arc::new(MachineRefresh::default()),
         })
     }
 
@@ -134,7 +146,8 @@ const UPSERT_MACHINE: &str = "INSERT INTO machines
         latest = CASE WHEN excluded.last_seen >= machines.last_seen THEN excluded.latest ELSE machines.latest END,
         last_seen = max(machines.last_seen, excluded.last_seen)";
 
-fn write_batch(conn: &mut Connection, batch: &Batch) -> Result<(), StoreError> {
+fn write_batch(conn: &mut Connection, batch: &Batch, refresh: &MachineRefresh) -> Result<(), StoreError> {
+    let plan = refresh.plan(batch);
     let tx = conn.transaction()?;
     {
         let mut insert = tx.prepare_cached(&insert_sql())?;
@@ -149,25 +162,35 @@ fn write_batch(conn: &mut Connection, batch: &Batch) -> Result<(), StoreError> {
             values.push(Value::Text(row.detail));
             insert.execute(rusqlite::params_from_iter(values))?;
         }
-        let mut upsert = tx.prepare_cached(UPSERT_MACHINE)?;
-        for update in newest_per_machine(batch) {
-            let h = &update.host;
-            let latest = serde_json::to_string(&*update.latest).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            upsert.execute(params![
-                update.machine_id(),
-                h.hostname,
-                h.os,
-                h.kernel,
-                h.arch,
-                h.cpu_model,
-                h.cpu_cores,
-                h.memory_total as i64,
-                update.summary.last_seen,
-                latest
-            ])?;
-        }
+        upsert_machines(&tx, plan.due.iter().map(|u| &***u))?;
     }
     tx.commit()?;
+    refresh.committed(&plan);
+    Ok(())
+}
+
+/// Writes machine rows (host info, last seen, latest sample).
+fn upsert_machines<'a>(
+    tx: &rusqlite::Transaction,
+    updates: impl Iterator<Item = &'a MachineUpdate>,
+) -> Result<(), StoreError> {
+    let mut upsert = tx.prepare_cached(UPSERT_MACHINE)?;
+    for update in updates {
+        let h = &update.host;
+        let latest = serde_json::to_string(&*update.latest).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        upsert.execute(params![
+            update.machine_id(),
+            h.hostname,
+            h.os,
+            h.kernel,
+            h.arch,
+            h.cpu_model,
+            h.cpu_cores,
+            h.memory_total as i64,
+            update.summary.last_seen,
+            latest
+        ])?;
+    }
     Ok(())
 }
 
@@ -217,9 +240,21 @@ impl Store for SqliteStore {
 
     async fn write(&self, batch: Arc<Batch>) -> Result<(), StoreError> {
         let Some(earliest) = batch.iter().map(|u| u.latest.timestamp_ms).min() else { return Ok(()) };
-        with(&self.writer, move |conn| write_batch(conn, &batch)).await?;
+        let refresh = self.refresh.clone();
+        with(&self.writer, move |conn| write_batch(conn, &batch, &refresh)).await?;
         self.mark_dirty(earliest);
         Ok(())
+    }
+
+    async fn sync_machines(&self) -> Result<(), StoreError> {
+        let stale = self.refresh.take_stale();
+        with(&self.writer, move |conn| {
+            let tx = conn.transaction()?;
+            upsert_machines(&tx, stale.iter().map(|u| &**u))?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
     }
 
     async fn last_seq(&self, machine_id: &str, instance_id: &str) -> Result<u64, StoreError> {
