@@ -9,11 +9,13 @@
 //! - [`agent`]: one simulated agent and its ack bookkeeping.
 //! - [`browser`]: a WebSocket client measuring receive time − `sample_ts`.
 //! - [`procfs`]: the hub's CPU time and RSS.
+//! - [`monitor`]: RSS, storage queue and full-load CPU of the hub during a run.
 //! - [`report`]: results, the human table and the JSON line.
 
 pub mod agent;
 pub mod browser;
 pub mod config;
+pub mod monitor;
 pub mod procfs;
 pub mod report;
 pub mod sample;
@@ -22,12 +24,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub use config::LoadConfig;
+use report::Backlog;
 pub use report::Report;
+use std::sync::atomic::Ordering;
 
 /// How long agents wait for their last acks after sending stops.
 pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
-/// How often the hub's RSS is sampled.
-const RSS_POLL: Duration = Duration::from_millis(500);
 
 /// Runs a load test and reports what happened.
 pub async fn run(config: LoadConfig) -> Report {
@@ -39,17 +41,15 @@ pub async fn run(config: LoadConfig) -> Report {
         .filter_map(|_| config.ws_url.clone())
         .map(|url| tokio::spawn(browser::measure(url, shared.clone(), send_until + DRAIN_TIMEOUT)))
         .collect();
-    let rss = config.hub_pid.map(|pid| {
-        let shared = shared.clone();
-        tokio::spawn(async move {
-            while Instant::now() < send_until {
-                if let Some(kb) = procfs::rss_kib(pid) {
-                    shared.observe_rss(kb);
-                }
-                tokio::time::sleep(RSS_POLL).await;
-            }
-        })
-    });
+    let observed = Arc::new(monitor::Observed::default());
+    let watcher = tokio::spawn(monitor::watch(
+        config.hub_pid,
+        config.ws_url.as_deref().and_then(monitor::http_addr),
+        tokio::time::Instant::from_std(started + config.ramp),
+        tokio::time::Instant::from_std(send_until),
+        shared.clone(),
+        observed.clone(),
+    ));
     let agents: Vec<_> = (0..config.agents)
         .map(|i| {
             let delay =
@@ -69,12 +69,14 @@ pub async fn run(config: LoadConfig) -> Report {
     for task in browsers {
         task.abort();
     }
-    if let Some(task) = rss {
-        task.abort();
-    }
+    let _ = watcher.await;
     let hub_cpu_cores = match (cpu_before, cpu_after) {
         (Some(before), Some(after)) => Some((after - before) / measured.as_secs_f64()),
         _ => None,
     };
-    Report::from_shared(&config, &shared, measured, hub_cpu_cores)
+    let mut report = Report::from_shared(&config, &shared, measured, hub_cpu_cores);
+    report.hub_cpu_cores_full_load = observed.full_load_cores(config.duration);
+    let (max, end) = (observed.max_backlog.load(Ordering::Relaxed), observed.backlog_at_end.load(Ordering::Relaxed));
+    report.storage_backlog = (end >= 0).then_some(Backlog { max, at_end: end });
+    report
 }

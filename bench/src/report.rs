@@ -34,8 +34,20 @@ pub struct Report {
     pub values_per_sec: f64,
     pub ack_ms: Option<Percentiles>,
     pub e2e_ms: Option<Percentiles>,
+    /// Average over the whole run (ramp, full load, last acks).
     pub hub_cpu_cores: Option<f64>,
+    /// Average over the full-load window (after the ramp, until sending stops).
+    pub hub_cpu_cores_full_load: Option<f64>,
     pub hub_rss_mb: Option<f64>,
+    /// The hub's storage queue (samples not yet written), from `/metrics`.
+    pub storage_backlog: Option<Backlog>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Backlog {
+    pub max: i64,
+    /// When sending stopped: a backlog that keeps growing ends high.
+    pub at_end: i64,
 }
 
 fn percentiles(histogram: &Mutex<Histogram<u64>>) -> Option<Percentiles> {
@@ -67,7 +79,9 @@ impl Report {
             ack_ms: percentiles(&shared.ack_us),
             e2e_ms: percentiles(&shared.e2e_us),
             hub_cpu_cores: hub_cpu_cores.filter(|_| seconds > 0.0),
+            hub_cpu_cores_full_load: None,
             hub_rss_mb: (rss > 0).then(|| rss as f64 / 1024.0),
+            storage_backlog: None,
         }
     }
 
@@ -93,7 +107,14 @@ impl Report {
         out.push_str(&format!("ack latency       {}\n", p(&self.ack_ms)));
         out.push_str(&format!("sample → browser  {}\n", p(&self.e2e_ms)));
         if let Some(cores) = self.hub_cpu_cores {
-            out.push_str(&format!("hub CPU           {cores:.2} cores\n"));
+            out.push_str(&format!("hub CPU           {cores:.2} cores (whole run)"));
+            if let Some(full) = self.hub_cpu_cores_full_load {
+                out.push_str(&format!(", {full:.2} at full load"));
+            }
+            out.push('\n');
+        }
+        if let Some(backlog) = &self.storage_backlog {
+            out.push_str(&format!("storage queue     max {}, {} when sending stopped\n", backlog.max, backlog.at_end));
         }
         if let Some(rss) = self.hub_rss_mb {
             out.push_str(&format!("hub RSS (max)     {rss:.0} MB\n"));

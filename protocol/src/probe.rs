@@ -19,16 +19,23 @@ pub fn local(listen: SocketAddr) -> SocketAddr {
     SocketAddr::new(ip, listen.port())
 }
 
-/// GET `path` on `addr`; Ok with the status line when it is 200.
-pub fn check(addr: SocketAddr, path: &str) -> Result<String, String> {
+/// GET `path` on `addr` (HTTP/1.0): the status line and the body.
+pub fn get(addr: SocketAddr, path: &str) -> Result<(String, String), String> {
     let mut stream = TcpStream::connect_timeout(&addr, PROBE_TIMEOUT).map_err(|e| format!("{addr}: {e}"))?;
     stream.set_read_timeout(Some(PROBE_TIMEOUT)).map_err(|e| e.to_string())?;
     stream.set_write_timeout(Some(PROBE_TIMEOUT)).map_err(|e| e.to_string())?;
     write!(stream, "GET {path} HTTP/1.0\r\nHost: {addr}\r\nConnection: close\r\n\r\n")
         .map_err(|e| format!("{addr}: {e}"))?;
-    let mut head = [0u8; 64];
-    let n = stream.read(&mut head).map_err(|e| format!("{addr}: {e}"))?;
-    let status = String::from_utf8_lossy(&head[..n]).lines().next().unwrap_or_default().to_owned();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).map_err(|e| format!("{addr}: {e}"))?;
+    let text = String::from_utf8_lossy(&response);
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    Ok((head.lines().next().unwrap_or_default().to_owned(), body.to_owned()))
+}
+
+/// GET `path` on `addr`; Ok with the status line when it is 200.
+pub fn check(addr: SocketAddr, path: &str) -> Result<String, String> {
+    let (status, _) = get(addr, path)?;
     if status.split_whitespace().nth(1) == Some("200") {
         Ok(status)
     } else {
@@ -59,6 +66,13 @@ mod tests {
         assert!(check(serve_once("HTTP/1.1 200 OK\r\n\r\n{}"), "/health").is_ok());
         let err = check(serve_once("HTTP/1.1 503 Service Unavailable\r\n\r\n"), "/health").expect_err("503");
         assert!(err.contains("503"), "{err}");
+    }
+
+    #[test]
+    fn get_returns_the_body() {
+        let (status, body) = get(serve_once("HTTP/1.1 200 OK\r\nA: b\r\n\r\nline 1\nline 2"), "/m").expect("get");
+        assert_eq!(status, "HTTP/1.1 200 OK");
+        assert_eq!(body, "line 1\nline 2");
     }
 
     #[test]

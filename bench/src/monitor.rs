@@ -1,0 +1,125 @@
+//! Watching the hub during a run: its RSS (from /proc), its storage queue
+//! (from `/metrics`), and its CPU time over the full-load window (after the
+//! ramp, until sending stops).
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use crate::agent::Shared;
+use crate::procfs;
+
+/// How often the hub's RSS and CPU are read.
+pub const POLL: Duration = Duration::from_millis(500);
+/// How often `/metrics` is scraped (it lists every machine: at 10,000
+/// machines a scrape is work for the hub, so no more often than Prometheus would).
+pub const SCRAPE_EVERY: Duration = Duration::from_secs(5);
+/// The gauge of samples waiting to be written.
+const QUEUE_METRIC: &str = "sysmonstm_storage_queue_depth";
+
+/// What the monitor saw.
+#[derive(Debug, Default)]
+pub struct Observed {
+    pub max_backlog: AtomicI64,
+    /// Storage queue depth when sending stopped (-1: unknown).
+    pub backlog_at_end: AtomicI64,
+    /// Hub CPU time at the end of the ramp and when sending stopped, in µs.
+    pub cpu_full_load_start_us: AtomicU64,
+    pub cpu_full_load_end_us: AtomicU64,
+}
+
+impl Observed {
+    /// Average hub cores over the full-load window of `length`.
+    pub fn full_load_cores(&self, length: Duration) -> Option<f64> {
+        let (start, end) =
+            (self.cpu_full_load_start_us.load(Ordering::Relaxed), self.cpu_full_load_end_us.load(Ordering::Relaxed));
+        (start > 0 && end > start && !length.is_zero()).then(|| (end - start) as f64 / 1e6 / length.as_secs_f64())
+    }
+}
+
+/// `host:port` of a `ws://host:port/…` URL.
+pub fn http_addr(ws_url: &str) -> Option<SocketAddr> {
+    let rest = ws_url.strip_prefix("ws://")?;
+    rest.split('/').next()?.parse().ok()
+}
+
+/// The value of `sysmonstm_storage_queue_depth` in Prometheus text.
+pub fn queue_depth(metrics: &str) -> Option<i64> {
+    metrics.lines().find_map(|line| {
+        let value = line.strip_prefix(QUEUE_METRIC)?.trim();
+        value.parse::<f64>().ok().map(|v| v as i64)
+    })
+}
+
+fn cpu_us(pid: u32) -> u64 {
+    procfs::cpu_seconds(pid).map_or(0, |s| (s * 1e6) as u64)
+}
+
+/// Watches `pid` (and `/metrics` at `metrics`) until `send_until`.
+pub async fn watch(
+    pid: Option<u32>,
+    metrics: Option<SocketAddr>,
+    full_load_from: Instant,
+    send_until: Instant,
+    shared: Arc<Shared>,
+    observed: Arc<Observed>,
+) {
+    observed.backlog_at_end.store(-1, Ordering::Relaxed);
+    let mut next_scrape = full_load_from;
+    while Instant::now() < send_until {
+        if let Some(pid) = pid {
+            if let Some(kib) = procfs::rss_kib(pid) {
+                shared.observe_rss(kib);
+            }
+            if Instant::now() >= full_load_from && observed.cpu_full_load_start_us.load(Ordering::Relaxed) == 0 {
+                observed.cpu_full_load_start_us.store(cpu_us(pid), Ordering::Relaxed);
+            }
+        }
+        if let Some(addr) = metrics.filter(|_| Instant::now() >= next_scrape) {
+            next_scrape = Instant::now() + SCRAPE_EVERY;
+            let depth = tokio::task::spawn_blocking(move || {
+                sysmonstm_protocol::probe::get(addr, "/metrics").ok().and_then(|(_, body)| queue_depth(&body))
+            })
+            .await
+            .ok()
+            .flatten();
+            if let Some(depth) = depth {
+                observed.max_backlog.fetch_max(depth, Ordering::Relaxed);
+                observed.backlog_at_end.store(depth, Ordering::Relaxed);
+            }
+        }
+        tokio::time::sleep(POLL).await;
+    }
+    if let Some(pid) = pid {
+        observed.cpu_full_load_end_us.store(cpu_us(pid), Ordering::Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_queue_gauge() {
+        let text = "# HELP x\nsysmonstm_storage_queue_depth_other 9\nsysmonstm_storage_queue_depth 1234\n";
+        assert_eq!(queue_depth(text), Some(1234));
+        assert_eq!(queue_depth("nothing\n"), None);
+    }
+
+    #[test]
+    fn metrics_address_from_the_ws_url() {
+        assert_eq!(http_addr("ws://127.0.0.1:8080/ws"), Some("127.0.0.1:8080".parse().expect("addr")));
+        assert_eq!(http_addr("wss://host/ws"), None);
+    }
+
+    #[test]
+    fn cores_over_the_window() {
+        let observed = Observed::default();
+        observed.cpu_full_load_start_us.store(1_000_000, Ordering::Relaxed);
+        observed.cpu_full_load_end_us.store(31_000_000, Ordering::Relaxed);
+        assert_eq!(observed.full_load_cores(Duration::from_secs(60)), Some(0.5));
+    }
+}
