@@ -77,6 +77,7 @@ pub async fn run(config: LoadConfig) -> Report {
     let mut report = Report::from_shared(&config, &shared, measured, hub_cpu_cores);
     report.hub_cpu_cores_full_load = observed.full_load_cores(config.duration);
     let (max, end) = (observed.max_backlog.load(Ordering::Relaxed), observed.backlog_at_end.load(Ordering::Relaxed));
-    report.storage_backlog = (end >= 0).then_some(Backlog { max, at_end: end });
+    let series = observed.backlog_series.lock().map(|s| s.clone()).unwrap_or_default();
+    report.storage_backlog = (end >= 0).then_some(Backlog { max, at_end: end, series });
     report
 }

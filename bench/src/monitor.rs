@@ -24,6 +24,8 @@ const QUEUE_METRIC: &str = "sysmonstm_storage_queue_depth";
 #[derive(Debug, Default)]
 pub struct Observed {
     pub max_backlog: AtomicI64,
+    /// The queue at each scrape, in order.
+    pub backlog_series: std::sync::Mutex<Vec<i64>>,
     /// Storage queue depth when sending stopped (-1: unknown).
     pub backlog_at_end: AtomicI64,
     /// Hub CPU time at the end of the ramp and when sending stopped, in µs.
@@ -89,6 +91,9 @@ pub async fn watch(
             if let Some(depth) = depth {
                 observed.max_backlog.fetch_max(depth, Ordering::Relaxed);
                 observed.backlog_at_end.store(depth, Ordering::Relaxed);
+                if let Ok(mut series) = observed.backlog_series.lock() {
+                    series.push(depth);
+                }
             }
         }
         tokio::time::sleep(POLL).await;

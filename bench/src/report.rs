@@ -48,6 +48,8 @@ pub struct Backlog {
     pub max: i64,
     /// When sending stopped: a backlog that keeps growing ends high.
     pub at_end: i64,
+    /// Every 5 s of full load.
+    pub series: Vec<i64>,
 }
 
 fn percentiles(histogram: &Mutex<Histogram<u64>>) -> Option<Percentiles> {
@@ -114,7 +116,10 @@ impl Report {
             out.push('\n');
         }
         if let Some(backlog) = &self.storage_backlog {
-            out.push_str(&format!("storage queue     max {}, {} when sending stopped\n", backlog.max, backlog.at_end));
+            out.push_str(&format!(
+                "storage queue     max {}, {} when sending stopped (every 5 s: {:?})\n",
+                backlog.max, backlog.at_end, backlog.series
+            ));
         }
         if let Some(rss) = self.hub_rss_mb {
             out.push_str(&format!("hub RSS (max)     {rss:.0} MB\n"));

@@ -26,8 +26,8 @@ const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 const MINUTE_MS: i64 = 60_000;
 const HOUR_MS: i64 = 3_600_000;
 
-/// Page cache per connection (KiB).
-const SQLITE_CACHE_KIB: i64 = 64 * 1024;
+/// Page cache of the writer connection (KiB).
+const SQLITE_WRITER_CACHE_KIB: i64 = 48 * 1024;
 /// WAL pages between automatic checkpoints (4 KiB each: 64 MiB).
 const SQLITE_CHECKPOINT_PAGES: i64 = 16_384;
 
@@ -45,9 +45,6 @@ fn connect(path: &Path) -> Result<Connection, StoreError> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
-    // Thousands of machines insert at scattered places of the samples
-    // indexes: keep their pages in memory rather than re-reading them.
-    conn.pragma_update(None, "cache_size", -SQLITE_CACHE_KIB)?;
     // Checkpoint less often: a page dirtied by several batches is copied
     // into the database once per checkpoint, not once per batch.
     conn.pragma_update(None, "wal_autocheckpoint", SQLITE_CHECKPOINT_PAGES)?;
@@ -100,6 +97,9 @@ impl SqliteStore {
         let owned = path.to_path_buf();
         let (writer, reader, dirty) = tokio::task::spawn_blocking(move || -> Result<_, StoreError> {
             let mut writer = connect(&owned)?;
+            // Thousands of machines insert at scattered places of the samples
+            // indexes: keep their pages in memory rather than re-reading them.
+            writer.pragma_update(None, "cache_size", -SQLITE_WRITER_CACHE_KIB)?;
             apply_migrations(&mut writer, migrate::SQLITE)?;
             // Roll up again from the last complete rollup: a hub that stopped
             // before its maintenance left newer samples without rollups.
