@@ -128,7 +128,9 @@ impl Actor for MachineSession {
 impl Supervised for MachineSession {
     fn restarting(&mut self, _: &mut Context<Self>) {
         warn!(self.log, "machine session restarting; the agent will reconnect");
-        self.connection = None;
+        if let Some(conn) = self.connection.take() {
+            let _ = conn.tx.try_send(Err(Status::unavailable("machine session restarting; reconnect")));
+        }
         self.status = MachineStatus::Offline;
     }
 }
@@ -177,8 +179,8 @@ impl Handler<Attach> for MachineSession {
 }
 
 /// One sample from the stream `connection_id`. Answers false when that
-/// stream is no longer this machine's (replaced, or the session restarted):
-/// the stream should end so its agent reconnects.
+/// stream is no longer this machine's (replaced, or the session restarted;
+/// the session has then ended that stream through its sender already).
 #[derive(Message)]
 #[rtype(result = "bool")]
 pub struct Ingest {

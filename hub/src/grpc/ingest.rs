@@ -100,11 +100,15 @@ async fn pump(
                     Err(e) => break Some(Status::invalid_argument(e.to_string())),
                 };
                 stats.samples_received.fetch_add(1, Ordering::Relaxed);
-                match session.send(Ingest { connection_id, sample }).await {
-                    Ok(true) => {}
-                    Ok(false) => break Some(Status::aborted("this stream was replaced; reconnect")),
-                    Err(_) => break Some(Status::unavailable("machine session restarting; reconnect")),
+                // Not awaited: a round trip to the session's thread per sample
+                // costs more than the sample. A stream that is no longer the
+                // session's (replaced, or the session restarted) is ended by
+                // the session through `tx`, and its agent reconnects.
+                // `do_send` ignores the mailbox bound: a sample is never dropped.
+                if !session.connected() {
+                    break Some(Status::unavailable("machine session stopped; reconnect"));
                 }
+                session.do_send(Ingest { connection_id, sample });
             }
             Ok(Some(pb::AgentMessage { msg: Some(agent_message::Msg::Hello(_)) })) => {
                 break Some(Status::invalid_argument("Hello sent twice on one stream"));
