@@ -62,7 +62,7 @@ run_fleet() {
     ramp=$(( n / 500 + 2 ))s
     echo "== $label: $n agents, $duration after a ${ramp} ramp"
     line=$(target/release/sysmonstm-loadgen --hub "http://127.0.0.1:$grpc" --ws-url "ws://127.0.0.1:$http/ws" \
-      --agents "$n" --duration "$duration" --ramp "$ramp" --hub-pid "$hub" --json | tee /dev/stderr | tail -n 1) || true
+      --agents "$n" --duration "$duration" --ramp "$ramp" --hub-pid "$hub" --json | tee -a /dev/stderr | tail -n 1) || true
     results+=("{\"storage\":\"$label\",${line#\{}")
     kill -TERM "$hub"; wait "$hub" 2>/dev/null || true
     rm -rf "$data"
@@ -89,7 +89,7 @@ fi
 
 if [ "$agent_seconds" -gt 0 ]; then
   echo "== agent vs node_exporter, ${agent_seconds}s"
-  results+=("$(scripts/bench-agent.sh --duration "$agent_seconds" | tee /dev/stderr | tail -n 1)")
+  results+=("$(scripts/bench-agent.sh --duration "$agent_seconds" | tee -a /dev/stderr | tail -n 1)")
 fi
 
 echo "== JSON"
