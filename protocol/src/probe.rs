@@ -53,8 +53,15 @@ mod tests {
         let addr = listener.local_addr().expect("addr");
         std::thread::spawn(move || {
             if let Ok((mut conn, _)) = listener.accept() {
+                // Read the whole request: closing with unread bytes would reset the connection.
+                let mut request = Vec::new();
                 let mut buf = [0u8; 512];
-                let _ = conn.read(&mut buf);
+                while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match conn.read(&mut buf) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => request.extend_from_slice(&buf[..n]),
+                    }
+                }
                 let _ = conn.write_all(answer.as_bytes());
             }
         });
