@@ -18,30 +18,10 @@ use sysmonstm_relay::{RelayConfig, RelayHandle};
 const KEY: &str = "relay-link-test-key-0123";
 const FAST: Duration = Duration::from_millis(200);
 
-struct TestRelay(Option<RelayHandle>);
-
-impl TestRelay {
-    fn start_on(listen: SocketAddr) -> TestRelay {
-        let mut config = RelayConfig::ephemeral(KEY);
-        config.listen = listen;
-        TestRelay(Some(sysmonstm_relay::start(config, sysmonstm_protocol::logging::discard()).expect("relay starts")))
-    }
-
-    fn addr(&self) -> SocketAddr {
-        self.0.as_ref().expect("running").addr
-    }
-
-    fn http(&self) -> String {
-        format!("http://{}", self.addr())
-    }
-}
-
-impl Drop for TestRelay {
-    fn drop(&mut self) {
-        if let Some(relay) = self.0.take() {
-            std::thread::spawn(move || relay.stop());
-        }
-    }
+fn start_relay(listen: SocketAddr) -> RelayHandle {
+    let mut config = RelayConfig::ephemeral(KEY);
+    config.listen = listen;
+    sysmonstm_relay::start(config, sysmonstm_protocol::logging::discard()).expect("relay starts")
 }
 
 fn hub_config(relay: SocketAddr, key: &str) -> (HubConfig, tempfile::TempDir) {
@@ -67,9 +47,9 @@ async fn hub_stays_live(http: &str, id: &str, after: i64) -> i64 {
 async fn the_fleet_of_two_hubs_reaches_public_viewers() {
     let pg = PgServer::start();
     let redis = RedisServer::start();
-    let relay = TestRelay::start_on(SocketAddr::from(([127, 0, 0, 1], 0)));
+    let relay = start_relay(SocketAddr::from(([127, 0, 0, 1], 0)));
     let start = |id: &str, with_relay: bool| {
-        let (mut config, data) = hub_config(relay.addr(), KEY);
+        let (mut config, data) = hub_config(relay.addr, KEY);
         if !with_relay {
             config.relay = None;
         }
@@ -90,7 +70,7 @@ async fn the_fleet_of_two_hubs_reaches_public_viewers() {
     }
     // A viewer gets the snapshot with chart points, then live updates of a
     // machine the linked hub only knows through Redis.
-    let url = format!("ws://{}/ws", relay.addr());
+    let url = format!("ws://{}/ws", relay.addr);
     let mut viewer = tokio_tungstenite::connect_async(url).await.expect("viewer connects").0;
     let snapshot = ws_next(&mut viewer).await;
     assert_eq!(snapshot["type"], "snapshot");
@@ -113,7 +93,7 @@ async fn a_relay_down_then_up_is_joined_without_delaying_the_hub() {
     let ts = hub_stays_live(&hub.http(), "late-relay", 0).await;
     hub_stays_live(&hub.http(), "late-relay", ts).await;
 
-    let relay = TestRelay::start_on(listen);
+    let relay = start_relay(listen);
     let relay_http = relay.http();
     eventually("the link to join the relay", || relay_lists(&relay_http, "late-relay")).await;
     agent.stop().await;
@@ -121,8 +101,8 @@ async fn a_relay_down_then_up_is_joined_without_delaying_the_hub() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_key_sends_nothing() {
-    let relay = TestRelay::start_on(SocketAddr::from(([127, 0, 0, 1], 0)));
-    let (config, data) = hub_config(relay.addr(), "not-the-relay-key-000");
+    let relay = start_relay(SocketAddr::from(([127, 0, 0, 1], 0)));
+    let (config, data) = hub_config(relay.addr, "not-the-relay-key-000");
     let hub = TestHub::start_with(config, data);
     let _agent = TestAgent::start(&hub.grpc(), "wrong-key", FAST, None);
     let ts = hub_stays_live(&hub.http(), "wrong-key", 0).await;

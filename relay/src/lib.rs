@@ -45,7 +45,7 @@ pub enum StartError {
     Runtime(String),
 }
 
-/// A running relay.
+/// A running relay; dropping it stops it without waiting.
 pub struct RelayHandle {
     pub addr: SocketAddr,
     server: actix_web::dev::ServerHandle,
@@ -53,11 +53,33 @@ pub struct RelayHandle {
 }
 
 impl RelayHandle {
+    /// `http://addr`.
+    pub fn http(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// `ws://addr{path}`.
+    pub fn ws(&self, path: &str) -> String {
+        format!("ws://{}{path}", self.addr)
+    }
+
     /// Stops serving and waits for the server thread.
     pub fn stop(mut self) {
         futures::executor::block_on(self.server.stop(true));
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for RelayHandle {
+    fn drop(&mut self) {
+        if let Some(thread) = self.thread.take() {
+            let server = self.server.clone();
+            std::thread::spawn(move || {
+                futures::executor::block_on(server.stop(true));
+                let _ = thread.join();
+            });
         }
     }
 }

@@ -15,34 +15,14 @@ const WAIT: Duration = Duration::from_secs(10);
 
 type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-struct TestRelay(Option<RelayHandle>);
-
-impl TestRelay {
-    fn start(max_viewers: usize) -> TestRelay {
-        let mut config = RelayConfig::ephemeral(KEY);
-        config.max_viewers = max_viewers;
-        TestRelay(Some(sysmonstm_relay::start(config, sysmonstm_protocol::logging::discard()).expect("relay starts")))
-    }
-
-    fn http(&self) -> String {
-        format!("http://{}", self.0.as_ref().expect("running").addr)
-    }
-
-    fn ws(&self, path: &str) -> String {
-        format!("ws://{}{path}", self.0.as_ref().expect("running").addr)
-    }
-}
-
-impl Drop for TestRelay {
-    fn drop(&mut self) {
-        if let Some(relay) = self.0.take() {
-            std::thread::spawn(move || relay.stop());
-        }
-    }
+fn start_relay(max_viewers: usize) -> RelayHandle {
+    let mut config = RelayConfig::ephemeral(KEY);
+    config.max_viewers = max_viewers;
+    sysmonstm_relay::start(config, sysmonstm_protocol::logging::discard()).expect("relay starts")
 }
 
 /// Opens `/ingest` with `key`; Err carries the HTTP status of a refusal.
-async fn hub_link(relay: &TestRelay, key: Option<&str>) -> Result<Ws, u16> {
+async fn hub_link(relay: &RelayHandle, key: Option<&str>) -> Result<Ws, u16> {
     let mut request = relay.ws("/ingest").into_client_request().expect("request");
     if let Some(key) = key {
         request.headers_mut().insert(AUTHORIZATION, HeaderValue::from_str(&format!("Bearer {key}")).expect("header"));
@@ -54,7 +34,7 @@ async fn hub_link(relay: &TestRelay, key: Option<&str>) -> Result<Ws, u16> {
     }
 }
 
-async fn viewer(relay: &TestRelay) -> Ws {
+async fn viewer(relay: &RelayHandle) -> Ws {
     tokio_tungstenite::connect_async(relay.ws("/ws")).await.expect("viewer connects").0
 }
 
@@ -79,7 +59,7 @@ fn frame(kind: &str, machines: &[String]) -> String {
 }
 
 /// Waits until `GET /api/machines` satisfies `check`.
-async fn wait_listed(relay: &TestRelay, check: impl Fn(&Value) -> bool) {
+async fn wait_listed(relay: &RelayHandle, check: impl Fn(&Value) -> bool) {
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
         let (_, list) = get(&format!("{}/api/machines", relay.http())).await;
@@ -103,7 +83,7 @@ async fn get(url: &str) -> (u16, Value) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hub_frames_reach_viewers_with_charts() {
-    let relay = TestRelay::start(100);
+    let relay = start_relay(100);
     let mut link = hub_link(&relay, Some(KEY)).await.expect("the right key is accepted");
     push(&mut link, frame("snapshot", &[summary("a", 1_000, 10.0), summary("b", 1_000, 20.0)])).await;
     push(&mut link, frame("update", &[summary("a", 2_000, 30.0)])).await;
@@ -137,7 +117,7 @@ async fn hub_frames_reach_viewers_with_charts() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_or_missing_key_gets_401_before_the_upgrade() {
-    let relay = TestRelay::start(100);
+    let relay = start_relay(100);
     assert_eq!(hub_link(&relay, None).await.err(), Some(401));
     assert_eq!(hub_link(&relay, Some("test-relay-key-0123456780")).await.err(), Some(401));
     assert_eq!(hub_link(&relay, Some("")).await.err(), Some(401));
@@ -147,7 +127,7 @@ async fn wrong_or_missing_key_gets_401_before_the_upgrade() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn viewers_are_read_only() {
-    let relay = TestRelay::start(100);
+    let relay = start_relay(100);
     let mut link = hub_link(&relay, Some(KEY)).await.expect("accepted");
     push(&mut link, frame("snapshot", &[summary("a", 1_000, 10.0)])).await;
     wait_listed(&relay, |list| list[0]["machine_id"] == "a").await;
@@ -206,7 +186,7 @@ async fn viewers_are_read_only() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dashboard_is_served_read_only() {
-    let relay = TestRelay::start(100);
+    let relay = start_relay(100);
     let response = reqwest::get(format!("{}/", relay.http())).await.expect("page");
     assert_eq!(response.status(), 200);
     let csp = response.headers().get("content-security-policy").map(|v| v.to_str().unwrap_or_default().to_owned());
@@ -219,7 +199,7 @@ async fn dashboard_is_served_read_only() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn viewers_beyond_the_cap_get_503() {
-    let relay = TestRelay::start(2);
+    let relay = start_relay(2);
     let mut first = viewer(&relay).await;
     let mut second = viewer(&relay).await;
     next_json(&mut first).await;
@@ -242,10 +222,10 @@ async fn viewers_beyond_the_cap_get_503() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_viewer_that_never_reads_is_dropped_and_others_keep_up() {
-    let relay = TestRelay::start(100);
+    let relay = start_relay(100);
     let mut link = hub_link(&relay, Some(KEY)).await.expect("accepted");
     // A raw TCP viewer that completes the upgrade and then never reads.
-    let addr = relay.0.as_ref().expect("running").addr;
+    let addr = relay.addr;
     let mut stalled = tokio::net::TcpStream::connect(addr).await.expect("connect");
     use tokio::io::AsyncWriteExt;
     stalled
