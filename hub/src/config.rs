@@ -43,6 +43,8 @@ pub struct HubConfig {
     pub admin_token: Option<String>,
     /// Accept webhook URLs on loopback, link-local and private addresses.
     pub allow_private_webhooks: bool,
+    /// Origins besides the hub's own whose pages may open `/ws`.
+    pub allowed_origins: Vec<String>,
 }
 
 impl HubConfig {
@@ -63,6 +65,7 @@ impl HubConfig {
             maintenance_interval: MAINTENANCE_INTERVAL,
             admin_token: None,
             allow_private_webhooks: false,
+            allowed_origins: Vec::new(),
         }
     }
 }
@@ -131,6 +134,11 @@ pub struct HubArgs {
     /// Allow alert webhooks to loopback, link-local and private addresses.
     #[arg(long, env = "SYSMONSTM_ALLOW_PRIVATE_WEBHOOKS")]
     pub allow_private_webhooks: bool,
+    /// An origin (https://ops.example.com) whose pages may open the live
+    /// WebSocket besides the hub's own; repeatable, or comma-separated.
+    #[arg(long = "allowed-origin", env = "SYSMONSTM_ALLOWED_ORIGINS", value_delimiter = ',',
+        value_parser = crate::http::origin::parse)]
+    pub allowed_origins: Vec<String>,
     /// Log format.
     #[arg(long, env = "SYSMONSTM_LOG_FORMAT", value_enum, default_value = "text")]
     pub log_format: LogFormat,
@@ -192,6 +200,7 @@ impl HubArgs {
             maintenance_interval: MAINTENANCE_INTERVAL,
             admin_token: self.admin_token.clone().filter(|t| !t.is_empty()),
             allow_private_webhooks: self.allow_private_webhooks,
+            allowed_origins: self.allowed_origins.clone(),
         }
     }
 }
@@ -223,6 +232,14 @@ mod tests {
             .config();
         assert_eq!(config.redis_url.as_deref(), Some("redis://127.0.0.1:6379/0"));
         assert_eq!(config.hub_id, "hub-a");
+    }
+
+    #[test]
+    fn allowed_origins_repeat_or_comma() {
+        let config = parse(&["--allowed-origin", "https://a.example", "--allowed-origin", "http://b:3000,https://c"])
+            .expect("valid flags parse")
+            .config();
+        assert_eq!(config.allowed_origins, vec!["https://a.example", "http://b:3000", "https://c"]);
     }
 
     #[test]
@@ -268,6 +285,7 @@ mod tests {
             (vec!["--relay-url", "http://relay/ingest", "--relay-api-key", "k"], "--relay-url"),
             (vec!["--relay-url", "ws://relay:8090/ingest"], "--relay-api-key"),
             (vec!["--relay-api-key", "k"], "--relay-url"),
+            (vec!["--allowed-origin", "ops.example.com"], "--allowed-origin"),
             (vec!["--hub-id", ""], "--hub-id"),
         ] {
             let err = parse(&args).expect_err("bad flag is refused").to_string();

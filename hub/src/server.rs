@@ -120,6 +120,7 @@ struct Shared {
     store_status: Arc<StoreStatus>,
     cluster: Option<Cluster>,
     relay: Option<RelayTarget>,
+    allowed_origins: Arc<[String]>,
     log: Logger,
 }
 
@@ -193,6 +194,7 @@ pub fn start(config: HubConfig, log: Logger) -> Result<HubHandle, StartError> {
             status: Arc::new(RedisStatus::default()),
         }),
         relay: config.relay.clone(),
+        allowed_origins: Arc::from(config.allowed_origins.clone()),
         log: log.clone(),
     };
     let (shutdown, shutdown_rx) = watch::channel(false);
@@ -323,6 +325,7 @@ fn run_actix(
             store: shared.store.clone(),
             store_status: shared.store_status.clone(),
             redis_status: shared.cluster.as_ref().map(|c| c.status.clone()),
+            allowed_origins: shared.allowed_origins.clone(),
             log: log.clone(),
         };
         let server =

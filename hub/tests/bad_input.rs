@@ -123,3 +123,29 @@ async fn newer_connection_replaces_the_older_one() {
     assert_eq!(new.ack_at_least(2).await, 2);
     assert_eq!(recent_seqs(&hub.http(), "it-twice").await, vec![1, 2]);
 }
+
+/// Opens `/ws` with an `Origin` header; the HTTP status of the answer.
+async fn upgrade_with_origin(http: &str, origin: &str) -> u16 {
+    use tokio_tungstenite::tungstenite::{client::IntoClientRequest, http::HeaderValue, Error};
+    let mut request = format!("{}/ws", http.replacen("http", "ws", 1)).into_client_request().expect("request");
+    request.headers_mut().insert("origin", HeaderValue::from_str(origin).expect("header"));
+    match tokio_tungstenite::connect_async(request).await {
+        Ok((_, response)) => response.status().as_u16(),
+        Err(Error::Http(response)) => response.status().as_u16(),
+        Err(e) => panic!("unexpected error: {e}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn websocket_from_a_foreign_origin_is_refused() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut config = sysmonstm_hub::HubConfig::ephemeral(dir.path().to_path_buf());
+    config.allowed_origins = vec!["https://ops.example.com".into()];
+    let hub = TestHub::start_with(config, dir);
+    let http = hub.http();
+    assert_eq!(upgrade_with_origin(&http, "http://evil.example").await, 403);
+    assert_eq!(upgrade_with_origin(&http, &http).await, 101, "the hub's own pages");
+    assert_eq!(upgrade_with_origin(&http, "https://ops.example.com").await, 101, "an allowed origin");
+    let mut ws = ws_connect(&http).await; // no Origin: not a browser
+    assert_eq!(ws_next(&mut ws).await["type"], "snapshot");
+}

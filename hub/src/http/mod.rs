@@ -9,6 +9,7 @@ mod api;
 mod assets;
 mod error;
 mod metrics;
+pub mod origin;
 mod rules;
 mod ws;
 
@@ -39,6 +40,8 @@ pub struct AppState {
     pub stats: Arc<Stats>,
     pub store: Arc<dyn Store>,
     pub store_status: Arc<StoreStatus>,
+    /// Origins besides the hub's own whose pages may open `/ws`.
+    pub allowed_origins: Arc<[String]>,
     /// Redis, when this hub shares the fleet with others.
     pub redis_status: Option<Arc<RedisStatus>>,
     pub log: Logger,
