@@ -326,6 +326,7 @@ fn run_actix(
             store_status: shared.store_status.clone(),
             redis_status: shared.cluster.as_ref().map(|c| c.status.clone()),
             allowed_origins: shared.allowed_origins.clone(),
+            lockout: Arc::default(),
             log: log.clone(),
         };
         let server =

@@ -352,3 +352,35 @@ async fn openapi_describes_every_route() {
     let known: Vec<&str> = sysmonstm_hub::store::metrics::METRICS.iter().map(|m| m.name).chain(["offline"]).collect();
     assert_eq!(listed, known);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guessing_the_admin_token_gets_429() {
+    let dir = tempfile::tempdir().expect("dir");
+    let hub = hub_with_token(dir.path().to_path_buf());
+    let rules = format!("{}/api/rules", hub.http());
+    let body = || Some(cpu_rule(50.0).to_string());
+    for attempt in 0..10 {
+        let (status, _, _) = call(reqwest::Method::POST, &rules, Some("guess"), body()).await;
+        assert_eq!(status, 401, "attempt {attempt}");
+    }
+    let (status, error, headers) = call(reqwest::Method::POST, &rules, Some("guess"), body()).await;
+    assert_eq!(status, 429, "{error}");
+    let retry: u64 = headers["retry-after"].to_str().expect("ascii").parse().expect("seconds");
+    assert!((1..=60).contains(&retry), "Retry-After {retry}");
+    assert!(error["error"].as_str().is_some_and(|e| e.contains("too many")), "{error}");
+    // Locked out means locked out: the right token does not help that address now.
+    assert_eq!(call(reqwest::Method::POST, &rules, Some(TOKEN), body()).await.0, 429);
+    // Reading needs no token and is not locked; another address is not affected.
+    assert_eq!(call(reqwest::Method::GET, &rules, None, None).await.0, 200);
+    let other =
+        reqwest::Client::builder().local_address(std::net::IpAddr::from([127, 0, 0, 2])).build().expect("client");
+    let response = other
+        .post(&rules)
+        .bearer_auth(TOKEN)
+        .header("content-type", "application/json")
+        .body(cpu_rule(50.0).to_string())
+        .send()
+        .await
+        .expect("request from 127.0.0.2");
+    assert_eq!(response.status().as_u16(), 201);
+}

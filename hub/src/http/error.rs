@@ -24,6 +24,8 @@ pub enum ApiError {
     Conflict(String),
     #[error("the hub is shutting down")]
     Unavailable,
+    #[error("too many wrong admin tokens from this address; try again in {0} s")]
+    LockedOut(u64),
 }
 
 #[derive(Serialize)]
@@ -45,6 +47,7 @@ impl ResponseError for ApiError {
             ApiError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::LockedOut(_) => StatusCode::TOO_MANY_REQUESTS,
         }
     }
 
@@ -57,6 +60,9 @@ impl ResponseError for ApiError {
         let mut response = HttpResponse::build(self.status_code());
         if matches!(self, ApiError::Unauthorized(_)) {
             response.insert_header(("WWW-Authenticate", "Bearer"));
+        }
+        if let ApiError::LockedOut(seconds) = self {
+            response.insert_header(("Retry-After", seconds.to_string()));
         }
         response.json(Body { error: self.to_string(), field })
     }

@@ -8,6 +8,7 @@
 mod api;
 mod assets;
 mod error;
+mod lockout;
 mod metrics;
 pub mod origin;
 mod rules;
@@ -40,6 +41,8 @@ pub struct AppState {
     pub stats: Arc<Stats>,
     pub store: Arc<dyn Store>,
     pub store_status: Arc<StoreStatus>,
+    /// Wrong admin tokens per address (429 after too many).
+    pub lockout: Arc<lockout::Lockout>,
     /// Origins besides the hub's own whose pages may open `/ws`.
     pub allowed_origins: Arc<[String]>,
     /// Redis, when this hub shares the fleet with others.

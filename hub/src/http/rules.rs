@@ -33,6 +33,11 @@ impl From<RuleError> for ApiError {
 }
 
 fn require_admin(request: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
+    let now = std::time::Instant::now();
+    let peer = request.peer_addr().map(|a| a.ip());
+    if let Some(wait) = peer.and_then(|ip| state.lockout.retry_after(ip, now)) {
+        return Err(ApiError::LockedOut(wait.as_secs_f64().ceil() as u64));
+    }
     let presented = request
         .headers()
         .get(header::AUTHORIZATION)
@@ -40,8 +45,14 @@ fn require_admin(request: &HttpRequest, state: &AppState) -> Result<(), ApiError
         .and_then(|v| v.strip_prefix("Bearer "))
         .ok_or(ApiError::Unauthorized("changes need `Authorization: Bearer <admin token>`"))?;
     if admin_token::matches(presented.trim(), &state.admin_token) {
+        if let Some(ip) = peer {
+            state.lockout.succeeded(ip);
+        }
         Ok(())
     } else {
+        if let Some(ip) = peer {
+            state.lockout.failed(ip, now);
+        }
         Err(ApiError::Unauthorized("wrong admin token"))
     }
 }
