@@ -422,7 +422,7 @@ async fn run_grpc(
     let server = tonic::transport::Server::builder()
         .tcp_nodelay(true)
         .http2_keepalive_interval(Some(GRPC_KEEPALIVE))
-        .add_service(AgentIngestServer::new(ingest))
+        .add_service(AgentIngestServer::new(ingest).max_decoding_message_size(crate::grpc::ingest::MAX_AGENT_MESSAGE))
         .add_service(FleetQueryServer::new(fleet))
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), stopped(shutdown.clone()));
     tokio::select! {

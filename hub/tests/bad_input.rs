@@ -149,3 +149,19 @@ async fn websocket_from_a_foreign_origin_is_refused() {
     let mut ws = ws_connect(&http).await; // no Origin: not a browser
     assert_eq!(ws_next(&mut ws).await["type"], "snapshot");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_over_one_mib_is_refused_with_resource_exhausted() {
+    let hub = TestHub::start();
+    let mut raw = RawAgent::open(&hub.grpc(), None, hello("it-huge", "i1")).await.expect("accepted");
+    raw.send(sample(1)).await;
+    assert_eq!(raw.ack_at_least(1).await, 1);
+    let mut huge = sample(2);
+    if let Some(agent_message::Msg::Sample(s)) = &mut huge.msg {
+        s.top_processes = vec![pb::ProcessInfo { name: "x".repeat(1_100_000), ..Default::default() }];
+    }
+    raw.send(huge).await;
+    let status = raw.ending_status().await;
+    assert_eq!(status.code(), tonic::Code::ResourceExhausted, "{status:?}");
+    assert_eq!(recent_seqs(&hub.http(), "it-huge").await, vec![1], "nothing of the large message applied");
+}

@@ -28,6 +28,8 @@ use crate::store::Store;
 
 /// How long a new stream may take to say Hello.
 pub const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
+/// Largest agent message accepted (a sample is a few KB).
+pub const MAX_AGENT_MESSAGE: usize = 1024 * 1024;
 /// Replies (acks, config) queued toward one agent.
 const REPLY_QUEUE: usize = 64;
 /// While the storage backlog is over its bound, streams are checked this often.
@@ -49,11 +51,22 @@ fn unavailable(_: actix::MailboxError) -> Status {
     Status::unavailable("hub is shutting down")
 }
 
+/// tonic refuses a message over the decoding limit with OUT_OF_RANGE; the
+/// agent is told RESOURCE_EXHAUSTED, the code for "too large".
+fn size_refusal(status: Status) -> Status {
+    if status.code() == tonic::Code::OutOfRange && status.message().contains("too large") {
+        Status::resource_exhausted(format!("agent message over {MAX_AGENT_MESSAGE} bytes: {}", status.message()))
+    } else {
+        status
+    }
+}
+
 impl IngestService {
     async fn read_hello(inbound: &mut Streaming<pb::AgentMessage>) -> Result<validate::ValidHello, Status> {
         let first = tokio::time::timeout(HELLO_TIMEOUT, inbound.message())
             .await
-            .map_err(|_| Status::invalid_argument(format!("no Hello within {}s", HELLO_TIMEOUT.as_secs())))??;
+            .map_err(|_| Status::invalid_argument(format!("no Hello within {}s", HELLO_TIMEOUT.as_secs())))?
+            .map_err(size_refusal)?;
         match first {
             Some(pb::AgentMessage { msg: Some(agent_message::Msg::Hello(hello)) }) => {
                 validate::hello(hello).map_err(|e| Status::invalid_argument(e.to_string()))
@@ -115,6 +128,7 @@ async fn pump(
             }
             Ok(Some(pb::AgentMessage { msg: None })) => break Some(Status::invalid_argument("empty AgentMessage")),
             Ok(None) => break None,
+            Err(status) if status.code() == tonic::Code::OutOfRange => break Some(size_refusal(status)),
             Err(status) => {
                 debug!(log, "agent stream broke"; "status" => %status);
                 break None;
