@@ -17,7 +17,6 @@
 //! - [`events`]: broker messages (`MetricsReceived`, `MachineWentOffline`).
 //! - [`grpc`]: `AgentIngest` and `FleetQuery` services, agent auth, validation.
 //! - [`http`]: REST handlers, `/ws`, embedded dashboard.
-//! - [`frames`]: WebSocket frames from pre-encoded JSON.
 //! - [`liveness`]: when a machine counts as offline.
 //! - [`recent`]: the 5-minute live-chart ring of a machine.
 //! - [`stats`]: counters behind `/api/stats`.
@@ -29,7 +28,6 @@ pub mod alerts;
 pub mod cluster;
 pub mod config;
 pub mod events;
-pub mod frames;
 pub mod grpc;
 pub mod http;
 pub mod liveness;
@@ -40,6 +38,8 @@ pub mod store;
 
 pub use config::{HubArgs, HubConfig};
 pub use server::{start, HubHandle, StartError};
+/// WebSocket frames from pre-encoded JSON (shared with the relay).
+pub use sysmonstm_protocol::frames;
 
 /// Milliseconds since the Unix epoch, now.
 pub fn now_ms() -> i64 {

@@ -9,6 +9,7 @@
 //! - [`model`]: domain types (samples, host info, summaries, health) with serde.
 //! - [`convert`]: `model` <-> `pb` conversions.
 //! - [`machine_id`]: the one rule for what a machine id may be.
+//! - [`frames`]: WebSocket frames joined from pre-encoded JSON (hub and relay).
 //! - [`duration`]: parsing "500ms", "5s", "2m" for flags and env values.
 //! - [`logging`]: the slog logger every binary builds (text or JSON).
 //! - [`probe`]: the `--check-health` probe of the hub and relay binaries.
@@ -16,6 +17,7 @@
 
 pub mod convert;
 pub mod duration;
+pub mod frames;
 pub mod logging;
 pub mod machine_id;
 pub mod model;

@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
+use sysmonstm_protocol::frames::{json_array, machines_frame};
 
 /// How far back the chart ring of each machine reaches.
 pub const RECENT_WINDOW: Duration = Duration::from_secs(300);
@@ -63,19 +64,6 @@ struct Machine {
 #[derive(Default)]
 pub struct FleetState {
     machines: HashMap<String, Machine>,
-}
-
-/// `{"type":"<kind>","machines":[…]}` from already-encoded summaries.
-fn machines_frame<'a>(kind: &str, summaries: impl Iterator<Item = &'a str>) -> String {
-    let mut out = format!("{{\"type\":\"{kind}\",\"machines\":[");
-    for (i, summary) in summaries.enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push_str(summary);
-    }
-    out.push_str("]}");
-    out
 }
 
 impl FleetState {
@@ -136,15 +124,7 @@ impl FleetState {
 
     /// `[summary, …]` for `GET /api/machines`.
     pub fn list_json(&self) -> String {
-        let mut out = String::from("[");
-        for (i, (_, machine)) in self.sorted().into_iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            out.push_str(&machine.summary);
-        }
-        out.push(']');
-        out
+        json_array(self.sorted().into_iter().map(|(_, m)| &*m.summary))
     }
 
     /// What a new viewer gets first: the hub's snapshot frame plus
