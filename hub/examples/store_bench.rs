@@ -25,6 +25,10 @@ struct Args {
     /// Batch sizes to measure.
     #[arg(long, value_delimiter = ',', default_value = "500,5000")]
     batches: Vec<usize>,
+    /// Distinct machines the rows are spread over (the hub's indexes grow
+    /// with it: each machine inserts at its own place).
+    #[arg(long, default_value_t = 1000)]
+    machines: usize,
     /// Concurrent writers (each owning a share of the machines).
     #[arg(long, default_value_t = 1)]
     lanes: usize,
@@ -126,15 +130,15 @@ where
     F: FnMut(Arc<Batch>) -> Fut + Clone,
     Fut: std::future::Future<Output = Result<(), sysmonstm_hub::store::StoreError>>,
 {
-    const MACHINES: usize = 1000;
-    let all = rows(args.rows, MACHINES, *offset);
-    *offset += (args.rows / MACHINES) as u64 + 1;
+    let machines = args.machines.max(1);
+    let all = rows(args.rows, machines, *offset);
+    *offset += (args.rows / machines) as u64 + 1;
     // `lanes` writers at once, each owning a share of the machines (as the
     // hub's writer lanes do), each writing its batches in order.
     let lanes = args.lanes.max(1);
     let mut per_lane: Vec<Vec<Arc<MachineUpdate>>> = vec![Vec::new(); lanes];
     for (i, row) in all.into_iter().enumerate() {
-        per_lane[(i % MACHINES) % lanes].push(row);
+        per_lane[(i % machines) % lanes].push(row);
     }
     let queues: Vec<Vec<Arc<Batch>>> =
         per_lane.iter().map(|rows| rows.chunks(batch).map(|c| Arc::new(c.to_vec())).collect()).collect();

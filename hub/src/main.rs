@@ -6,6 +6,12 @@ use sysmonstm_hub::HubArgs;
 use sysmonstm_protocol::{logging, probe};
 use tokio::signal::unix::{signal, SignalKind};
 
+/// Thousands of streams allocate and free small buffers on every thread:
+/// mimalloc's per-thread heaps do that with less CPU than glibc's malloc
+/// (measured in BENCHMARKS.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
     let args = HubArgs::parse();
