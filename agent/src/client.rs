@@ -32,7 +32,7 @@ const OUTBOUND_QUEUE: usize = 256;
 /// Why a stream ended.
 #[derive(Debug, thiserror::Error)]
 pub enum StreamError {
-    #[error("cannot connect: {}", with_sources(.0))]
+    #[error("cannot connect: {}", sysmonstm_protocol::error_chain(.0))]
     Connect(#[from] tonic::transport::Error),
     #[error("hub refused or ended the stream: {0}")]
     Status(#[from] tonic::Status),
@@ -44,19 +44,6 @@ pub enum StreamError {
     Protocol(&'static str),
     #[error("bad token: {0}")]
     Token(String),
-}
-
-/// An error and its causes, "outer: inner: root" (tonic's transport errors
-/// say only "transport error" at the top).
-fn with_sources(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 /// Everything one connection needs.
@@ -141,7 +128,12 @@ impl Client {
     }
 
     async fn connect(&self) -> Result<AgentIngestClient<Channel>, StreamError> {
-        let channel = Endpoint::from_shared(self.hub().to_owned())?
+        let hub = self.hub();
+        let mut endpoint = Endpoint::from_shared(hub.to_owned())?;
+        if let (true, Some(tls)) = (hub.starts_with("https://"), &self.config.tls) {
+            endpoint = endpoint.tls_config(tls.clone())?;
+        }
+        let channel = endpoint
             .connect_timeout(CONNECT_TIMEOUT)
             .tcp_nodelay(true)
             .http2_keep_alive_interval(KEEPALIVE_INTERVAL)

@@ -8,6 +8,8 @@ use clap::Parser;
 use sysmonstm_protocol::duration::parse_positive;
 use sysmonstm_protocol::logging::LogFormat;
 use sysmonstm_protocol::machine_id;
+use sysmonstm_protocol::tls::ClientTls;
+use tonic::transport::ClientTlsConfig;
 
 /// Default hub address.
 pub const DEFAULT_HUB: &str = "http://127.0.0.1:50051";
@@ -29,6 +31,8 @@ pub struct AgentConfig {
     /// The host's root filesystem mounted here (an agent in a container):
     /// disks are read from the host's mount table, measured under this path.
     pub rootfs: Option<PathBuf>,
+    /// TLS toward https:// hubs (CA, client certificate), loaded and checked.
+    pub tls: Option<ClientTlsConfig>,
 }
 
 /// sysmonstm agent: samples this machine and streams it to a hub.
@@ -45,8 +49,21 @@ pub struct AgentArgs {
     #[arg(long, env = "SYSMONSTM_INTERVAL", default_value = "1s", value_parser = parse_interval)]
     pub interval: Duration,
     /// Agent token the hub expects, sent as a Bearer token.
-    #[arg(long, env = "SYSMONSTM_TOKEN", hide_env_values = true)]
+    #[arg(long, env = "SYSMONSTM_TOKEN", hide_env_values = true, conflicts_with = "token_file")]
     pub token: Option<String>,
+    /// A file holding the agent token (its first line; keeps the token out of
+    /// the process list).
+    #[arg(long, env = "SYSMONSTM_TOKEN_FILE")]
+    pub token_file: Option<PathBuf>,
+    /// CA certificate (PEM) to trust for https:// hubs [default: the system's roots].
+    #[arg(long, env = "SYSMONSTM_TLS_CA")]
+    pub tls_ca: Option<PathBuf>,
+    /// Client certificate (PEM) for hubs that require one (mutual TLS). Needs --tls-key.
+    #[arg(long, env = "SYSMONSTM_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key (PEM) of --tls-cert.
+    #[arg(long, env = "SYSMONSTM_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
     /// Samples kept until the hub acks them; when full the oldest are dropped.
     #[arg(long, env = "SYSMONSTM_BUFFER_SAMPLES", default_value_t = DEFAULT_BUFFER_SAMPLES,
           value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
@@ -64,15 +81,44 @@ pub struct AgentArgs {
 }
 
 impl AgentArgs {
-    pub fn config(&self) -> AgentConfig {
-        AgentConfig {
-            hubs: split_hubs(&self.hub),
+    /// The configuration, with the token file and TLS files read and checked.
+    pub fn config(&self) -> Result<AgentConfig, String> {
+        let hubs = split_hubs(&self.hub);
+        let token = match &self.token_file {
+            Some(path) => Some(read_token_file(path)?),
+            None => self.token.clone().filter(|t| !t.is_empty()),
+        };
+        let tls_flags = self.tls_ca.is_some() || self.tls_cert.is_some();
+        let tls = if hubs.iter().any(|h| h.starts_with("https://")) {
+            let files = ClientTls { ca: self.tls_ca.clone(), cert: self.tls_cert.clone(), key: self.tls_key.clone() };
+            Some(files.config().map_err(|e| e.to_string())?)
+        } else if tls_flags {
+            return Err(format!(
+                "--tls-ca/--tls-cert are for https:// hubs, but --hub is {}; write https://",
+                self.hub
+            ));
+        } else {
+            None
+        };
+        Ok(AgentConfig {
+            hubs,
             machine_id: self.machine_id.clone().unwrap_or_else(local_hostname),
             interval: self.interval,
-            token: self.token.clone().filter(|t| !t.is_empty()),
+            token,
             buffer_samples: self.buffer_samples as usize,
             rootfs: self.rootfs.clone(),
-        }
+            tls,
+        })
+    }
+}
+
+/// The first line of a token file, trimmed.
+fn read_token_file(path: &std::path::Path) -> Result<String, String> {
+    let text =
+        std::fs::read_to_string(path).map_err(|e| format!("--token-file: cannot read {}: {e}", path.display()))?;
+    match text.lines().next().map(str::trim) {
+        Some(token) if !token.is_empty() => Ok(token.to_owned()),
+        _ => Err(format!("--token-file: {} is empty; put the token on its first line", path.display())),
     }
 }
 
@@ -142,7 +188,7 @@ mod tests {
     #[test]
     fn defaults() {
         let args = parse(&[]).expect("no flags parse");
-        let config = args.config();
+        let config = args.config().expect("valid configuration");
         assert_eq!(config.hubs, vec![DEFAULT_HUB.to_owned()]);
         assert_eq!(config.interval, Duration::from_secs(1));
         assert_eq!(config.buffer_samples, 3600);
@@ -168,7 +214,7 @@ mod tests {
             "--once",
         ])
         .expect("valid flags parse");
-        let config = args.config();
+        let config = args.config().expect("valid configuration");
         assert_eq!(config.interval, Duration::from_millis(500));
         assert_eq!(config.machine_id, "db-1");
         assert_eq!(config.token.as_deref(), Some("s3cret"));
@@ -177,15 +223,48 @@ mod tests {
 
     #[test]
     fn several_hubs_in_order() {
-        let config = parse(&["--hub", "http://a:50051, http://b:50051"]).expect("list parses").config();
+        let config = parse(&["--hub", "http://a:50051, http://b:50051"]).expect("list parses").config().expect("valid");
         assert_eq!(config.hubs, vec!["http://a:50051".to_owned(), "http://b:50051".to_owned()]);
     }
 
     #[test]
     fn rootfs_is_an_existing_directory() {
-        let config = parse(&["--rootfs", "/"]).expect("parses").config();
+        let config = parse(&["--rootfs", "/"]).expect("parses").config().expect("valid");
         assert_eq!(config.rootfs, Some(PathBuf::from("/")));
-        assert_eq!(parse(&[]).expect("parses").config().rootfs, None);
+        assert_eq!(parse(&[]).expect("parses").config().expect("valid").rootfs, None);
+    }
+
+    #[test]
+    fn https_hubs_get_tls_and_tls_files_need_https() {
+        let config = parse(&["--hub", "https://hub.example:50051"]).expect("parses").config().expect("valid");
+        assert!(config.tls.is_some(), "https uses TLS with the system's roots");
+        assert!(parse(&[]).expect("parses").config().expect("valid").tls.is_none());
+        let error = parse(&["--hub", "http://hub:50051", "--tls-ca", "/etc/hostname"])
+            .expect("parses")
+            .config()
+            .expect_err("TLS files for a plaintext hub");
+        assert!(error.contains("https://"), "{error}");
+        let error = parse(&["--hub", "https://hub:50051", "--tls-ca", "/nonexistent/ca.pem"])
+            .expect("parses")
+            .config()
+            .expect_err("missing CA file");
+        assert!(error.contains("/nonexistent/ca.pem"), "{error}");
+        assert!(parse(&["--tls-cert", "/a.pem"]).is_err(), "a certificate needs its key");
+    }
+
+    #[test]
+    fn token_from_a_file() {
+        let dir = std::env::temp_dir().join(format!("sysmonstm-token-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let file = dir.join("token");
+        std::fs::write(&file, "  fleet-token-0123456789  \nignored\n").expect("write");
+        let config = parse(&["--token-file", file.to_str().expect("utf-8")]).expect("parses").config().expect("valid");
+        assert_eq!(config.token.as_deref(), Some("fleet-token-0123456789"));
+        std::fs::write(&file, "\n").expect("write");
+        let error = parse(&["--token-file", file.to_str().expect("utf-8")]).expect("parses").config().unwrap_err();
+        assert!(error.contains("empty"), "{error}");
+        assert!(parse(&["--token", "a", "--token-file", "/b"]).is_err(), "one or the other");
+        std::fs::remove_dir_all(&dir).ok();
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! `sysmonstm-agent`: parse flags, set up logging, run until SIGTERM/SIGINT.
 
 use anyhow::Context;
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use sysmonstm_agent::AgentArgs;
 use sysmonstm_protocol::logging;
 use tokio::signal::unix::{signal, SignalKind};
@@ -10,7 +10,10 @@ use tokio::signal::unix::{signal, SignalKind};
 async fn main() -> anyhow::Result<()> {
     let args = AgentArgs::parse();
     let log = logging::logger(args.log_format, "agent");
-    let config = args.config();
+    let config = match args.config() {
+        Ok(config) => config,
+        Err(message) => AgentArgs::command().error(clap::error::ErrorKind::InvalidValue, message).exit(),
+    };
     if args.once {
         let sample = sysmonstm_agent::sample_once(config.interval, config.rootfs.clone(), log).await;
         println!("{}", serde_json::to_string_pretty(&sample)?);

@@ -11,6 +11,13 @@ use sysmonstm_protocol::logging::LogFormat;
 use sysmonstm_protocol::machine_id;
 
 use crate::actors::storage_writer::MAINTENANCE_INTERVAL;
+use crate::grpc::auth::{self, TokenRule};
+use sysmonstm_protocol::tls::ServerTls;
+
+/// Default cap on open gRPC connections (agents, fleet watchers).
+pub const DEFAULT_MAX_AGENT_CONNECTIONS: u32 = 20_000;
+/// Default cap on concurrent streams per gRPC connection.
+pub const DEFAULT_MAX_STREAMS_PER_CONNECTION: u32 = 128;
 use crate::store::Retention;
 
 /// What a hub needs to run.
@@ -26,8 +33,14 @@ pub struct HubConfig {
     pub local_agent: bool,
     /// Machine id of the local agent (default: hostname).
     pub local_machine_id: Option<String>,
-    /// Agents must send this bearer token when set.
-    pub agent_token: Option<String>,
+    /// Agent tokens and the machine ids each may report; none: any agent.
+    pub agent_tokens: Vec<TokenRule>,
+    /// TLS on the agents' gRPC port; None: plaintext.
+    pub tls: Option<ServerTls>,
+    /// gRPC connections open at once; more are closed as they arrive.
+    pub max_agent_connections: usize,
+    /// Concurrent gRPC streams on one connection (an agent uses one).
+    pub max_streams_per_connection: u32,
     /// This hub's name among hubs sharing one Redis; named in Welcome and logs.
     pub hub_id: String,
     /// PostgreSQL URL; None keeps history in SQLite in `data_dir`.
@@ -41,6 +54,8 @@ pub struct HubConfig {
     pub maintenance_interval: Duration,
     /// Token for REST changes; None: generated once and kept in `data_dir`.
     pub admin_token: Option<String>,
+    /// Token reading the dashboard, API, `/metrics` and FleetQuery needs; None: open.
+    pub viewer_token: Option<String>,
     /// Accept webhook URLs on loopback, link-local and private addresses.
     pub allow_private_webhooks: bool,
     /// Origins besides the hub's own whose pages may open `/ws`.
@@ -56,7 +71,10 @@ impl HubConfig {
             data_dir,
             local_agent: false,
             local_machine_id: None,
-            agent_token: None,
+            agent_tokens: Vec::new(),
+            tls: None,
+            max_agent_connections: DEFAULT_MAX_AGENT_CONNECTIONS as usize,
+            max_streams_per_connection: DEFAULT_MAX_STREAMS_PER_CONNECTION,
             hub_id: format!("test-hub-{:08x}", rand::random::<u32>()),
             database_url: None,
             redis_url: None,
@@ -64,6 +82,7 @@ impl HubConfig {
             retention: Retention::default(),
             maintenance_interval: MAINTENANCE_INTERVAL,
             admin_token: None,
+            viewer_token: None,
             allow_private_webhooks: false,
             allowed_origins: Vec::new(),
         }
@@ -98,9 +117,34 @@ pub struct HubArgs {
     /// Machine id of the hub's own agent [default: the hostname].
     #[arg(long, env = "SYSMONSTM_MACHINE_ID", value_parser = machine_id::parse)]
     pub machine_id: Option<String>,
-    /// Token agents must send (authorization: Bearer); none accepts every agent.
-    #[arg(long, env = "SYSMONSTM_AGENT_TOKEN", hide_env_values = true)]
-    pub agent_token: Option<String>,
+    /// A token agents send (authorization: Bearer), as TOKEN or TOKEN=GLOB:
+    /// the token may then report only machine ids matching GLOB (web-*).
+    /// Repeatable, or comma-separated. None at all accepts every agent.
+    #[arg(long = "agent-token", env = "SYSMONSTM_AGENT_TOKEN", hide_env_values = true, value_delimiter = ',',
+        value_parser = parse_token_arg)]
+    pub agent_tokens: Vec<String>,
+    /// A file of agent tokens, one TOKEN or TOKEN=GLOB per line (# comments),
+    /// in addition to --agent-token (keeps tokens out of the process list).
+    #[arg(long, env = "SYSMONSTM_AGENT_TOKEN_FILE", value_parser = parse_token_file)]
+    pub agent_token_file: Option<TokenFile>,
+    /// TLS certificate (PEM, with its chain) for the agents' gRPC port;
+    /// agents then connect to https://. Needs --tls-key.
+    #[arg(long, env = "SYSMONSTM_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key (PEM) of --tls-cert.
+    #[arg(long, env = "SYSMONSTM_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// CA (PEM) whose certificates agents must present (mutual TLS). Needs --tls-cert.
+    #[arg(long, env = "SYSMONSTM_CLIENT_CA", requires = "tls_cert")]
+    pub client_ca: Option<PathBuf>,
+    /// gRPC connections open at once; further ones are closed on arrival.
+    #[arg(long, env = "SYSMONSTM_MAX_AGENT_CONNECTIONS", default_value_t = DEFAULT_MAX_AGENT_CONNECTIONS,
+        value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_agent_connections: u32,
+    /// Concurrent gRPC streams one connection may open (an agent needs one).
+    #[arg(long, env = "SYSMONSTM_MAX_STREAMS_PER_CONNECTION", default_value_t = DEFAULT_MAX_STREAMS_PER_CONNECTION,
+        value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_streams_per_connection: u32,
     /// PostgreSQL/TimescaleDB URL (postgres://user:pass@host/db); without it
     /// history is kept in SQLite in the data directory.
     #[arg(long, env = "DATABASE_URL", hide_env_values = true, value_parser = parse_database_url)]
@@ -131,6 +175,10 @@ pub struct HubArgs {
     /// one the hub generates a token at first start and keeps it in the data directory.
     #[arg(long, env = "SYSMONSTM_ADMIN_TOKEN", hide_env_values = true)]
     pub admin_token: Option<String>,
+    /// Token needed to read: the dashboard (asked once per browser), the API,
+    /// /metrics and FleetQuery. The admin token reads too. None: open to read.
+    #[arg(long, env = "SYSMONSTM_VIEWER_TOKEN", hide_env_values = true)]
+    pub viewer_token: Option<String>,
     /// Allow alert webhooks to loopback, link-local and private addresses.
     #[arg(long, env = "SYSMONSTM_ALLOW_PRIVATE_WEBHOOKS")]
     pub allow_private_webhooks: bool,
@@ -146,6 +194,22 @@ pub struct HubArgs {
     /// (for container health checks).
     #[arg(long)]
     pub check_health: bool,
+}
+
+/// An empty value means "no token" (a compose file may pass an unset variable).
+fn parse_token_arg(text: &str) -> Result<String, String> {
+    if !text.is_empty() {
+        auth::parse_rule(text)?;
+    }
+    Ok(text.to_owned())
+}
+
+/// A token file, read and checked when the flags are parsed.
+#[derive(Clone, Debug)]
+pub struct TokenFile(pub Vec<TokenRule>);
+
+fn parse_token_file(path: &str) -> Result<TokenFile, String> {
+    auth::read_file(std::path::Path::new(path)).map(TokenFile)
 }
 
 fn parse_database_url(text: &str) -> Result<String, String> {
@@ -183,7 +247,20 @@ impl HubArgs {
             data_dir: self.data_dir.clone(),
             local_agent: !self.no_local_agent,
             local_machine_id: self.machine_id.clone(),
-            agent_token: self.agent_token.clone().filter(|t| !t.is_empty()),
+            tls: self.tls_cert.clone().zip(self.tls_key.clone()).map(|(cert, key)| ServerTls {
+                cert,
+                key,
+                client_ca: self.client_ca.clone(),
+            }),
+            max_agent_connections: self.max_agent_connections as usize,
+            max_streams_per_connection: self.max_streams_per_connection,
+            agent_tokens: self
+                .agent_tokens
+                .iter()
+                .filter(|t| !t.is_empty())
+                .filter_map(|t| auth::parse_rule(t).ok())
+                .chain(self.agent_token_file.iter().flat_map(|f| f.0.iter().cloned()))
+                .collect(),
             hub_id: self
                 .hub_id
                 .clone()
@@ -199,6 +276,7 @@ impl HubArgs {
             retention: Retention { raw: self.retention_raw, minute: self.retention_1m, hour: self.retention_1h },
             maintenance_interval: MAINTENANCE_INTERVAL,
             admin_token: self.admin_token.clone().filter(|t| !t.is_empty()),
+            viewer_token: self.viewer_token.clone().filter(|t| !t.is_empty()),
             allow_private_webhooks: self.allow_private_webhooks,
             allowed_origins: self.allowed_origins.clone(),
         }
@@ -220,7 +298,7 @@ mod tests {
         assert_eq!(config.http_addr.port(), 8080);
         assert_eq!(config.data_dir, PathBuf::from("./sysmonstm-data"));
         assert!(config.local_agent);
-        assert!(config.agent_token.is_none());
+        assert!(config.agent_tokens.is_empty());
         assert!(config.redis_url.is_none());
         assert!(config.hub_id.ends_with(":50051"), "{}", config.hub_id);
     }
@@ -240,6 +318,25 @@ mod tests {
             .expect("valid flags parse")
             .config();
         assert_eq!(config.allowed_origins, vec!["https://a.example", "http://b:3000", "https://c"]);
+    }
+
+    #[test]
+    fn agent_tokens_from_flags_and_a_file() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("tokens");
+        std::fs::write(&file, "# fleet\ndbtoken=db-*\n").expect("write");
+        let file = file.to_str().expect("utf-8 path");
+        let config = parse(&["--agent-token", "webtoken=web-*", "--agent-token", "any,", "--agent-token-file", file])
+            .expect("valid flags parse")
+            .config();
+        let globs: Vec<&str> = config.agent_tokens.iter().map(TokenRule::glob).collect();
+        assert_eq!(globs, vec!["web-*", "*", "db-*"]);
+        std::fs::write(dir.path().join("bad"), "ok\nbad=[\n").expect("write");
+        let bad = dir.path().join("bad");
+        let error = parse(&["--agent-token-file", bad.to_str().expect("utf-8")]).expect_err("bad file").to_string();
+        assert!(error.contains("--agent-token-file") && error.contains("line 2"), "{error}");
+        let error = parse(&["--agent-token", "t=web-["]).expect_err("bad glob").to_string();
+        assert!(error.contains("--agent-token") && error.contains("glob"), "{error}");
     }
 
     #[test]
@@ -270,7 +367,7 @@ mod tests {
         .config();
         assert_eq!(config.grpc_addr, "127.0.0.1:1".parse().expect("addr"));
         assert!(!config.local_agent);
-        assert_eq!(config.agent_token.as_deref(), Some("t"));
+        assert_eq!(config.agent_tokens.iter().map(TokenRule::glob).collect::<Vec<_>>(), vec!["*"]);
         assert_eq!(config.local_machine_id.as_deref(), Some("me"));
     }
 

@@ -3,17 +3,15 @@
 //! local agent on the tonic runtime streaming to the hub over real gRPC.
 
 use std::net::{SocketAddr, TcpListener};
-use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 use actix::prelude::*;
 use actix_web::{web, App, HttpServer};
-use slog::{error, info, warn, Logger};
-use sysmonstm_protocol::pb::{agent_ingest_server::AgentIngestServer, fleet_query_server::FleetQueryServer};
+use slog::{info, warn, Logger};
+use sysmonstm_protocol::tls::{ServerTls, TlsError};
 use tokio::sync::{broadcast, oneshot, watch};
-use tokio_stream::wrappers::TcpListenerStream;
 
 use crate::actors::alert_engine::AlertEngine;
 use crate::actors::fanout::{Fanout, UpdateSender, FANOUT_CAPACITY};
@@ -27,17 +25,15 @@ use crate::admin_token;
 use crate::alerts::engine::{Alert, AlertState};
 use crate::alerts::rule::{self, Policy, Rule};
 use crate::config::{HubConfig, RelayTarget};
-use crate::grpc::{auth::AgentAuth, fleet::FleetService, ingest::IngestService};
-use crate::http::{self, AppState};
-use crate::stats::{Stats, RATE_WINDOW};
+use crate::grpc::{self, serve::GrpcParts};
+use crate::http::{self, access::ViewerAccess, AppState};
+use crate::stats::Stats;
 use crate::store::{self, AlertQuery, KnownMachine, Retention, Store, StoreError};
 
 /// How long in-flight requests get to finish when the hub stops.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
 /// How long a stopping hub waits for the storage writer's last batch.
 pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
-/// HTTP/2 pings toward agents, to notice dead connections.
-pub const GRPC_KEEPALIVE: Duration = Duration::from_secs(20);
 
 /// Why the hub could not start.
 #[derive(Debug, thiserror::Error)]
@@ -52,6 +48,8 @@ pub enum StartError {
     Store(StoreError),
     #[error("the actor system failed to start: {0}")]
     Actors(String),
+    #[error("{0}")]
+    Tls(TlsError),
 }
 
 /// A running hub. [`HubHandle::stop`] shuts it down and waits.
@@ -107,10 +105,6 @@ fn cores() -> usize {
     std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)
 }
 
-/// Where the local agent reaches a hub listening on `addr`.
-pub fn loopback_url(addr: SocketAddr) -> String {
-    format!("http://{}", sysmonstm_protocol::probe::local(addr))
-}
 
 /// What both runtimes share.
 #[derive(Clone)]
@@ -121,6 +115,8 @@ struct Shared {
     cluster: Option<Cluster>,
     relay: Option<RelayTarget>,
     allowed_origins: Arc<[String]>,
+    /// With `--viewer-token`: who may read.
+    viewer: Option<ViewerAccess>,
     log: Logger,
 }
 
@@ -167,6 +163,9 @@ pub fn start(config: HubConfig, log: Logger) -> Result<HubHandle, StartError> {
     let grpc_listener = bind("gRPC", config.grpc_addr)?;
     let http_addr = http_listener.local_addr().map_err(|e| StartError::Runtime("HTTP", e))?;
     let grpc_addr = grpc_listener.local_addr().map_err(|e| StartError::Runtime("gRPC", e))?;
+    let local_listener =
+        if config.local_agent { Some(bind("local agent gRPC", SocketAddr::from(([127, 0, 0, 1], 0)))?) } else { None };
+    let tls = config.tls.as_ref().map(ServerTls::config).transpose().map_err(StartError::Tls)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(cores())
         .thread_name("hub-grpc")
@@ -178,10 +177,17 @@ pub fn start(config: HubConfig, log: Logger) -> Result<HubHandle, StartError> {
         "firing_alerts" => firing.len());
     let admin_token = admin_token::resolve(config.admin_token.as_deref(), &config.data_dir, &log)
         .map_err(|source| StartError::DataDir { path: config.data_dir.display().to_string(), source })?;
+    let admin_token: Arc<str> = Arc::from(admin_token);
+    let viewer = config.viewer_token.as_deref().map(|t| ViewerAccess { viewer_token: Arc::from(t) });
+    let readers: Vec<Arc<str>> =
+        viewer.iter().flat_map(|v| [v.viewer_token.clone(), admin_token.clone()]).collect();
+    if viewer.is_some() {
+        info!(log, "reading the dashboard, API, /metrics and FleetQuery needs the viewer (or admin) token");
+    }
     let alerting = Alerting {
         rules,
         firing,
-        admin_token: Arc::from(admin_token),
+        admin_token,
         policy: Policy { allow_private_webhooks: config.allow_private_webhooks },
     };
     let shared = Shared {
@@ -195,6 +201,7 @@ pub fn start(config: HubConfig, log: Logger) -> Result<HubHandle, StartError> {
         }),
         relay: config.relay.clone(),
         allowed_origins: Arc::from(config.allowed_origins.clone()),
+        viewer,
         log: log.clone(),
     };
     let (shutdown, shutdown_rx) = watch::channel(false);
@@ -218,7 +225,20 @@ pub fn start(config: HubConfig, log: Logger) -> Result<HubHandle, StartError> {
         std::thread::Builder::new()
             .name("hub-grpc-main".into())
             .spawn(move || {
-                runtime.block_on(run_grpc(grpc_listener, grpc_addr, config, registry, updates, shared, shutdown_rx));
+                let parts = GrpcParts {
+                    config,
+                    agents: Some(grpc_listener),
+                    local: local_listener,
+                    tls,
+                    readers,
+                    registry,
+                    updates,
+                    store: shared.store.clone(),
+                    store_status: shared.store_status.clone(),
+                    stats: shared.stats.clone(),
+                    log: shared.log.clone(),
+                };
+                runtime.block_on(grpc::serve::run(parts, shutdown_rx, SHUTDOWN_GRACE));
                 runtime.shutdown_timeout(SHUTDOWN_GRACE);
             })
             .map_err(|e| StartError::Runtime("gRPC", e))?
@@ -329,8 +349,14 @@ fn run_actix(
             lockout: Arc::default(),
             log: log.clone(),
         };
-        let server =
-            HttpServer::new(move || App::new().app_data(web::Data::new(state.clone())).configure(http::configure))
+        let viewer = shared.viewer.clone();
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(web::Data::new(state.clone()))
+                .app_data(web::Data::new(viewer.clone()))
+                .wrap(actix_web::middleware::from_fn(http::access::gate))
+                .configure(http::configure)
+        })
                 .workers(cores())
                 .disable_signals()
                 .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
@@ -359,87 +385,4 @@ fn run_actix(
         }
         info!(log, "HTTP server and actors stopped");
     });
-}
-
-/// Resolves once `shutdown` is true.
-async fn stopped(mut shutdown: watch::Receiver<bool>) {
-    while !*shutdown.borrow_and_update() {
-        if shutdown.changed().await.is_err() {
-            return;
-        }
-    }
-}
-
-/// tonic: AgentIngest + FleetQuery, the stats ticker and the local agent.
-async fn run_grpc(
-    listener: TcpListener,
-    grpc_addr: SocketAddr,
-    config: HubConfig,
-    registry: Addr<MachineRegistry>,
-    updates: UpdateSender,
-    shared: Shared,
-    shutdown: watch::Receiver<bool>,
-) {
-    let log = shared.log.clone();
-    let listener = match tokio::net::TcpListener::from_std(listener) {
-        Ok(listener) => listener,
-        Err(e) => {
-            error!(log, "cannot use the gRPC listener"; "error" => %e);
-            return;
-        }
-    };
-    let ticker_stats = shared.stats.clone();
-    tokio::spawn(async move {
-        let mut ticker = tokio::time::interval(RATE_WINDOW);
-        loop {
-            ticker.tick().await;
-            ticker_stats.tick(RATE_WINDOW);
-        }
-    });
-    if config.local_agent {
-        let agent = sysmonstm_agent::AgentConfig {
-            hubs: vec![loopback_url(grpc_addr)],
-            machine_id: config.local_machine_id.clone().unwrap_or_else(sysmonstm_agent::config::local_hostname),
-            interval: Duration::from_secs(1),
-            token: config.agent_token.clone(),
-            buffer_samples: sysmonstm_agent::config::DEFAULT_BUFFER_SAMPLES as usize,
-            rootfs: None,
-        };
-        tokio::spawn(sysmonstm_agent::run(agent, log.new(slog::o!("local_agent" => true)), shutdown.clone()));
-    }
-    let ingest = IngestService {
-        registry: registry.clone(),
-        store: shared.store.clone(),
-        store_status: shared.store_status.clone(),
-        auth: AgentAuth::new(config.agent_token.clone()),
-        stats: shared.stats.clone(),
-        hub_id: config.hub_id.clone(),
-        shutdown: shutdown.clone(),
-        log: log.clone(),
-        next_connection: AtomicU64::new(1),
-    };
-    let fleet = FleetService { registry, updates };
-    let server = tonic::transport::Server::builder()
-        .tcp_nodelay(true)
-        .http2_keepalive_interval(Some(GRPC_KEEPALIVE))
-        .add_service(AgentIngestServer::new(ingest).max_decoding_message_size(crate::grpc::ingest::MAX_AGENT_MESSAGE))
-        .add_service(FleetQueryServer::new(fleet))
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), stopped(shutdown.clone()));
-    tokio::select! {
-        result = server => if let Err(e) = result {
-            error!(log, "gRPC server failed"; "error" => %e);
-        },
-        _ = async { stopped(shutdown).await; tokio::time::sleep(SHUTDOWN_GRACE).await } => {}
-    }
-    info!(log, "gRPC server stopped");
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn loopback_for_unspecified() {
-        assert_eq!(super::loopback_url("0.0.0.0:50051".parse().expect("addr")), "http://127.0.0.1:50051");
-        assert_eq!(super::loopback_url("[::]:1".parse().expect("addr")), "http://[::1]:1");
-        assert_eq!(super::loopback_url("10.1.2.3:5".parse().expect("addr")), "http://10.1.2.3:5");
-    }
 }

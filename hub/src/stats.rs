@@ -20,6 +20,10 @@ pub struct Stats {
     pub alert_evaluations: AtomicU64,
     pub webhooks_failed: AtomicU64,
     pub webhook_retries: AtomicU64,
+    /// gRPC connections closed on arrival because the cap was reached.
+    pub grpc_connections_refused: AtomicU64,
+    /// Agent streams refused for a missing or wrong token, or a machine id outside the token's globs.
+    pub agent_streams_refused: AtomicU64,
     /// samples_received at the last rate tick, and the rate then (f64 bits).
     last_total: AtomicU64,
     rate_bits: AtomicU64,
@@ -51,6 +55,8 @@ impl Default for Stats {
             alert_evaluations: AtomicU64::new(0),
             webhooks_failed: AtomicU64::new(0),
             webhook_retries: AtomicU64::new(0),
+            grpc_connections_refused: AtomicU64::new(0),
+            agent_streams_refused: AtomicU64::new(0),
             last_total: AtomicU64::new(0),
             rate_bits: AtomicU64::new(0f64.to_bits()),
         }

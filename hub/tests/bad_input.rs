@@ -70,18 +70,30 @@ async fn duplicate_seq_is_ignored_and_acked() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn agent_token_is_enforced() {
+async fn agent_tokens_are_enforced_per_machine_glob() {
+    use sysmonstm_hub::grpc::auth::parse_rule;
     let dir = tempfile::tempdir().expect("temp dir");
     let mut config = sysmonstm_hub::HubConfig::ephemeral(dir.path().to_path_buf());
-    config.agent_token = Some("s3cret".into());
+    config.agent_tokens = ["web-token-0123456789=it-web-*", "any-token-0123456789"]
+        .iter()
+        .map(|r| parse_rule(r).expect("rule"))
+        .collect();
     let hub = TestHub::start_with(config, dir);
     for token in [None, Some("wrong")] {
-        let status = RawAgent::open(&hub.grpc(), token, hello("it-auth", "i")).await.err().expect("refused");
+        let status = RawAgent::open(&hub.grpc(), token, hello("it-web-1", "i")).await.err().expect("refused");
         assert_eq!(status.code(), tonic::Code::Unauthenticated, "{token:?}");
     }
+    let status = RawAgent::open(&hub.grpc(), Some("web-token-0123456789"), hello("it-db-1", "i"))
+        .await
+        .err()
+        .expect("outside the token's glob");
+    assert_eq!(status.code(), tonic::Code::PermissionDenied);
+    assert!(status.message().contains("it-web-*"), "{}", status.message());
     assert!(machines(&hub.http()).await.is_empty(), "nothing stored for refused agents");
-    let _agent = TestAgent::start(&hub.grpc(), "it-auth", std::time::Duration::from_millis(200), Some("s3cret"));
-    wait_status(&hub.http(), "it-auth", "online").await;
+    let _web = TestAgent::start(&hub.grpc(), "it-web-1", std::time::Duration::from_millis(200), Some("web-token-0123456789"));
+    let _db = TestAgent::start(&hub.grpc(), "it-db-1", std::time::Duration::from_millis(200), Some("any-token-0123456789"));
+    wait_status(&hub.http(), "it-web-1", "online").await;
+    wait_status(&hub.http(), "it-db-1", "online").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

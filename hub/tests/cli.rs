@@ -23,6 +23,8 @@ fn bad_flag_exits_non_zero_naming_it() {
         (vec!["--http-addr", "localhost"], "--http-addr"),
         (vec!["--grpc-addr", "1.2.3.4:99999"], "--grpc-addr"),
         (vec!["--log-format", "xml"], "--log-format"),
+        (vec!["--agent-token-file", "/nonexistent/tokens"], "--agent-token-file"),
+        (vec!["--agent-token", "tok=web-["], "--agent-token"),
     ] {
         let output = Command::new(HUB).args(&args).output().expect("hub runs");
         assert!(!output.status.success(), "{args:?} accepted");
@@ -52,8 +54,13 @@ fn busy_port_is_a_clear_error() {
 fn hub_monitors_its_own_machine_and_stops_on_sigterm() {
     let http = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr");
     let dir = tempfile::tempdir().expect("dir");
+    // Tokens for other machines only: the hub's own agent gets its own token.
+    let tokens = dir.path().join("agent-tokens");
+    std::fs::write(&tokens, "# other machines\nfleet-token-0123456789=web-*\n").expect("token file");
     let mut child = Command::new(HUB)
         .args(["--http-addr", &http.to_string(), "--grpc-addr", "127.0.0.1:0", "--machine-id", "self-test"])
+        .arg("--agent-token-file")
+        .arg(&tokens)
         .arg("--data-dir")
         .arg(dir.path())
         .stdout(Stdio::null())

@@ -14,6 +14,7 @@
 //! - [`logging`]: the slog logger every binary builds (text or JSON).
 //! - [`probe`]: the `--check-health` probe of the hub and relay binaries.
 //! - [`token`]: constant-time token comparison, bearer headers.
+//! - [`tls`]: TLS set-up of the gRPC connection from PEM files (hub and agent).
 
 pub mod convert;
 pub mod duration;
@@ -22,12 +23,26 @@ pub mod logging;
 pub mod machine_id;
 pub mod model;
 pub mod probe;
+pub mod tls;
 pub mod token;
 
 /// Generated protobuf and gRPC code for package `sysmonstm.v1`.
 pub mod pb {
     #![allow(clippy::all, missing_docs)]
     tonic::include_proto!("sysmonstm.v1");
+}
+
+/// An error and its causes, "outer: inner: root" (tonic's transport errors
+/// say only "transport error" at the top).
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 /// Version of this build, sent by agents in `Hello`.

@@ -7,6 +7,7 @@ import { Detail } from './detail.js';
 import { AlertState, renderAlertsPage } from './alerts.js';
 import { RulesPage } from './rules.js';
 import { readOnly, rememberRecent } from './mode.js';
+import { ensureViewer } from './session.js';
 
 const HEALTH_RANK = { critical: 0, warning: 1, ok: 2 };
 const CLOCK_TICK_MS = 1000;
@@ -128,6 +129,8 @@ sortEl.addEventListener('change', () => { orderDirty = true; render(); });
 window.addEventListener('hashchange', route);
 setInterval(() => { for (const card of cards.values()) if (card.visible) card.tick(); }, CLOCK_TICK_MS);
 
+// With --viewer-token, nothing is fetched before this browser has signed in.
+await ensureViewer();
 connectLive({
   onSnapshot(machines, recent) {
     rememberRecent(recent);

@@ -1,12 +1,15 @@
-//! `FleetQuery`: list, get and watch the fleet's current state.
+//! `FleetQuery`: list, get and watch the fleet's current state (with
+//! `--viewer-token`, for callers presenting the viewer or admin token).
 
 use std::pin::Pin;
+use std::sync::Arc;
 
 use actix::Addr;
 use futures::{Stream, StreamExt};
 use sysmonstm_protocol::pb::{self, fleet_query_server::FleetQuery};
 use tokio_stream::wrappers::BroadcastStream;
-use tonic::{Request, Response, Status};
+use sysmonstm_protocol::token;
+use tonic::{metadata::MetadataMap, Request, Response, Status};
 
 use crate::actors::fanout::{LiveEvent, UpdateSender};
 use crate::actors::registry::{GetMachine, ListMachines, MachineRegistry};
@@ -14,6 +17,8 @@ use crate::actors::registry::{GetMachine, ListMachines, MachineRegistry};
 pub struct FleetService {
     pub registry: Addr<MachineRegistry>,
     pub updates: UpdateSender,
+    /// Tokens that may read (viewer, admin); empty: anyone may.
+    pub readers: Vec<Arc<str>>,
 }
 
 fn unavailable(_: actix::MailboxError) -> Status {
@@ -21,6 +26,24 @@ fn unavailable(_: actix::MailboxError) -> Status {
 }
 
 impl FleetService {
+    /// With `--viewer-token`, reading needs the viewer or admin token.
+    fn authorize(&self, metadata: &MetadataMap) -> Result<(), Status> {
+        if self.readers.is_empty() {
+            return Ok(());
+        }
+        let given = metadata.get("authorization").and_then(|v| v.to_str().ok()).and_then(token::bearer);
+        let Some(given) = given else {
+            return Err(Status::unauthenticated("reading needs the viewer token: `authorization: Bearer <token>`"));
+        };
+        // Every token compared: the time taken does not say which matched.
+        let matched = self.readers.iter().fold(false, |any, t| token::matches(given, t) | any);
+        if matched {
+            Ok(())
+        } else {
+            Err(Status::unauthenticated("wrong viewer token"))
+        }
+    }
+
     async fn summaries(&self) -> Result<Vec<pb::MachineSummary>, Status> {
         let all = self.registry.send(ListMachines).await.map_err(unavailable)?;
         Ok(all.iter().map(|u| (&u.summary).into()).collect())
@@ -31,8 +54,9 @@ impl FleetService {
 impl FleetQuery for FleetService {
     async fn list_machines(
         &self,
-        _: Request<pb::ListMachinesRequest>,
+        request: Request<pb::ListMachinesRequest>,
     ) -> Result<Response<pb::ListMachinesResponse>, Status> {
+        self.authorize(request.metadata())?;
         Ok(Response::new(pb::ListMachinesResponse { machines: self.summaries().await? }))
     }
 
@@ -40,6 +64,7 @@ impl FleetQuery for FleetService {
         &self,
         request: Request<pb::GetMachineRequest>,
     ) -> Result<Response<pb::GetMachineResponse>, Status> {
+        self.authorize(request.metadata())?;
         let id = request.into_inner().machine_id;
         let update = self
             .registry
@@ -56,7 +81,8 @@ impl FleetQuery for FleetService {
 
     type WatchStream = Pin<Box<dyn Stream<Item = Result<pb::WatchEvent, Status>> + Send + 'static>>;
 
-    async fn watch(&self, _: Request<pb::WatchRequest>) -> Result<Response<Self::WatchStream>, Status> {
+    async fn watch(&self, request: Request<pb::WatchRequest>) -> Result<Response<Self::WatchStream>, Status> {
+        self.authorize(request.metadata())?;
         let updates = BroadcastStream::new(self.updates.subscribe());
         let snapshot = pb::WatchEvent { snapshot: true, machines: self.summaries().await? };
         let live = updates.filter_map(|item| async move {

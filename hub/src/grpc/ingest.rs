@@ -1,7 +1,9 @@
 //! `AgentIngest.Stream`: Hello -> Welcome, then samples in and acks out.
 //!
-//! The first message must be a valid Hello; anything wrong ends the stream
-//! with `INVALID_ARGUMENT` naming the field. Samples go to the machine's
+//! The agent's token is checked first (`UNAUTHENTICATED`), then the first
+//! message must be a valid Hello (anything wrong ends the stream with
+//! `INVALID_ARGUMENT` naming the field) whose machine id the token may
+//! report (`PERMISSION_DENIED`), all before anything is stored. Samples go to the machine's
 //! session one at a time (awaiting each, which is the backpressure); the
 //! session sends the acks itself through the reply channel.
 
@@ -44,7 +46,7 @@ pub struct IngestService {
     pub hub_id: String,
     pub shutdown: watch::Receiver<bool>,
     pub log: Logger,
-    pub next_connection: AtomicU64,
+    pub next_connection: Arc<AtomicU64>,
 }
 
 fn unavailable(_: actix::MailboxError) -> Status {
@@ -151,10 +153,17 @@ impl AgentIngest for IngestService {
         &self,
         request: Request<Streaming<pb::AgentMessage>>,
     ) -> Result<Response<Self::StreamStream>, Status> {
-        self.auth.check(request.metadata())?;
+        let grant = self.auth.check(request.metadata()).inspect_err(|_| {
+            self.stats.agent_streams_refused.fetch_add(1, Ordering::Relaxed);
+        })?;
         let mut inbound = request.into_inner();
         let hello = Self::read_hello(&mut inbound).await?;
         let log = self.log.new(slog::o!("machine_id" => hello.machine_id.clone()));
+        if let Err(denied) = grant.permits(&hello.machine_id) {
+            self.stats.agent_streams_refused.fetch_add(1, Ordering::Relaxed);
+            warn!(log, "agent token not allowed for this machine id; stream refused"; "reason" => denied.message());
+            return Err(denied);
+        }
         let session = self.registry.send(SessionFor(hello.machine_id.clone())).await.map_err(unavailable)?;
         self.stats.agent_samples_dropped.fetch_add(hello.dropped_samples, Ordering::Relaxed);
         let stored_last_seq = match self.store.last_seq(&hello.machine_id, &hello.instance_id).await {

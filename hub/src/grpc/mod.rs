@@ -5,4 +5,6 @@
 pub mod auth;
 pub mod fleet;
 pub mod ingest;
+pub mod limit;
+pub mod serve;
 pub mod validate;

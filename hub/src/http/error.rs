@@ -24,7 +24,7 @@ pub enum ApiError {
     Conflict(String),
     #[error("the hub is shutting down")]
     Unavailable,
-    #[error("too many wrong admin tokens from this address; try again in {0} s")]
+    #[error("too many wrong tokens from this address; try again in {0} s")]
     LockedOut(u64),
 }
 

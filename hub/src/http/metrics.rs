@@ -53,6 +53,16 @@ pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiErro
         ("sysmonstm_alert_evaluations_total", "alert rule evaluations", s.alert_evaluations.load(relaxed)),
         ("sysmonstm_webhooks_delivered_total", "webhooks delivered", s.webhooks_delivered.load(relaxed)),
         ("sysmonstm_webhooks_failed_total", "webhooks failed after retries", s.webhooks_failed.load(relaxed)),
+        (
+            "sysmonstm_grpc_connections_refused_total",
+            "gRPC connections closed on arrival: --max-agent-connections reached",
+            s.grpc_connections_refused.load(relaxed),
+        ),
+        (
+            "sysmonstm_agent_streams_refused_total",
+            "agent streams refused: missing or wrong token, or a machine id outside the token's globs",
+            s.agent_streams_refused.load(relaxed),
+        ),
     ];
     for (name, help, value) in counters {
         let counter = IntCounter::new(name, help).map_err(metric_error)?;

@@ -2,9 +2,11 @@
 //!
 //! `/health` · `/ready` · `/api/machines` · `/api/machines/{id}` ·
 //! `/api/machines/{id}/recent` · `/api/machines/{id}/history` · `/api/stats` ·
-//! `/api/rules` (CRUD) · `/api/alerts` · `/ws` · everything else: the
-//! dashboard's files.
+//! `/api/rules` (CRUD) · `/api/alerts` · `/api/session` (viewer sign-in) ·
+//! `/ws` · everything else: the dashboard's files. With `--viewer-token`,
+//! [`access::gate`] guards the data paths.
 
+pub mod access;
 mod api;
 mod assets;
 mod error;
@@ -68,6 +70,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/rules/{id}", web::delete().to(rules::delete))
         .route("/api/alerts", web::get().to(rules::alerts))
         .route("/api/openapi.json", web::get().to(api::openapi))
+        .route("/api/session", web::get().to(access::session))
+        .route("/api/session", web::post().to(access::sign_in))
+        .route("/api/session", web::delete().to(access::sign_out))
         .route("/api/{tail:.*}", web::route().to(api::unknown_api))
         .route("/ws", web::get().to(ws::connect))
         .default_service(web::get().to(assets::serve));

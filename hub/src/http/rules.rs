@@ -58,7 +58,7 @@ fn require_admin(request: &HttpRequest, state: &AppState) -> Result<(), ApiError
 }
 
 /// Reads at most MAX_BODY bytes of JSON.
-async fn read_json(mut payload: web::Payload) -> Result<Value, ApiError> {
+pub(super) async fn read_json(mut payload: web::Payload) -> Result<Value, ApiError> {
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|e| ApiError::BadJson(e.to_string()))?;

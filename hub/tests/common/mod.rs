@@ -82,7 +82,13 @@ impl TestAgent {
             token: token.map(str::to_owned),
             buffer_samples: 3600,
             rootfs: None,
+            tls: None,
         };
+        TestAgent::run(config)
+    }
+
+    /// An agent with a configuration of the test's own.
+    pub fn run(config: sysmonstm_agent::AgentConfig) -> TestAgent {
         let (shutdown, rx) = watch::channel(false);
         let task = tokio::spawn(sysmonstm_agent::run(config, sysmonstm_protocol::logging::discard(), rx));
         TestAgent { shutdown, task: Some(task) }
@@ -219,7 +225,16 @@ pub fn sample(seq: u64) -> pb::AgentMessage {
 impl RawAgent {
     /// Opens a stream and sends `first`; Err is the hub's refusal.
     pub async fn open(grpc: &str, token: Option<&str>, first: pb::AgentMessage) -> Result<RawAgent, tonic::Status> {
-        let mut client = AgentIngestClient::connect(grpc.to_owned()).await.expect("gRPC connects");
+        let client = AgentIngestClient::connect(grpc.to_owned()).await.expect("gRPC connects");
+        RawAgent::open_on(client, token, first).await
+    }
+
+    /// Like [`RawAgent::open`], over a client already connected (TLS, say).
+    pub async fn open_on(
+        mut client: AgentIngestClient<tonic::transport::Channel>,
+        token: Option<&str>,
+        first: pb::AgentMessage,
+    ) -> Result<RawAgent, tonic::Status> {
         let (tx, rx) = mpsc::channel(64);
         tx.send(first).await.expect("queue first message");
         let mut request = tonic::Request::new(ReceiverStream::new(rx));
@@ -263,6 +278,7 @@ impl RawAgent {
 
 pub mod postgres;
 pub mod redis;
+pub mod tls;
 
 /// The hub binary, for tests that SIGKILL a hub.
 pub const HUB_BIN: &str = env!("CARGO_BIN_EXE_sysmonstm-hub");
