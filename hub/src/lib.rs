@@ -7,7 +7,7 @@
 //! # Layout
 //! - [`cluster`]: what hubs sharing one Redis tell each other (pure).
 //! - [`config`]: flags / environment and [`HubConfig`].
-//! - [`server`]: start/stop: actix system thread, tonic runtime, local agent.
+//! - [`server`]: start/stop: actix system thread, tonic runtime.
 //! - [`actors`]: `MachineRegistry`, `MachineSession` (supervised, one per
 //!   machine), `StorageWriter` (batches -> store -> acks), `AlertEngine`,
 //!   `Notifier`, `Fanout` (viewers' broadcast), `WsSession` (one per
@@ -15,8 +15,9 @@
 //! - [`admin_token`]: the token REST mutations need (configured or generated).
 //! - [`alerts`]: alert rules, validation and the alert state machine (pure).
 //! - [`events`]: broker messages (`MetricsReceived`, `MachineWentOffline`).
-//! - [`grpc`]: `AgentIngest` and `FleetQuery` services, agent auth, validation.
-//! - [`http`]: REST handlers, `/ws`, embedded dashboard.
+//! - [`grpc`]: `AgentIngest` and `FleetQuery` services, agent token rules,
+//!   validation, the gRPC side's start-up (TLS, caps, the hub's own agent).
+//! - [`http`]: REST handlers, `/ws`, embedded dashboard, viewer sign-in.
 //! - [`liveness`]: when a machine counts as offline.
 //! - [`recent`]: the 5-minute live-chart ring of a machine.
 //! - [`stats`]: counters behind `/api/stats`.

@@ -1,6 +1,12 @@
 //! gRPC services (tonic), on their own multi-threaded tokio runtime. They
 //! reach actors only through `Addr`s, and convert protobuf to domain types
 //! here, at the edge.
+//!
+//! - [`auth`]: agent token rules and the machine ids each may report.
+//! - [`ingest`]: `AgentIngest.Stream`; [`validate`]: every field checked.
+//! - [`fleet`]: `FleetQuery` (list, get, watch).
+//! - [`limit`]: the cap on open connections; [`serve`]: TLS, caps, the
+//!   hub's own agent on its loopback port, serving until shutdown.
 
 pub mod auth;
 pub mod fleet;
