@@ -3,10 +3,12 @@
 #   - Debian's chromium (browser test), Node.js, PostgreSQL and Redis (the
 #     store and multi-hub tests start throwaway servers on loopback) when
 #     missing;
-#   - cargo-nextest when missing;
+#   - cargo-nextest and cargo-fuzz when missing;
 #   - the browser test's npm packages (package-lock.json).
-# Builds the workspace once (debug), runs the Rust suites with nextest, then
-# the dashboard test in headless Chromium against the same binaries.
+# Builds the workspace once (debug), runs the Rust suites with nextest, the
+# fuzz targets for a short time each (SYSMONSTM_FUZZ_SECONDS, default 15;
+# their own instrumented release build), then the dashboard test in
+# headless Chromium against the debug binaries.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,6 +37,9 @@ cargo build --workspace --all-targets --locked
 
 step "Rust tests (unit and integration, real hub and agents on loopback)"
 cargo nextest run --workspace --no-fail-fast
+
+step "fuzzing: each target briefly, replaying every kept regression input (scripts/fuzz.sh)"
+scripts/fuzz.sh --seconds "${SYSMONSTM_FUZZ_SECONDS:-15}"
 
 step "dashboard in headless Chromium"
 cd tests/browser
