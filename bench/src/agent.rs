@@ -22,6 +22,8 @@ const KEPT_ERRORS: usize = 5;
 pub struct Shared {
     pub sent: AtomicU64,
     pub acked: AtomicU64,
+    /// Acked samples as acks arrive (`acked` is summed when agents finish).
+    pub acked_so_far: AtomicU64,
     pub errors: AtomicU64,
     pub connected: AtomicU64,
     pub max_rss_kib: AtomicU64,
@@ -29,10 +31,13 @@ pub struct Shared {
     pub ack_us: Mutex<Histogram<u64>>,
     /// Sample taken → browser received, microseconds.
     pub e2e_us: Mutex<Histogram<u64>>,
+    /// The same two since the last progress line (`--report-every`).
+    pub window_ack_us: Mutex<Histogram<u64>>,
+    pub window_e2e_us: Mutex<Histogram<u64>>,
     pub error_messages: Mutex<Vec<String>>,
 }
 
-fn histogram() -> Histogram<u64> {
+pub fn histogram() -> Histogram<u64> {
     // 1 µs .. 1 h, 3 significant digits: the bounds are constants that fit.
     Histogram::new_with_bounds(1, 3_600_000_000, 3).unwrap_or_else(|_| Histogram::new(3).expect("histogram"))
 }
@@ -42,11 +47,14 @@ impl Default for Shared {
         Shared {
             sent: AtomicU64::new(0),
             acked: AtomicU64::new(0),
+            acked_so_far: AtomicU64::new(0),
             errors: AtomicU64::new(0),
             connected: AtomicU64::new(0),
             max_rss_kib: AtomicU64::new(0),
             ack_us: Mutex::new(histogram()),
             e2e_us: Mutex::new(histogram()),
+            window_ack_us: Mutex::new(histogram()),
+            window_e2e_us: Mutex::new(histogram()),
             error_messages: Mutex::new(Vec::new()),
         }
     }
@@ -124,12 +132,15 @@ async fn stream(index: u64, config: &LoadConfig, shared: &Arc<Shared>, send_unti
         async move {
             while let Ok(Some(message)) = inbound.message().await {
                 if let Some(hub_message::Msg::Ack(ack)) = message.msg {
-                    acked.fetch_max(ack.seq, Ordering::Relaxed);
+                    let before = acked.fetch_max(ack.seq, Ordering::Relaxed);
+                    shared.acked_so_far.fetch_add(ack.seq.saturating_sub(before), Ordering::Relaxed);
                     let now = Instant::now();
                     let mut pending = in_flight.lock().map_err(|_| "poisoned".to_owned())?;
                     while pending.front().is_some_and(|(seq, _)| *seq <= ack.seq) {
                         if let Some((_, sent)) = pending.pop_front() {
-                            Shared::record(&shared.ack_us, now.duration_since(sent).as_micros() as u64);
+                            let micros = now.duration_since(sent).as_micros() as u64;
+                            Shared::record(&shared.ack_us, micros);
+                            Shared::record(&shared.window_ack_us, micros);
                         }
                     }
                 }

@@ -36,6 +36,10 @@ pub struct LoadConfig {
     /// Machine ids are `<prefix>-<n>`.
     #[arg(long, default_value = "loadgen")]
     pub prefix: String,
+    /// Every this often, one JSON line on stderr: the last interval's ack and
+    /// browser p99, the hub's RSS and open file descriptors (scripts/soak.sh).
+    #[arg(long, value_parser = parse_positive)]
+    pub report_every: Option<Duration>,
     /// Print one JSON line last.
     #[arg(long)]
     pub json: bool,

@@ -10,6 +10,7 @@
 //! - [`browser`]: a WebSocket client measuring receive time − `sample_ts`.
 //! - [`procfs`]: the hub's CPU time and RSS.
 //! - [`monitor`]: RSS, storage queue and full-load CPU of the hub during a run.
+//! - [`progress`]: one JSON line per interval during long runs (soak).
 //! - [`report`]: results, the human table and the JSON line.
 
 pub mod agent;
@@ -17,6 +18,7 @@ pub mod browser;
 pub mod config;
 pub mod monitor;
 pub mod procfs;
+pub mod progress;
 pub mod report;
 pub mod sample;
 
@@ -50,6 +52,9 @@ pub async fn run(config: LoadConfig) -> Report {
         shared.clone(),
         observed.clone(),
     ));
+    let progress = config
+        .report_every
+        .map(|every| tokio::spawn(progress::report(every, config.hub_pid, shared.clone(), started, send_until)));
     let agents: Vec<_> = (0..config.agents)
         .map(|i| {
             let delay =
@@ -66,7 +71,7 @@ pub async fn run(config: LoadConfig) -> Report {
     }
     let measured = started.elapsed();
     let cpu_after = config.hub_pid.and_then(procfs::cpu_seconds);
-    for task in browsers {
+    for task in browsers.into_iter().chain(progress) {
         task.abort();
     }
     let _ = watcher.await;

@@ -1,4 +1,4 @@
-//! The hub's CPU time and RSS, from /proc.
+//! The hub's CPU time, RSS and open file descriptors, from /proc.
 
 /// Clock ticks per second of /proc/<pid>/stat times (USER_HZ, 100 on Linux).
 const TICKS_PER_SECOND: f64 = 100.0;
@@ -23,6 +23,11 @@ pub fn rss_kib(pid: u32) -> Option<u64> {
     status.lines().find_map(|l| l.strip_prefix("VmRSS:")).and_then(|v| v.split_whitespace().next()?.parse().ok())
 }
 
+/// Open file descriptors (sockets included).
+pub fn open_fds(pid: u32) -> Option<usize> {
+    Some(std::fs::read_dir(format!("/proc/{pid}/fd")).ok()?.count())
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -31,5 +36,6 @@ mod tests {
         assert_eq!(super::parse_cpu_ticks(stat), Some(325));
         assert!(super::cpu_seconds(std::process::id()).is_some());
         assert!(super::rss_kib(std::process::id()).expect("rss") > 0);
+        assert!(super::open_fds(std::process::id()).expect("fds") >= 3);
     }
 }

@@ -177,3 +177,88 @@ async fn a_message_over_one_mib_is_refused_with_resource_exhausted() {
     assert_eq!(status.code(), tonic::Code::ResourceExhausted, "{status:?}");
     assert_eq!(recent_seqs(&hub.http(), "it-huge").await, vec![1], "nothing of the large message applied");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn compressed_agent_messages_are_refused() {
+    use sysmonstm_protocol::pb::agent_ingest_client::AgentIngestClient;
+    // The hub accepts no compressed messages, so its 1 MiB limit is on what
+    // it decodes: a small gzip body cannot expand past it.
+    let hub = TestHub::start();
+    let client = AgentIngestClient::connect(hub.grpc())
+        .await
+        .expect("connects")
+        .send_compressed(tonic::codec::CompressionEncoding::Gzip);
+    let status = RawAgent::open_on(client, None, hello("it-gzip", "i1")).await.err().expect("refused");
+    assert_eq!(status.code(), tonic::Code::Unimplemented, "{status:?}");
+    assert!(status.message().contains("gzip"), "{}", status.message());
+    assert!(machines(&hub.http()).await.is_empty(), "nothing of it applied");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_frames_over_4_kib_close_the_socket_with_1009() {
+    use futures::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::{protocol::frame::coding::CloseCode, Message};
+    let hub = TestHub::start();
+    let mut ws = ws_connect(&hub.http()).await;
+    assert_eq!(ws_next(&mut ws).await["type"], "snapshot");
+    ws.send(Message::Text("x".repeat(5000).into())).await.expect("send");
+    let closed = tokio::time::timeout(WAIT, async {
+        while let Some(message) = ws.next().await {
+            if let Ok(Message::Close(frame)) = message {
+                return frame.map(|f| f.code);
+            }
+        }
+        None
+    })
+    .await
+    .expect("closed in time");
+    assert_eq!(closed, Some(CloseCode::Size));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_viewer_token_guards_the_api_metrics_and_fleet_query() {
+    use sysmonstm_protocol::pb::fleet_query_client::FleetQueryClient;
+    const VIEWER: &str = "viewer-token-0123456789";
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut config = sysmonstm_hub::HubConfig::ephemeral(dir.path().to_path_buf());
+    config.viewer_token = Some(VIEWER.into());
+    config.admin_token = Some("admin-token-0123456789".into());
+    let hub = TestHub::start_with(config, dir);
+    let client = reqwest::Client::new();
+    let get = |path: &str, token: Option<&str>| {
+        let mut request = client.get(format!("{}{path}", hub.http()));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        async move { request.send().await.expect("request").status().as_u16() }
+    };
+    for path in ["/api/machines", "/api/stats", "/api/rules", "/metrics", "/ws"] {
+        assert_eq!(get(path, None).await, 401, "{path} without a token");
+        assert_eq!(get(path, Some("wrong-token")).await, 401, "{path} with a wrong token");
+    }
+    assert_eq!(get("/api/machines", Some(VIEWER)).await, 200);
+    assert_eq!(get("/metrics", Some("admin-token-0123456789")).await, 200, "the admin token reads too");
+    for open in ["/health", "/ready", "/", "/api/session"] {
+        assert_eq!(get(open, None).await, 200, "{open} stays open");
+    }
+    // Signing in sets a cookie that reads like the token.
+    let signed = client
+        .post(format!("{}/api/session", hub.http()))
+        .json(&serde_json::json!({"token": VIEWER}))
+        .send()
+        .await
+        .expect("sign in");
+    assert_eq!(signed.status(), 204);
+    let cookie = signed.headers()["set-cookie"].to_str().expect("cookie").to_owned();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+    let pair = cookie.split(';').next().expect("name=value").to_owned();
+    let with_cookie = client.get(format!("{}/api/machines", hub.http())).header("cookie", pair).send().await;
+    assert_eq!(with_cookie.expect("request").status(), 200);
+    // FleetQuery wants the same tokens.
+    let mut fleet = FleetQueryClient::connect(hub.grpc()).await.expect("connects");
+    let refused = fleet.list_machines(pb::ListMachinesRequest {}).await.expect_err("no token");
+    assert_eq!(refused.code(), tonic::Code::Unauthenticated);
+    let mut request = tonic::Request::new(pb::ListMachinesRequest {});
+    request.metadata_mut().insert("authorization", format!("Bearer {VIEWER}").parse().expect("ascii"));
+    assert!(fleet.list_machines(request).await.is_ok(), "the viewer token reads over gRPC");
+}
