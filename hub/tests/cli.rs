@@ -96,3 +96,43 @@ fn hub_monitors_its_own_machine_and_stops_on_sigterm() {
     assert!(status.is_some_and(|s| s.success()), "hub did not exit cleanly on SIGTERM: {status:?}");
     assert!(dir.path().exists());
 }
+
+/// Reads the hub's stderr until a line contains `needle` (or 20 s pass).
+fn stderr_says(child: &mut std::process::Child, needle: &str) -> bool {
+    use std::io::{BufRead, BufReader};
+    let stderr = child.stderr.take().expect("stderr piped");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let needle = needle.to_owned();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if line.contains(&needle) {
+                let _ = tx.send(());
+                return;
+            }
+        }
+    });
+    rx.recv_timeout(Duration::from_secs(20)).is_ok()
+}
+
+#[test]
+fn a_hub_without_agent_tokens_says_so_at_start() {
+    let dir = tempfile::tempdir().expect("dir");
+    for (extra, needle) in [
+        (vec![], "no agent token configured: any agent may report any machine id"),
+        (vec!["--agent-token", "fleet-token-0123456789=web-*"], "agents must present a token"),
+    ] {
+        let mut child = Command::new(HUB)
+            .args(["--http-addr", "127.0.0.1:0", "--grpc-addr", "127.0.0.1:0", "--no-local-agent"])
+            .args(&extra)
+            .arg("--data-dir")
+            .arg(dir.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("hub starts");
+        let said = stderr_says(&mut child, needle);
+        let _ = child.kill();
+        let _ = child.wait();
+        assert!(said, "the hub did not say {needle:?} ({extra:?})");
+    }
+}
