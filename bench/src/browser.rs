@@ -38,7 +38,9 @@ pub async fn measure(url: String, shared: Arc<Shared>, until: Instant) {
             _ => continue,
         };
         for machine in frame["machines"].as_array().into_iter().flatten() {
-            let (Some(id), Some(ts)) = (machine["machine_id"].as_str(), machine["sample_ts"].as_i64()) else { continue };
+            let (Some(id), Some(ts)) = (machine["machine_id"].as_str(), machine["sample_ts"].as_i64()) else {
+                continue;
+            };
             // Only a sample's first arrival: status changes (offline when
             // the run ends) repeat the last sample's time and are not new data.
             let newest = seen.entry(id.to_owned()).or_insert(i64::MIN);

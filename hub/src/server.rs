@@ -105,7 +105,6 @@ fn cores() -> usize {
     std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)
 }
 
-
 /// What both runtimes share.
 #[derive(Clone)]
 struct Shared {
@@ -179,8 +178,7 @@ pub fn start(config: HubConfig, log: Logger) -> Result<HubHandle, StartError> {
         .map_err(|source| StartError::DataDir { path: config.data_dir.display().to_string(), source })?;
     let admin_token: Arc<str> = Arc::from(admin_token);
     let viewer = config.viewer_token.as_deref().map(|t| ViewerAccess { viewer_token: Arc::from(t) });
-    let readers: Vec<Arc<str>> =
-        viewer.iter().flat_map(|v| [v.viewer_token.clone(), admin_token.clone()]).collect();
+    let readers: Vec<Arc<str>> = viewer.iter().flat_map(|v| [v.viewer_token.clone(), admin_token.clone()]).collect();
     if viewer.is_some() {
         info!(log, "reading the dashboard, API, /metrics and FleetQuery needs the viewer (or admin) token");
     }
@@ -357,10 +355,10 @@ fn run_actix(
                 .wrap(actix_web::middleware::from_fn(http::access::gate))
                 .configure(http::configure)
         })
-                .workers(cores())
-                .disable_signals()
-                .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
-                .listen(listener);
+        .workers(cores())
+        .disable_signals()
+        .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
+        .listen(listener);
         let server = match server {
             Ok(server) => server.run(),
             Err(e) => {

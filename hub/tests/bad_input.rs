@@ -90,8 +90,10 @@ async fn agent_tokens_are_enforced_per_machine_glob() {
     assert_eq!(status.code(), tonic::Code::PermissionDenied);
     assert!(status.message().contains("it-web-*"), "{}", status.message());
     assert!(machines(&hub.http()).await.is_empty(), "nothing stored for refused agents");
-    let _web = TestAgent::start(&hub.grpc(), "it-web-1", std::time::Duration::from_millis(200), Some("web-token-0123456789"));
-    let _db = TestAgent::start(&hub.grpc(), "it-db-1", std::time::Duration::from_millis(200), Some("any-token-0123456789"));
+    let _web =
+        TestAgent::start(&hub.grpc(), "it-web-1", std::time::Duration::from_millis(200), Some("web-token-0123456789"));
+    let _db =
+        TestAgent::start(&hub.grpc(), "it-db-1", std::time::Duration::from_millis(200), Some("any-token-0123456789"));
     wait_status(&hub.http(), "it-web-1", "online").await;
     wait_status(&hub.http(), "it-db-1", "online").await;
 }

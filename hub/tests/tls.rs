@@ -87,7 +87,8 @@ async fn mutual_tls_admits_only_certificates_from_the_client_ca() {
     let hub = tls_hub(&pki, true);
     let without = try_stream(&https(&hub), Some(trusting(&pki, "ca.pem")), "it-no-cert").await;
     assert!(without.is_err(), "an agent without a client certificate got in");
-    let rogue = trusting(&pki, "ca.pem").identity(Identity::from_pem(pki.pem("rogue-agent.pem"), pki.pem("rogue-agent.key")));
+    let rogue =
+        trusting(&pki, "ca.pem").identity(Identity::from_pem(pki.pem("rogue-agent.pem"), pki.pem("rogue-agent.key")));
     assert!(try_stream(&https(&hub), Some(rogue), "it-rogue-cert").await.is_err(), "a rogue client certificate got in");
     let good = trusting(&pki, "ca.pem").identity(Identity::from_pem(pki.pem("agent.pem"), pki.pem("agent.key")));
     try_stream(&https(&hub), Some(good), "it-mtls").await.expect("an agent with a certificate from the client CA");

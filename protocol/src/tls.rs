@@ -51,7 +51,9 @@ impl ServerTls {
         }
         // tonic parses the PEM when the config is applied: do it now, so a
         // bad key is a start-up error rather than a failing server.
-        tonic::transport::Server::builder().tls_config(config.clone()).map_err(|e| TlsError::Config(crate::error_chain(&e)))?;
+        tonic::transport::Server::builder()
+            .tls_config(config.clone())
+            .map_err(|e| TlsError::Config(crate::error_chain(&e)))?;
         Ok(config)
     }
 }

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use actix::Addr;
 use futures::{Stream, StreamExt};
 use sysmonstm_protocol::pb::{self, fleet_query_server::FleetQuery};
-use tokio_stream::wrappers::BroadcastStream;
 use sysmonstm_protocol::token;
+use tokio_stream::wrappers::BroadcastStream;
 use tonic::{metadata::MetadataMap, Request, Response, Status};
 
 use crate::actors::fanout::{LiveEvent, UpdateSender};

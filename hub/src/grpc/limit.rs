@@ -116,8 +116,7 @@ pub fn incoming(
     stats: Arc<Stats>,
     log: Logger,
 ) -> impl Stream<Item = io::Result<Limited>> {
-    let acceptor =
-        Acceptor { listener, permits: Arc::new(Semaphore::new(cap)), cap, stats, log, last_logged: None };
+    let acceptor = Acceptor { listener, permits: Arc::new(Semaphore::new(cap)), cap, stats, log, last_logged: None };
     futures::stream::unfold(acceptor, |mut acceptor| async move {
         let connection = acceptor.next().await;
         Some((Ok(connection), acceptor))

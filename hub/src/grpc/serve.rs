@@ -111,8 +111,11 @@ pub async fn run(mut parts: GrpcParts, shutdown: watch::Receiver<bool>, grace: D
         }
     };
     let ingest = parts.ingest(AgentAuth::new(parts.config.agent_tokens.clone()), &connections, &shutdown);
-    let fleet =
-        FleetService { registry: parts.registry.clone(), updates: parts.updates.clone(), readers: parts.readers.clone() };
+    let fleet = FleetService {
+        registry: parts.registry.clone(),
+        updates: parts.updates.clone(),
+        readers: parts.readers.clone(),
+    };
     let mut builder = Server::builder()
         .http2_keepalive_interval(Some(GRPC_KEEPALIVE))
         .max_concurrent_streams(Some(parts.config.max_streams_per_connection));
@@ -156,13 +159,14 @@ fn start_local_agent(
             return;
         }
     };
-    let (addr, listener) = match listener.local_addr().and_then(|a| Ok((a, tokio::net::TcpListener::from_std(listener)?))) {
-        Ok(pair) => pair,
-        Err(e) => {
-            error!(log, "cannot use the local agent's listener"; "error" => %e);
-            return;
-        }
-    };
+    let (addr, listener) =
+        match listener.local_addr().and_then(|a| Ok((a, tokio::net::TcpListener::from_std(listener)?))) {
+            Ok(pair) => pair,
+            Err(e) => {
+                error!(log, "cannot use the local agent's listener"; "error" => %e);
+                return;
+            }
+        };
     let ingest = parts.ingest(AgentAuth::new(vec![rule]), connections, shutdown);
     let server = Server::builder()
         .add_service(AgentIngestServer::new(ingest).max_decoding_message_size(MAX_AGENT_MESSAGE))
@@ -190,8 +194,11 @@ fn announce(parts: &GrpcParts, log: &Logger) {
     let config = &parts.config;
     let rules = &config.agent_tokens;
     if rules.is_empty() {
-        warn!(log, "no agent token configured: any agent may report any machine id \
-            (set --agent-token TOKEN[=GLOB] or --agent-token-file)");
+        warn!(
+            log,
+            "no agent token configured: any agent may report any machine id \
+            (set --agent-token TOKEN[=GLOB] or --agent-token-file)"
+        );
     } else {
         let globs: Vec<&str> = rules.iter().map(TokenRule::glob).collect();
         info!(log, "agents must present a token"; "tokens" => rules.len(), "machine_globs" => globs.join(" "));

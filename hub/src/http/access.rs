@@ -69,7 +69,10 @@ fn check(request: &HttpRequest, state: &AppState, access: &ViewerAccess, given: 
 }
 
 /// Middleware: protected paths need the viewer token when one is set.
-pub async fn gate(request: ServiceRequest, next: Next<impl MessageBody>) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+pub async fn gate(
+    request: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let access = request.app_data::<web::Data<Option<ViewerAccess>>>().and_then(|a| a.as_ref().as_ref().cloned());
     if let (Some(access), true) = (access, is_protected(request.path())) {
         let state = request.app_data::<web::Data<AppState>>().cloned();
@@ -116,9 +119,12 @@ pub async fn sign_in(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let body = read_json(payload).await?;
-    let given = body.get("token").and_then(|t| t.as_str()).map(str::trim).filter(|t| !t.is_empty()).ok_or(
-        ApiError::BadParam { field: "token", message: "send {\"token\": \"<viewer token>\"}".into() },
-    )?;
+    let given = body
+        .get("token")
+        .and_then(|t| t.as_str())
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or(ApiError::BadParam { field: "token", message: "send {\"token\": \"<viewer token>\"}".into() })?;
     let Some(access) = access.as_ref() else { return Ok(HttpResponse::NoContent().finish()) };
     check(&request, &state, access, given)?;
     let cookie = Cookie::build(VIEWER_COOKIE, given.to_owned())
