@@ -122,7 +122,7 @@ pub struct HubArgs {
     /// Repeatable, or comma-separated. None at all accepts every agent.
     #[arg(long = "agent-token", env = "SYSMONSTM_AGENT_TOKEN", hide_env_values = true, value_delimiter = ',',
         value_parser = parse_token_arg)]
-    pub agent_tokens: Vec<String>,
+    pub agent_tokens: Vec<TokenArg>,
     /// A file of agent tokens, one TOKEN or TOKEN=GLOB per line (# comments),
     /// in addition to --agent-token (keeps tokens out of the process list).
     #[arg(long, env = "SYSMONSTM_AGENT_TOKEN_FILE", value_parser = parse_token_file)]
@@ -197,12 +197,16 @@ pub struct HubArgs {
 }
 
 /// An empty value means "no token" (a compose file may pass an unset variable).
-fn parse_token_arg(text: &str) -> Result<String, String> {
-    if !text.is_empty() {
-        auth::parse_rule(text)?;
+fn parse_token_arg(text: &str) -> Result<TokenArg, String> {
+    if text.is_empty() {
+        return Ok(TokenArg(None));
     }
-    Ok(text.to_owned())
+    auth::parse_rule(text).map(|rule| TokenArg(Some(rule)))
 }
+
+/// One `--agent-token` value: a rule, or nothing for an empty value.
+#[derive(Clone, Debug)]
+pub struct TokenArg(pub Option<TokenRule>);
 
 /// A token file, read and checked when the flags are parsed.
 #[derive(Clone, Debug)]
@@ -257,8 +261,7 @@ impl HubArgs {
             agent_tokens: self
                 .agent_tokens
                 .iter()
-                .filter(|t| !t.is_empty())
-                .filter_map(|t| auth::parse_rule(t).ok())
+                .filter_map(|arg| arg.0.clone())
                 .chain(self.agent_token_file.iter().flat_map(|f| f.0.iter().cloned()))
                 .collect(),
             hub_id: self

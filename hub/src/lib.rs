@@ -19,6 +19,7 @@
 //!   validation, the gRPC side's start-up (TLS, caps, the hub's own agent).
 //! - [`http`]: REST handlers, `/ws`, embedded dashboard, viewer sign-in.
 //! - [`liveness`]: when a machine counts as offline.
+//! - [`read_access`]: who may read with `--viewer-token` (HTTP and FleetQuery).
 //! - [`recent`]: the 5-minute live-chart ring of a machine.
 //! - [`stats`]: counters behind `/api/stats`.
 //! - [`store`]: history storage (SQLite default, PostgreSQL), rollups, history queries.
@@ -32,6 +33,7 @@ pub mod events;
 pub mod grpc;
 pub mod http;
 pub mod liveness;
+pub mod read_access;
 pub mod recent;
 pub mod server;
 pub mod stats;

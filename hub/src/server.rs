@@ -26,7 +26,8 @@ use crate::alerts::engine::{Alert, AlertState};
 use crate::alerts::rule::{self, Policy, Rule};
 use crate::config::{HubConfig, RelayTarget};
 use crate::grpc::{self, serve::GrpcParts};
-use crate::http::{self, access::ViewerAccess, AppState};
+use crate::http::{self, AppState};
+use crate::read_access::ReadAccess;
 use crate::stats::Stats;
 use crate::store::{self, AlertQuery, KnownMachine, Retention, Store, StoreError};
 
@@ -115,7 +116,7 @@ struct Shared {
     relay: Option<RelayTarget>,
     allowed_origins: Arc<[String]>,
     /// With `--viewer-token`: who may read.
-    viewer: Option<ViewerAccess>,
+    readers: ReadAccess,
     log: Logger,
 }
 
@@ -177,9 +178,8 @@ pub fn start(config: HubConfig, log: Logger) -> Result<HubHandle, StartError> {
     let admin_token = admin_token::resolve(config.admin_token.as_deref(), &config.data_dir, &log)
         .map_err(|source| StartError::DataDir { path: config.data_dir.display().to_string(), source })?;
     let admin_token: Arc<str> = Arc::from(admin_token);
-    let viewer = config.viewer_token.as_deref().map(|t| ViewerAccess { viewer_token: Arc::from(t) });
-    let readers: Vec<Arc<str>> = viewer.iter().flat_map(|v| [v.viewer_token.clone(), admin_token.clone()]).collect();
-    if viewer.is_some() {
+    let readers = ReadAccess::new(config.viewer_token.as_deref(), &admin_token);
+    if readers.required() {
         info!(log, "reading the dashboard, API, /metrics and FleetQuery needs the viewer (or admin) token");
     }
     let alerting = Alerting {
@@ -199,7 +199,7 @@ pub fn start(config: HubConfig, log: Logger) -> Result<HubHandle, StartError> {
         }),
         relay: config.relay.clone(),
         allowed_origins: Arc::from(config.allowed_origins.clone()),
-        viewer,
+        readers: readers.clone(),
         log: log.clone(),
     };
     let (shutdown, shutdown_rx) = watch::channel(false);
@@ -337,6 +337,7 @@ fn run_actix(
         let state = AppState {
             alerts,
             admin_token: alerting.admin_token,
+            readers: shared.readers.clone(),
             registry: registry.clone(),
             updates: updates.clone(),
             stats: shared.stats.clone(),
@@ -347,11 +348,9 @@ fn run_actix(
             lockout: Arc::default(),
             log: log.clone(),
         };
-        let viewer = shared.viewer.clone();
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(web::Data::new(state.clone()))
-                .app_data(web::Data::new(viewer.clone()))
                 .wrap(actix_web::middleware::from_fn(http::access::gate))
                 .configure(http::configure)
         })

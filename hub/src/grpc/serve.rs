@@ -28,6 +28,7 @@ use crate::actors::fanout::UpdateSender;
 use crate::actors::registry::MachineRegistry;
 use crate::actors::storage_writer::StoreStatus;
 use crate::config::HubConfig;
+use crate::read_access::ReadAccess;
 use crate::stats::{Stats, RATE_WINDOW};
 use crate::store::Store;
 
@@ -44,8 +45,8 @@ pub struct GrpcParts {
     /// The hub's own agent's port (loopback), when it runs one.
     pub local: Option<std::net::TcpListener>,
     pub tls: Option<ServerTlsConfig>,
-    /// Tokens `FleetQuery` callers must present (viewer, admin); empty: none.
-    pub readers: Vec<Arc<str>>,
+    /// With `--viewer-token`, who may call `FleetQuery`.
+    pub readers: ReadAccess,
     pub registry: Addr<MachineRegistry>,
     pub updates: UpdateSender,
     pub store: Arc<dyn Store>,

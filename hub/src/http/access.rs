@@ -6,8 +6,6 @@
 //!
 //! Wrong tokens count toward the same per-address lockout as admin tokens.
 
-use std::sync::Arc;
-
 use actix_web::body::MessageBody;
 use actix_web::cookie::{time::Duration as CookieAge, Cookie, SameSite};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -24,12 +22,6 @@ pub const VIEWER_COOKIE: &str = "sysmonstm_viewer";
 /// How long a browser stays signed in.
 const COOKIE_AGE: CookieAge = CookieAge::days(30);
 
-/// Who may read, when anyone must show a token at all.
-#[derive(Clone)]
-pub struct ViewerAccess {
-    pub viewer_token: Arc<str>,
-}
-
 /// Paths that need a token when `--viewer-token` is set.
 pub fn is_protected(path: &str) -> bool {
     path == "/ws" || path == "/metrics" || (path.starts_with("/api/") && path != "/api/session")
@@ -41,31 +33,14 @@ fn presented(request: &HttpRequest) -> Option<String> {
     bearer.map(str::to_owned).or_else(|| request.cookie(VIEWER_COOKIE).map(|c| c.value().to_owned()))
 }
 
-/// True when `given` is the viewer or the admin token.
-fn grants_reading(state: &AppState, access: &ViewerAccess, given: &str) -> bool {
-    // Both compared, always: the time taken does not say which one matched.
-    let viewer = token::matches(given, &access.viewer_token);
-    let admin = token::matches(given, &state.admin_token);
-    viewer | admin
-}
-
-/// Checks a token against the lockout, counting failures per address.
-fn check(request: &HttpRequest, state: &AppState, access: &ViewerAccess, given: &str) -> Result<(), ApiError> {
-    let now = std::time::Instant::now();
-    let peer = request.peer_addr().map(|a| a.ip());
-    if let Some(wait) = peer.and_then(|ip| state.lockout.retry_after(ip, now)) {
-        return Err(ApiError::LockedOut(wait.as_secs_f64().ceil() as u64));
+/// Checks a presented token, counting wrong ones toward the lockout.
+fn check(request: &HttpRequest, state: &AppState, given: &str) -> Result<(), ApiError> {
+    let accepted = state.readers.grants(given);
+    match state.lockout.attempt(request.peer_addr().map(|a| a.ip()), std::time::Instant::now(), accepted) {
+        Err(wait) => Err(ApiError::LockedOut(wait.as_secs_f64().ceil() as u64)),
+        Ok(true) => Ok(()),
+        Ok(false) => Err(ApiError::Unauthorized("wrong viewer token")),
     }
-    if grants_reading(state, access, given) {
-        if let Some(ip) = peer {
-            state.lockout.succeeded(ip);
-        }
-        return Ok(());
-    }
-    if let Some(ip) = peer {
-        state.lockout.failed(ip, now);
-    }
-    Err(ApiError::Unauthorized("wrong viewer token"))
 }
 
 /// Middleware: protected paths need the viewer token when one is set.
@@ -73,18 +48,20 @@ pub async fn gate(
     request: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let access = request.app_data::<web::Data<Option<ViewerAccess>>>().and_then(|a| a.as_ref().as_ref().cloned());
-    if let (Some(access), true) = (access, is_protected(request.path())) {
-        let state = request.app_data::<web::Data<AppState>>().cloned();
-        let Some(state) = state else { return Err(ApiError::Unavailable.into()) };
-        match presented(request.request()) {
-            None => {
-                return Err(ApiError::Unauthorized(
-                    "reading needs the viewer token: `Authorization: Bearer <token>`, or sign in on the dashboard",
-                )
-                .into())
+    if is_protected(request.path()) {
+        let Some(state) = request.app_data::<web::Data<AppState>>().cloned() else {
+            return Err(ApiError::Unavailable.into());
+        };
+        if state.readers.required() {
+            match presented(request.request()) {
+                None => {
+                    return Err(ApiError::Unauthorized(
+                        "reading needs the viewer token: `Authorization: Bearer <token>`, or sign in on the dashboard",
+                    )
+                    .into())
+                }
+                Some(given) => check(request.request(), &state, &given)?,
             }
-            Some(given) => check(request.request(), &state, &access, &given)?,
         }
     }
     next.call(request).await
@@ -99,23 +76,16 @@ pub struct SessionState {
 }
 
 /// `GET /api/session`: does the page need to ask for a token?
-pub async fn session(
-    request: HttpRequest,
-    state: web::Data<AppState>,
-    access: web::Data<Option<ViewerAccess>>,
-) -> HttpResponse {
-    let signed_in = match access.as_ref() {
-        None => true,
-        Some(access) => presented(&request).is_some_and(|given| grants_reading(&state, access, &given)),
-    };
-    HttpResponse::Ok().json(SessionState { viewer_token_required: access.is_some(), signed_in })
+pub async fn session(request: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let required = state.readers.required();
+    let signed_in = !required || presented(&request).is_some_and(|given| state.readers.grants(&given));
+    HttpResponse::Ok().json(SessionState { viewer_token_required: required, signed_in })
 }
 
 /// `POST /api/session` `{"token": "…"}`: sets the cookie when the token is right.
 pub async fn sign_in(
     request: HttpRequest,
     state: web::Data<AppState>,
-    access: web::Data<Option<ViewerAccess>>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let body = read_json(payload).await?;
@@ -125,8 +95,10 @@ pub async fn sign_in(
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .ok_or(ApiError::BadParam { field: "token", message: "send {\"token\": \"<viewer token>\"}".into() })?;
-    let Some(access) = access.as_ref() else { return Ok(HttpResponse::NoContent().finish()) };
-    check(&request, &state, access, given)?;
+    if !state.readers.required() {
+        return Ok(HttpResponse::NoContent().finish());
+    }
+    check(&request, &state, given)?;
     let cookie = Cookie::build(VIEWER_COOKIE, given.to_owned())
         .path("/")
         .http_only(true)

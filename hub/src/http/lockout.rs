@@ -52,6 +52,22 @@ impl Lockout {
         entry.0 += 1;
     }
 
+    /// One attempt from `peer`: `Err(wait)` while it is locked out (right
+    /// token or not), else `Ok(accepted)`, a refusal counted, a success
+    /// clearing its failures. Without a peer address nothing is counted.
+    pub fn attempt(&self, peer: Option<IpAddr>, now: Instant, accepted: bool) -> Result<bool, Duration> {
+        let Some(addr) = peer else { return Ok(accepted) };
+        if let Some(wait) = self.retry_after(addr, now) {
+            return Err(wait);
+        }
+        if accepted {
+            self.succeeded(addr);
+        } else {
+            self.failed(addr, now);
+        }
+        Ok(accepted)
+    }
+
     /// A right token from `addr` clears its failures.
     pub fn succeeded(&self, addr: IpAddr) {
         self.table().remove(&addr);
@@ -94,5 +110,18 @@ mod tests {
         lockout.succeeded(B);
         lockout.failed(B, t0);
         assert_eq!(lockout.retry_after(B, t0), None);
+    }
+
+    #[test]
+    fn an_attempt_while_locked_out_is_refused_even_when_right() {
+        let lockout = Lockout::default();
+        let t0 = Instant::now();
+        assert_eq!(lockout.attempt(Some(A), t0, true), Ok(true));
+        for _ in 0..MAX_FAILURES {
+            assert_eq!(lockout.attempt(Some(A), t0, false), Ok(false));
+        }
+        assert_eq!(lockout.attempt(Some(A), t0, true), Err(WINDOW), "the right token gains nothing");
+        assert_eq!(lockout.attempt(Some(B), t0, true), Ok(true));
+        assert_eq!(lockout.attempt(None, t0, false), Ok(false), "no address: nothing to count");
     }
 }

@@ -29,6 +29,7 @@ use crate::actors::fanout::UpdateSender;
 use crate::actors::redis_bridge::RedisStatus;
 use crate::actors::registry::MachineRegistry;
 use crate::actors::storage_writer::StoreStatus;
+use crate::read_access::ReadAccess;
 use crate::stats::Stats;
 use crate::store::Store;
 
@@ -39,6 +40,8 @@ pub struct AppState {
     pub alerts: Addr<AlertEngine>,
     /// What `Authorization: Bearer …` must carry for REST changes.
     pub admin_token: Arc<str>,
+    /// With `--viewer-token`, who may read ([`access::gate`]).
+    pub readers: ReadAccess,
     pub updates: UpdateSender,
     pub stats: Arc<Stats>,
     pub store: Arc<dyn Store>,

@@ -33,27 +33,17 @@ impl From<RuleError> for ApiError {
 }
 
 fn require_admin(request: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
-    let now = std::time::Instant::now();
-    let peer = request.peer_addr().map(|a| a.ip());
-    if let Some(wait) = peer.and_then(|ip| state.lockout.retry_after(ip, now)) {
-        return Err(ApiError::LockedOut(wait.as_secs_f64().ceil() as u64));
-    }
     let presented = request
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .ok_or(ApiError::Unauthorized("changes need `Authorization: Bearer <admin token>`"))?;
-    if admin_token::matches(presented.trim(), &state.admin_token) {
-        if let Some(ip) = peer {
-            state.lockout.succeeded(ip);
-        }
-        Ok(())
-    } else {
-        if let Some(ip) = peer {
-            state.lockout.failed(ip, now);
-        }
-        Err(ApiError::Unauthorized("wrong admin token"))
+    let accepted = admin_token::matches(presented.trim(), &state.admin_token);
+    match state.lockout.attempt(request.peer_addr().map(|a| a.ip()), std::time::Instant::now(), accepted) {
+        Err(wait) => Err(ApiError::LockedOut(wait.as_secs_f64().ceil() as u64)),
+        Ok(true) => Ok(()),
+        Ok(false) => Err(ApiError::Unauthorized("wrong admin token")),
     }
 }
 
