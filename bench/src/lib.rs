@@ -30,8 +30,9 @@ use report::Backlog;
 pub use report::Report;
 use std::sync::atomic::Ordering;
 
-/// How long agents wait for their last acks after sending stops.
-pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long agents wait for their last acks after sending stops: a busy hub
+/// writes (and so acks) every few seconds, up to 5 s apart plus the write.
+pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// Runs a load test and reports what happened.
 pub async fn run(config: LoadConfig) -> Report {
