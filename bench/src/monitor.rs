@@ -1,5 +1,5 @@
 //! Watching the hub during a run: its RSS (from /proc), its storage queue
-//! (from `/metrics`), and its CPU time over the full-load window (after the
+//! (from `/api/stats`), and its CPU time over the full-load window (after the
 //! ramp, until sending stops).
 
 use std::net::SocketAddr;
@@ -14,11 +14,11 @@ use crate::procfs;
 
 /// How often the hub's RSS and CPU are read.
 pub const POLL: Duration = Duration::from_millis(500);
-/// How often `/metrics` is scraped (it lists every machine: at 10,000
-/// machines a scrape is work for the hub, so no more often than Prometheus would).
-pub const SCRAPE_EVERY: Duration = Duration::from_secs(5);
-/// The gauge of samples waiting to be written.
-const QUEUE_METRIC: &str = "sysmonstm_storage_queue_depth";
+/// How often the storage queue is read. It comes from `/api/stats`, a few
+/// counters: `/metrics` lists every machine (about 12 MB at 10,000), and
+/// scraping it is work a Prometheus would cause at its own interval, not
+/// part of carrying the fleet (BENCHMARKS.md gives its cost).
+pub const QUEUE_EVERY: Duration = Duration::from_secs(5);
 
 /// What the monitor saw.
 #[derive(Debug, Default)]
@@ -48,22 +48,19 @@ pub fn http_addr(ws_url: &str) -> Option<SocketAddr> {
     rest.split('/').next()?.parse().ok()
 }
 
-/// The value of `sysmonstm_storage_queue_depth` in Prometheus text.
-pub fn queue_depth(metrics: &str) -> Option<i64> {
-    metrics.lines().find_map(|line| {
-        let value = line.strip_prefix(QUEUE_METRIC)?.trim();
-        value.parse::<f64>().ok().map(|v| v as i64)
-    })
+/// `storage_queue` of the hub's `/api/stats` answer.
+pub fn queue_depth(stats: &str) -> Option<i64> {
+    serde_json::from_str::<serde_json::Value>(stats).ok()?.get("storage_queue")?.as_i64()
 }
 
 fn cpu_us(pid: u32) -> u64 {
     procfs::cpu_seconds(pid).map_or(0, |s| (s * 1e6) as u64)
 }
 
-/// Watches `pid` (and `/metrics` at `metrics`) until `send_until`.
+/// Watches `pid` (and the hub's HTTP API at `http`) until `send_until`.
 pub async fn watch(
     pid: Option<u32>,
-    metrics: Option<SocketAddr>,
+    http: Option<SocketAddr>,
     full_load_from: Instant,
     send_until: Instant,
     shared: Arc<Shared>,
@@ -80,10 +77,10 @@ pub async fn watch(
                 observed.cpu_full_load_start_us.store(cpu_us(pid), Ordering::Relaxed);
             }
         }
-        if let Some(addr) = metrics.filter(|_| Instant::now() >= next_scrape) {
-            next_scrape = Instant::now() + SCRAPE_EVERY;
+        if let Some(addr) = http.filter(|_| Instant::now() >= next_scrape) {
+            next_scrape = Instant::now() + QUEUE_EVERY;
             let depth = tokio::task::spawn_blocking(move || {
-                sysmonstm_protocol::probe::get(addr, "/metrics").ok().and_then(|(_, body)| queue_depth(&body))
+                sysmonstm_protocol::probe::get(addr, "/api/stats").ok().and_then(|(_, body)| queue_depth(&body))
             })
             .await
             .ok()
@@ -108,10 +105,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reads_the_queue_gauge() {
-        let text = "# HELP x\nsysmonstm_storage_queue_depth_other 9\nsysmonstm_storage_queue_depth 1234\n";
-        assert_eq!(queue_depth(text), Some(1234));
-        assert_eq!(queue_depth("nothing\n"), None);
+    fn reads_the_storage_queue() {
+        let stats = r#"{"agents_connected":3,"samples_stored_total":99,"storage_queue":1234}"#;
+        assert_eq!(queue_depth(stats), Some(1234));
+        assert_eq!(queue_depth(r#"{"agents_connected":3}"#), None);
+        assert_eq!(queue_depth("nothing"), None);
     }
 
     #[test]

@@ -39,7 +39,7 @@ pub struct Report {
     /// Average over the full-load window (after the ramp, until sending stops).
     pub hub_cpu_cores_full_load: Option<f64>,
     pub hub_rss_mb: Option<f64>,
-    /// The hub's storage queue (samples not yet written), from `/metrics`.
+    /// The hub's storage queue (samples not yet written), from `/api/stats`.
     pub storage_backlog: Option<Backlog>,
 }
 

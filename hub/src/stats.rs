@@ -5,6 +5,8 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
+use crate::actors::storage_writer::StoreStatus;
+
 /// How often the samples-per-second rate is recomputed.
 pub const RATE_WINDOW: Duration = Duration::from_secs(1);
 
@@ -41,6 +43,10 @@ pub struct StatsReport {
     pub webhooks_delivered: u64,
     pub webhooks_failed: u64,
     pub webhook_retries: u64,
+    /// Samples committed to the store (and so acked) since start.
+    pub samples_stored_total: u64,
+    /// Samples received and not yet committed.
+    pub storage_queue: usize,
 }
 
 impl Default for Stats {
@@ -73,7 +79,7 @@ impl Stats {
         self.rate_bits.store(rate.to_bits(), Ordering::Relaxed);
     }
 
-    pub fn report(&self, machines_known: usize) -> StatsReport {
+    pub fn report(&self, machines_known: usize, store: &StoreStatus) -> StatsReport {
         StatsReport {
             agents_connected: self.agents_connected.load(Ordering::Relaxed),
             machines_known,
@@ -84,6 +90,8 @@ impl Stats {
             webhooks_delivered: self.webhooks_delivered.load(Ordering::Relaxed),
             webhooks_failed: self.webhooks_failed.load(Ordering::Relaxed),
             webhook_retries: self.webhook_retries.load(Ordering::Relaxed),
+            samples_stored_total: store.stored.load(Ordering::Relaxed),
+            storage_queue: store.backlog.load(Ordering::Relaxed),
         }
     }
 }
@@ -95,12 +103,22 @@ mod tests {
     #[test]
     fn rate_is_delta_over_window() {
         let stats = Stats::default();
+        let store = StoreStatus::default();
         stats.samples_received.fetch_add(30, Ordering::Relaxed);
         stats.tick(Duration::from_secs(2));
-        assert_eq!(stats.report(0).samples_per_second, 15.0);
+        assert_eq!(stats.report(0, &store).samples_per_second, 15.0);
         stats.tick(Duration::from_secs(1));
-        assert_eq!(stats.report(3).samples_per_second, 0.0);
-        assert_eq!(stats.report(3).samples_received_total, 30);
-        assert_eq!(stats.report(3).machines_known, 3);
+        assert_eq!(stats.report(3, &store).samples_per_second, 0.0);
+        assert_eq!(stats.report(3, &store).samples_received_total, 30);
+        assert_eq!(stats.report(3, &store).machines_known, 3);
+    }
+
+    #[test]
+    fn storage_queue_and_stored_come_from_the_writer() {
+        let store = StoreStatus::default();
+        store.backlog.store(1_234, Ordering::Relaxed);
+        store.stored.store(99, Ordering::Relaxed);
+        let report = Stats::default().report(0, &store);
+        assert_eq!((report.storage_queue, report.samples_stored_total), (1_234, 99));
     }
 }

@@ -47,7 +47,7 @@ pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
 
 pub async fn stats(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let machines = state.registry.send(CountMachines).await?;
-    Ok(HttpResponse::Ok().json(state.stats.report(machines)))
+    Ok(HttpResponse::Ok().json(state.stats.report(machines, &state.store_status)))
 }
 
 pub async fn list_machines(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
