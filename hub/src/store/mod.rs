@@ -12,6 +12,7 @@
 //! - [`history`]: history query parameters and resolution choice (pure).
 //! - [`migrate`]: versioned, embedded migrations for both backends.
 //! - [`rows`]: what a row holds, computed once for both backends.
+//! - [`sqlite_writer`]: SQLite's writer connection on a lower-priority thread.
 
 pub mod alert_rows;
 pub mod history;
@@ -20,6 +21,7 @@ pub mod migrate;
 pub mod postgres;
 pub mod rows;
 pub mod sqlite;
+pub mod sqlite_writer;
 
 use std::path::Path;
 use std::sync::Arc;

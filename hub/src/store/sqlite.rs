@@ -1,6 +1,7 @@
 //! The embedded default store: SQLite (rusqlite, bundled) in the data
-//! directory, WAL mode. One connection writes, another reads, each behind a
-//! mutex and used on tokio's blocking pool, so nothing blocks an actor.
+//! directory, WAL mode. One connection writes, on a thread of its own at a
+//! lower priority ([`WriterThread`]); another reads, behind a mutex on
+//! tokio's blocking pool. Nothing blocks an actor.
 //! Rollups and retention are maintained by the hub ([`Store::maintain`]).
 
 use std::path::{Path, PathBuf};
@@ -14,6 +15,7 @@ use super::history::{self, Plan};
 use super::metrics::METRICS;
 use super::migrate::{self, Migration};
 use super::rows::{MachineRefresh, Row};
+use super::sqlite_writer::WriterThread;
 use super::{state_name, AlertQuery, Batch, KnownMachine, Points, Retention, Store, StoreError, RULES_INITIALIZED};
 use crate::alerts::engine::Alert;
 use crate::alerts::rule::Rule;
@@ -33,7 +35,7 @@ const SQLITE_CHECKPOINT_PAGES: i64 = 16_384;
 
 pub struct SqliteStore {
     path: PathBuf,
-    writer: Arc<Mutex<Connection>>,
+    writer: Arc<WriterThread>,
     reader: Arc<Mutex<Connection>>,
     /// Earliest sample time written since the last rollup (None: nothing new).
     dirty_from: Arc<Mutex<Option<i64>>>,
@@ -115,7 +117,7 @@ impl SqliteStore {
         .map_err(|e| StoreError::Worker(e.to_string()))??;
         Ok(SqliteStore {
             path: path.to_path_buf(),
-            writer: Arc::new(Mutex::new(writer)),
+            writer: Arc::new(WriterThread::start(writer)?),
             reader: Arc::new(Mutex::new(reader)),
             dirty_from: Arc::new(Mutex::new(dirty)),
             refresh: Arc::new(MachineRefresh::default()),
@@ -248,20 +250,21 @@ impl Store for SqliteStore {
     async fn write(&self, batch: Arc<Batch>) -> Result<(), StoreError> {
         let Some(earliest) = batch.iter().map(|u| u.latest.timestamp_ms).min() else { return Ok(()) };
         let refresh = self.refresh.clone();
-        with(&self.writer, move |conn| write_batch(conn, &batch, &refresh)).await?;
+        self.writer.run(move |conn| write_batch(conn, &batch, &refresh)).await?;
         self.mark_dirty(earliest);
         Ok(())
     }
 
     async fn sync_machines(&self) -> Result<(), StoreError> {
         let stale = self.refresh.take_stale();
-        with(&self.writer, move |conn| {
-            let tx = conn.transaction()?;
-            upsert_machines(&tx, stale.iter().map(|u| &**u))?;
-            tx.commit()?;
-            Ok(())
-        })
-        .await
+        self.writer
+            .run(move |conn| {
+                let tx = conn.transaction()?;
+                upsert_machines(&tx, stale.iter().map(|u| &**u))?;
+                tx.commit()?;
+                Ok(())
+            })
+            .await
     }
 
     async fn last_seq(&self, machine_id: &str, instance_id: &str) -> Result<u64, StoreError> {
@@ -341,9 +344,9 @@ impl Store for SqliteStore {
         let from = self.dirty_from.lock().ok().and_then(|mut d| d.take());
         let Some(from) = from else {
             // Nothing new: retention alone.
-            return with(&self.writer, move |conn| rollup(conn, now_ms, now_ms, retention)).await;
+            return self.writer.run(move |conn| rollup(conn, now_ms, now_ms, retention)).await;
         };
-        let result = with(&self.writer, move |conn| rollup(conn, from, now_ms, retention)).await;
+        let result = self.writer.run(move |conn| rollup(conn, from, now_ms, retention)).await;
         if result.is_err() {
             self.mark_dirty(from);
         }
@@ -355,72 +358,76 @@ impl Store for SqliteStore {
     }
 
     async fn rules_or_defaults(&self, defaults: Vec<Rule>) -> Result<Vec<Rule>, StoreError> {
-        with(&self.writer, move |conn| {
-            let tx = conn.transaction()?;
-            let initialized: Option<String> = tx
-                .query_row("SELECT value FROM hub_settings WHERE key = ?1", [RULES_INITIALIZED], |r| r.get(0))
-                .optional()?;
-            if initialized.is_none() {
-                for rule in &defaults {
-                    put_rule_sql(&tx, rule)?;
+        self.writer
+            .run(move |conn| {
+                let tx = conn.transaction()?;
+                let initialized: Option<String> = tx
+                    .query_row("SELECT value FROM hub_settings WHERE key = ?1", [RULES_INITIALIZED], |r| r.get(0))
+                    .optional()?;
+                if initialized.is_none() {
+                    for rule in &defaults {
+                        put_rule_sql(&tx, rule)?;
+                    }
+                    tx.execute("INSERT INTO hub_settings (key, value) VALUES (?1, 'true')", [RULES_INITIALIZED])?;
                 }
-                tx.execute("INSERT INTO hub_settings (key, value) VALUES (?1, 'true')", [RULES_INITIALIZED])?;
-            }
-            let rules = {
-                let mut stmt = tx.prepare("SELECT rule FROM alert_rules ORDER BY created_at, id")?;
-                let texts = stmt.query_map([], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
-                texts
-                    .iter()
-                    .map(|text| serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("rule: {e}"))))
-                    .collect::<Result<Vec<Rule>, _>>()?
-            };
-            tx.commit()?;
-            Ok(rules)
-        })
-        .await
+                let rules = {
+                    let mut stmt = tx.prepare("SELECT rule FROM alert_rules ORDER BY created_at, id")?;
+                    let texts = stmt.query_map([], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
+                    texts
+                        .iter()
+                        .map(|text| serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("rule: {e}"))))
+                        .collect::<Result<Vec<Rule>, _>>()?
+                };
+                tx.commit()?;
+                Ok(rules)
+            })
+            .await
     }
 
     async fn put_rule(&self, rule: &Rule) -> Result<(), StoreError> {
         let rule = rule.clone();
-        with(&self.writer, move |conn| put_rule_sql(conn, &rule)).await
+        self.writer.run(move |conn| put_rule_sql(conn, &rule)).await
     }
 
     async fn delete_rule(&self, id: &str) -> Result<(), StoreError> {
         let id = id.to_owned();
-        with(&self.writer, move |conn| {
-            conn.execute("DELETE FROM alert_rules WHERE id = ?1", [id])?;
-            Ok(())
-        })
-        .await
+        self.writer
+            .run(move |conn| {
+                conn.execute("DELETE FROM alert_rules WHERE id = ?1", [id])?;
+                Ok(())
+            })
+            .await
     }
 
     async fn put_alert(&self, alert: &Alert) -> Result<(), StoreError> {
         let alert = alert.clone();
-        with(&self.writer, move |conn| {
-            let top = serde_json::to_string(&alert.top_processes).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            conn.execute(
-                "INSERT INTO alert_events (id, rule_id, rule_name, machine_id, severity, state, value, threshold,
+        self.writer
+            .run(move |conn| {
+                let top =
+                    serde_json::to_string(&alert.top_processes).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                conn.execute(
+                    "INSERT INTO alert_events (id, rule_id, rule_name, machine_id, severity, state, value, threshold,
                      started_at, resolved_at, top_processes)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
                  ON CONFLICT (id) DO UPDATE SET state = excluded.state, value = excluded.value,
                      resolved_at = excluded.resolved_at",
-                params![
-                    alert.id,
-                    alert.rule_id,
-                    alert.rule_name,
-                    alert.machine_id,
-                    severity_name(alert.severity),
-                    state_name(alert.state),
-                    alert.value,
-                    alert.threshold,
-                    alert.started_at,
-                    alert.resolved_at,
-                    top
-                ],
-            )?;
-            Ok(())
-        })
-        .await
+                    params![
+                        alert.id,
+                        alert.rule_id,
+                        alert.rule_name,
+                        alert.machine_id,
+                        severity_name(alert.severity),
+                        state_name(alert.state),
+                        alert.value,
+                        alert.threshold,
+                        alert.started_at,
+                        alert.resolved_at,
+                        top
+                    ],
+                )?;
+                Ok(())
+            })
+            .await
     }
 
     async fn alerts(&self, query: &AlertQuery) -> Result<Vec<Alert>, StoreError> {
