@@ -35,7 +35,7 @@ pub const FLUSH_MIN: Duration = Duration::from_millis(250);
 /// Longest pause between a lane's writes, however long writes take.
 pub const FLUSH_MAX: Duration = Duration::from_secs(5);
 /// A lane pauses this many times as long as its last write took, so
-/// writing takes about a tenth of the time whatever the load. Each
+/// writing takes about a ninth of the time whatever the load. Each
 /// transaction costs about one page per index per machine (SQLite) or a
 /// round trip (PostgreSQL) whatever its size: at 10,000 agents, 50,000-row
 /// batches take 30 % less CPU per row than 5,000-row ones (BENCHMARKS.md).
