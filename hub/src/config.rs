@@ -18,7 +18,8 @@ use sysmonstm_protocol::tls::ServerTls;
 pub const DEFAULT_MAX_AGENT_CONNECTIONS: u32 = 20_000;
 /// Default cap on concurrent streams per gRPC connection.
 pub const DEFAULT_MAX_STREAMS_PER_CONNECTION: u32 = 128;
-use crate::store::Retention;
+use crate::store::seal::MIN_COMPACT_AFTER;
+use crate::store::{Retention, StoreOptions};
 
 /// What a hub needs to run.
 #[derive(Debug, Clone)]
@@ -50,6 +51,8 @@ pub struct HubConfig {
     /// A public relay to push the live feed to, and its API key.
     pub relay: Option<RelayTarget>,
     pub retention: Retention,
+    /// How history is kept (chunk span).
+    pub store: StoreOptions,
     /// How often rollups and retention run.
     pub maintenance_interval: Duration,
     /// Token for REST changes; None: generated once and kept in `data_dir`.
@@ -80,6 +83,7 @@ impl HubConfig {
             redis_url: None,
             relay: None,
             retention: Retention::default(),
+            store: StoreOptions::default(),
             maintenance_interval: MAINTENANCE_INTERVAL,
             admin_token: None,
             viewer_token: None,
@@ -162,6 +166,12 @@ pub struct HubArgs {
     /// This hub's name among hubs sharing Redis [default: hostname:gRPC port].
     #[arg(long, env = "SYSMONSTM_HUB_ID", value_parser = machine_id::parse)]
     pub hub_id: Option<String>,
+    /// How much of each machine's timeline one sealed chunk of history
+    /// covers: samples are kept as they arrive (what an ack waits for),
+    /// then, once their span has passed, sealed into compact columns
+    /// (about 14x smaller). Longer compresses a little better; at least 10s.
+    #[arg(long, env = "SYSMONSTM_COMPACT_AFTER", default_value = "10m", value_parser = parse_compact_after)]
+    pub compact_after: Duration,
     /// How long raw samples are kept.
     #[arg(long, env = "SYSMONSTM_RETENTION_RAW", default_value = "7d", value_parser = parse_positive)]
     pub retention_raw: Duration,
@@ -194,6 +204,17 @@ pub struct HubArgs {
     /// (for container health checks).
     #[arg(long)]
     pub check_health: bool,
+}
+
+fn parse_compact_after(text: &str) -> Result<Duration, String> {
+    let span = parse_positive(text)?;
+    if span < MIN_COMPACT_AFTER {
+        return Err(format!(
+            "{text} is shorter than the shortest chunk span, {}",
+            humantime::format_duration(MIN_COMPACT_AFTER)
+        ));
+    }
+    Ok(span)
 }
 
 /// An empty value means "no token" (a compose file may pass an unset variable).
@@ -277,6 +298,7 @@ impl HubArgs {
                 .zip(self.relay_api_key.clone().filter(|key| !key.is_empty()))
                 .map(|(url, api_key)| RelayTarget { url, api_key }),
             retention: Retention { raw: self.retention_raw, minute: self.retention_1m, hour: self.retention_1h },
+            store: StoreOptions { compact_after: self.compact_after },
             maintenance_interval: MAINTENANCE_INTERVAL,
             admin_token: self.admin_token.clone().filter(|t| !t.is_empty()),
             viewer_token: self.viewer_token.clone().filter(|t| !t.is_empty()),

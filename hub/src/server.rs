@@ -142,7 +142,7 @@ const MAX_RESTORED_ALERTS: i64 = 100_000;
 /// Opens the store and reads machines, rules and firing alerts, on `runtime`, from any thread.
 fn open_store(runtime: &tokio::runtime::Runtime, config: &HubConfig) -> Result<Loaded, StartError> {
     let work = async {
-        let store = store::open(config.database_url.as_deref(), &config.data_dir).await?;
+        let store = store::open(config.database_url.as_deref(), &config.data_dir, config.store).await?;
         let known = store.known_machines().await?;
         let rules = store.rules_or_defaults(rule::defaults(crate::now_ms())).await?;
         let query = AlertQuery { state: Some(AlertState::Firing), limit: MAX_RESTORED_ALERTS, ..AlertQuery::default() };

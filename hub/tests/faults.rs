@@ -38,19 +38,6 @@ async fn latest_seq(http: &str, machine: &str) -> Option<u64> {
     body["latest"]["seq"].as_u64()
 }
 
-/// Per agent instance: (count, distinct seqs, min seq, max seq), oldest instance first.
-fn instances(db: &std::path::Path, machine: &str) -> Vec<(i64, i64, i64, i64)> {
-    let conn = rusqlite::Connection::open(db).expect("open db");
-    let mut stmt = conn
-        .prepare(
-            "SELECT count(*), count(DISTINCT seq), min(seq), max(seq) FROM samples WHERE machine_id = ?1
-             GROUP BY instance_id ORDER BY min(ts)",
-        )
-        .expect("query");
-    let rows = stmt.query_map([machine], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))).expect("rows");
-    rows.collect::<Result<_, _>>().expect("read")
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn agent_killed_and_restarted_is_a_new_instance_and_old_samples_stay() {
     let dir = tempfile::tempdir().expect("dir");
@@ -77,7 +64,7 @@ async fn agent_killed_and_restarted_is_a_new_instance_and_old_samples_stay() {
     Command::new("kill").args(["-TERM", &hub.id().to_string()]).status().expect("kill");
     hub.wait().expect("hub stops");
 
-    let stored = instances(&dir.path().join("sysmonstm.db"), "it-agent-kill");
+    let stored = sqlite_instances(&dir.path().join("sysmonstm.db"), "it-agent-kill");
     assert_eq!(stored.len(), 2, "two instances: {stored:?}");
     for (count, distinct, min, max) in stored.iter().copied() {
         assert_eq!((count, min), (distinct, 1), "each instance from seq 1, nothing twice: {stored:?}");

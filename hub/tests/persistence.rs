@@ -93,17 +93,9 @@ async fn restarted_hub_lists_known_machines_offline_with_last_values() {
 
 /// (count, distinct seqs, min seq, max seq) of the one instance of `machine`.
 fn stored_seqs(db: &std::path::Path, machine: &str) -> (i64, i64, i64, i64) {
-    let conn = rusqlite::Connection::open(db).expect("open db");
-    let instances: i64 = conn
-        .query_row("SELECT count(DISTINCT instance_id) FROM samples WHERE machine_id = ?1", [machine], |r| r.get(0))
-        .expect("instances");
-    assert_eq!(instances, 1, "one agent instance");
-    conn.query_row(
-        "SELECT count(*), count(DISTINCT seq), min(seq), max(seq) FROM samples WHERE machine_id = ?1",
-        [machine],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-    )
-    .expect("seqs")
+    let instances = sqlite_instances(db, machine);
+    assert_eq!(instances.len(), 1, "one agent instance");
+    instances[0]
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

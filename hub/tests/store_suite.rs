@@ -198,3 +198,115 @@ async fn postgres_store() {
     let again = sysmonstm_hub::store::postgres::PostgresStore::connect(&server.url()).await.expect("reconnect");
     assert_eq!(again.last_seq("m1", "i1").await.expect("last_seq"), 180);
 }
+
+/// A sample whose values all sit on their storage precision, so sealed
+/// history must equal what was ingested exactly.
+fn rich_update(machine: &str, instance: &str, seq: u64, ts: i64) -> Arc<MachineUpdate> {
+    use sysmonstm_protocol::model::{DiskIo, LoadAvg, NetIo, ProcessInfo};
+    let base = update(machine, instance, seq, ts, (seq % 97) as f64 + 0.25);
+    let mut sample = (*base.latest).clone();
+    sample.cpu.per_core_percent = (0..4).map(|c| ((seq + c) % 100) as f64 + 0.5).collect();
+    sample.load = LoadAvg { load1: (seq % 7) as f64 * 0.5, load5: 1.25, load15: 1.0 };
+    sample.memory.used = 4096 * (1000 + seq % 13);
+    sample.disks.push(DiskUsage {
+        mount_point: "/data".into(),
+        percent: 70.0 + (seq % 3) as f64,
+        ..Default::default()
+    });
+    sample.disk_io = vec![DiskIo { device: "sda".into(), read_bps: (seq * 512) as f64, ..Default::default() }];
+    sample.net = vec![NetIo { interface: "eth0".into(), rx_bytes_total: seq * 1500, ..Default::default() }];
+    sample.top_processes = vec![ProcessInfo {
+        pid: 100 + (seq % 3) as u32,
+        name: format!("p{}", seq % 3),
+        cpu_percent: 12.5,
+        rss: 1 << 20,
+    }];
+    let summary = MachineSummary::new(machine, &base.host, &sample, MachineStatus::Online, ts);
+    MachineUpdate::new(summary, base.instance_id.clone(), base.host.clone(), Arc::new(sample))
+}
+
+/// The same points, values equal but for float rounding.
+fn assert_same_points(a: &sysmonstm_hub::store::Points, b: &sysmonstm_hub::store::Points) {
+    assert_eq!(a.len(), b.len());
+    for (p, q) in a.iter().zip(b) {
+        assert_eq!(p.0, q.0);
+        for (x, y) in p.1.iter().zip(&q.1) {
+            let (x, y) = (x.expect("value"), y.expect("value"));
+            assert!((x - y).abs() <= 1e-9 * x.abs().max(1.0), "{x} vs {y} at {}", p.0);
+        }
+    }
+}
+
+fn every_metric(from: i64, to: i64, step: &str) -> sysmonstm_hub::store::history::Plan {
+    let all: Vec<&str> = sysmonstm_hub::store::metrics::METRICS.iter().map(|m| m.name).collect();
+    plan(Some(&all.join(",")), Some(&from.to_string()), Some(&to.to_string()), Some(step), None).expect("plan")
+}
+
+/// Sealing recent rows into chunks: nothing lost, nothing twice, history
+/// the same before and after, rollups from the sealed samples.
+async fn sealing(store: &sysmonstm_hub::store::sqlite::SqliteStore, db: &std::path::Path) {
+    let stored = |machine: &str| common::sqlite_instances(db, machine);
+    let first: Vec<_> = (1..=300).map(|i| rich_update("s1", "i1", i, T0 + (i as i64 - 1) * 1000)).collect();
+    store.write(Arc::new(first)).await.expect("write");
+    let whole = every_metric(T0, T0 + 400_000, "raw");
+    let before = store.history("s1", &whole).await.expect("history");
+    assert_eq!(before.len(), 300);
+    let minutes_before = store.history("s1", &every_metric(T0, T0 + 400_000, "1m")).await.expect("1m");
+    assert_eq!(minutes_before.len(), 5, "unsealed samples count in minute history too");
+
+    // All five minutes' cells have ended by then: everything is sealed.
+    let sealed = store.seal(T0 + 400_000).await.expect("seal");
+    assert_eq!(sealed, 300);
+    assert_eq!(store.unsealed_instances(), 0);
+    assert_eq!(store.history("s1", &whole).await.expect("history"), before, "sealed history is what was ingested");
+    assert_eq!(store.last_seq("s1", "i1").await.expect("last_seq"), 300);
+    let minutes = store.history("s1", &every_metric(T0, T0 + 400_000, "1m")).await.expect("1m");
+    assert_same_points(&minutes, &minutes_before);
+    assert_eq!(stored("s1"), vec![(300, 300, 1, 300)]);
+
+    // A resend of sealed samples (an ack lost) with new ones: stored once.
+    let resend: Vec<_> = (250..=310).map(|i| rich_update("s1", "i1", i, T0 + (i as i64 - 1) * 1000)).collect();
+    store.write(Arc::new(resend)).await.expect("resend");
+    assert_eq!(store.last_seq("s1", "i1").await.expect("last_seq"), 310);
+    let across = store.history("s1", &whole).await.expect("history across raw and sealed");
+    assert_eq!(across.len(), 310, "the resent samples are not shown twice");
+    assert!(across.windows(2).all(|w| w[0].0 < w[1].0));
+    assert_eq!(&across[..300], &before[..]);
+    store.seal(T0 + 800_000).await.expect("seal again");
+    assert_eq!(stored("s1"), vec![(310, 310, 1, 310)], "sealing dropped the duplicates");
+    let minutes = store.history("s1", &every_metric(T0, T0 + 400_000, "1m")).await.expect("1m");
+    assert_eq!(minutes.len(), 6, "samples 301..=310 start a sixth minute");
+    assert_same_points(&minutes[..5].to_vec(), &minutes_before); // duplicates are not rolled up twice
+
+    // Late samples of another instance, into minutes already rolled up: weighted in.
+    let late: Vec<_> = (1..=30).map(|i| rich_update("s1", "i2", i, T0 + (i as i64 - 1) * 2000)).collect();
+    store.write(Arc::new(late)).await.expect("late");
+    store.seal(T0 + 800_000).await.expect("seal late");
+    let cpu_plan = plan(Some("cpu_percent"), Some(&T0.to_string()), Some(&(T0 + MINUTE).to_string()), Some("1m"), None)
+        .expect("plan");
+    let first_minute = store.history("s1", &cpu_plan).await.expect("1m")[0].1[0].expect("avg");
+    let expected: f64 = ((1..=60).map(|i| (i % 97) as f64 + 0.25).sum::<f64>()
+        + (1..=30).map(|i| (i % 97) as f64 + 0.25).sum::<f64>())
+        / 90.0;
+    assert!((first_minute - expected).abs() < 1e-9, "{first_minute} vs {expected}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_seals_history_into_chunks() {
+    use sysmonstm_hub::store::{sqlite::SqliteStore, StoreOptions};
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("test.db");
+    let options = StoreOptions { compact_after: Duration::from_secs(10) };
+    let store = SqliteStore::open_with(&path, options).await.expect("open");
+    sealing(&store, &path).await;
+
+    // Unsealed rows survive a restart and are sealed by the next hub.
+    let more: Vec<_> = (311..=320).map(|i| rich_update("s1", "i1", i, T0 + (i as i64 - 1) * 1000)).collect();
+    store.write(Arc::new(more)).await.expect("write");
+    drop(store);
+    let again = SqliteStore::open_with(&path, options).await.expect("reopen");
+    assert_eq!(again.unsealed_instances(), 1);
+    assert_eq!(again.last_seq("s1", "i1").await.expect("last_seq"), 320);
+    assert_eq!(again.seal(T0 + 900_000).await.expect("seal"), 10);
+    assert_eq!(common::sqlite_instances(&path, "s1")[0], (320, 320, 1, 320));
+}

@@ -23,6 +23,7 @@ use slog::{info, warn, Logger};
 
 use super::registry::MachineRegistry;
 use crate::events::{MachineUpdate, MetricsReceived, Persisted};
+use crate::store::seal::SEAL_TICK;
 use crate::store::{Batch, Retention, Store, StoreError};
 
 /// Most rows one transaction writes (5 s of 10,000 agents).
@@ -60,6 +61,8 @@ pub struct StoreStatus {
     /// Committed batches and the seconds they took, for /metrics.
     pub batches: std::sync::atomic::AtomicU64,
     pub batch_seconds_total: Mutex<f64>,
+    /// Samples sealed into chunks since start.
+    pub sealed: std::sync::atomic::AtomicU64,
     /// False while writes fail.
     pub failing: AtomicBool,
     pub last_error: Mutex<Option<String>>,
@@ -90,6 +93,8 @@ pub struct StorageWriter {
     maintenance_interval: Duration,
     log: Logger,
     lanes: Vec<Lane>,
+    /// A sealing run is under way (ticks do not stack up behind a slow one).
+    sealing: bool,
 }
 
 /// One ordered stream of batches. A machine always maps to the same lane,
@@ -135,7 +140,29 @@ impl StorageWriter {
             lanes: (0..WRITE_LANES)
                 .map(|_| Lane { pending: Vec::new(), writing: false, retry_delay: RETRY_FIRST, due: Instant::now() })
                 .collect(),
+            sealing: false,
         }
+    }
+
+    /// Seals what is due, unless a run is still going.
+    fn seal(&mut self, ctx: &mut Context<Self>) {
+        if self.sealing {
+            return;
+        }
+        self.sealing = true;
+        let store = self.store.clone();
+        async move { store.seal(crate::now_ms()).await }
+            .into_actor(self)
+            .map(|result, writer, _| {
+                writer.sealing = false;
+                match result {
+                    Ok(samples) => {
+                        writer.status.sealed.fetch_add(samples as u64, Ordering::Relaxed);
+                    }
+                    Err(e) => warn!(writer.log, "sealing history into chunks failed; will retry"; "error" => %e),
+                }
+            })
+            .spawn(ctx);
     }
 
     fn flush_due(&mut self, ctx: &mut Context<Self>) {
@@ -233,6 +260,7 @@ impl Actor for StorageWriter {
     fn started(&mut self, ctx: &mut Context<Self>) {
         self.subscribe_system_async::<MetricsReceived>(ctx);
         ctx.run_interval(FLUSH_TICK, |writer, ctx| writer.flush_due(ctx));
+        ctx.run_interval(SEAL_TICK, |writer, ctx| writer.seal(ctx));
         ctx.run_interval(self.maintenance_interval, |writer, ctx| {
             ctx.spawn(writer.maintenance().into_actor(writer));
         });

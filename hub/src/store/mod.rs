@@ -8,19 +8,29 @@
 //! seq) is skipped, so a retried batch never stores anything twice.
 //!
 //! # Layout
+//! - [`codec`]: the integer column codec under chunks (pure).
+//! - [`chunk`]: sealed chunks, a run of samples as columns (pure).
 //! - [`metrics`]: the stored metrics, one column each.
 //! - [`history`]: history query parameters and resolution choice (pure).
 //! - [`migrate`]: versioned, embedded migrations for both backends.
+//! - [`seal`]: when recent rows become chunks (pure).
+//! - [`rollup`]: rollups from sealed samples, history points in buckets (pure).
+//! - [`sqlite_chunks`]: SQLite's recent rows, sealing and history reads.
 //! - [`rows`]: what a row holds, computed once for both backends.
 //! - [`sqlite_writer`]: SQLite's writer connection on a lower-priority thread.
 
 pub mod alert_rows;
+pub mod chunk;
+pub mod codec;
 pub mod history;
 pub mod metrics;
 pub mod migrate;
 pub mod postgres;
+pub mod rollup;
 pub mod rows;
+pub mod seal;
 pub mod sqlite;
+pub mod sqlite_chunks;
 pub mod sqlite_writer;
 
 use std::path::Path;
@@ -51,6 +61,8 @@ pub enum StoreError {
     Io(#[from] std::io::Error),
     #[error("stored data is not valid: {0}")]
     Corrupt(String),
+    #[error("chunk: {0}")]
+    Chunk(#[from] chunk::ChunkError),
     #[error("store worker failed: {0}")]
     Worker(String),
 }
@@ -112,7 +124,13 @@ pub trait Store: Send + Sync + 'static {
     async fn has_machine(&self, machine_id: &str) -> Result<bool, StoreError>;
     /// Points of one machine for a history plan.
     async fn history(&self, machine_id: &str, plan: &Plan) -> Result<Points, StoreError>;
-    /// Rollups of what changed since the last call, then retention.
+    /// Seals the recent samples due at `now` into chunks (with their
+    /// rollups); returns how many samples were sealed. Backends without
+    /// chunks seal nothing.
+    async fn seal(&self, _now_ms: i64) -> Result<usize, StoreError> {
+        Ok(0)
+    }
+    /// Seals what is due, rolls up what changed since the last call, then retention.
     async fn maintain(&self, now_ms: i64, retention: Retention) -> Result<(), StoreError>;
     /// A cheap round trip, for readiness.
     async fn ping(&self) -> Result<(), StoreError>;
@@ -149,10 +167,27 @@ pub fn state_name(state: AlertState) -> &'static str {
 /// The settings key marking that default rules were installed once.
 pub const RULES_INITIALIZED: &str = "rules_initialized";
 
+/// How a store keeps history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoreOptions {
+    /// How much of an agent's timeline one sealed chunk covers (`--compact-after`).
+    pub compact_after: Duration,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions { compact_after: seal::DEFAULT_COMPACT_AFTER }
+    }
+}
+
 /// Opens the store: PostgreSQL when `database_url` is given, else SQLite in `data_dir`.
-pub async fn open(database_url: Option<&str>, data_dir: &Path) -> Result<Arc<dyn Store>, StoreError> {
+pub async fn open(
+    database_url: Option<&str>,
+    data_dir: &Path,
+    options: StoreOptions,
+) -> Result<Arc<dyn Store>, StoreError> {
     match database_url {
         Some(url) => Ok(Arc::new(postgres::PostgresStore::connect(url).await?)),
-        None => Ok(Arc::new(sqlite::SqliteStore::open(&data_dir.join(sqlite::FILE_NAME)).await?)),
+        None => Ok(Arc::new(sqlite::SqliteStore::open_with(&data_dir.join(sqlite::FILE_NAME), options).await?)),
     }
 }

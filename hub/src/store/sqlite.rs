@@ -2,21 +2,26 @@
 //! directory, WAL mode. One connection writes, on a thread of its own at a
 //! lower priority ([`WriterThread`]); another reads, behind a mutex on
 //! tokio's blocking pool. Nothing blocks an actor.
-//! Rollups and retention are maintained by the hub ([`Store::maintain`]).
+//! History is kept compact ([`super::sqlite_chunks`]): recent rows, then
+//! sealed chunks with their rollups; retention by the hub ([`Store::maintain`]).
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use rusqlite::{params, types::Value, Connection, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension};
 
 use super::alert_rows::{alert_from_columns, severity_name, AlertColumns};
-use super::history::{self, Plan};
+use super::history::Plan;
 use super::metrics::METRICS;
 use super::migrate::{self, Migration};
-use super::rows::{MachineRefresh, Row};
+use super::rows::MachineRefresh;
+use super::seal;
+use super::sqlite_chunks::{self, ChunkState, Sealed};
 use super::sqlite_writer::WriterThread;
-use super::{state_name, AlertQuery, Batch, KnownMachine, Points, Retention, Store, StoreError, RULES_INITIALIZED};
+use super::{
+    state_name, AlertQuery, Batch, KnownMachine, Points, Retention, Store, StoreError, StoreOptions, RULES_INITIALIZED,
+};
 use crate::alerts::engine::Alert;
 use crate::alerts::rule::Rule;
 use crate::events::MachineUpdate;
@@ -37,9 +42,8 @@ pub struct SqliteStore {
     path: PathBuf,
     writer: Arc<WriterThread>,
     reader: Arc<Mutex<Connection>>,
-    /// Earliest sample time written since the last rollup (None: nothing new).
-    dirty_from: Arc<Mutex<Option<i64>>>,
     refresh: Arc<MachineRefresh>,
+    chunks: Arc<ChunkState>,
 }
 
 fn connect(path: &Path) -> Result<Connection, StoreError> {
@@ -91,27 +95,39 @@ async fn with<T: Send + 'static>(
 }
 
 impl SqliteStore {
-    /// Opens (creating if needed) and migrates the database at `path`.
+    /// Opens (creating if needed) and migrates the database at `path`, with default options.
     pub async fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        SqliteStore::open_with(path, StoreOptions::default()).await
+    }
+
+    /// Opens (creating if needed) and migrates the database at `path`.
+    pub async fn open_with(path: &Path, options: StoreOptions) -> Result<SqliteStore, StoreError> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
         let owned = path.to_path_buf();
-        let (writer, reader, dirty) = tokio::task::spawn_blocking(move || -> Result<_, StoreError> {
+        let (writer, reader, chunks) = tokio::task::spawn_blocking(move || -> Result<_, StoreError> {
             let mut writer = connect(&owned)?;
-            // Thousands of machines insert at scattered places of the samples
-            // indexes: keep their pages in memory rather than re-reading them.
+            // Thousands of machines insert at scattered places of the recent
+            // rows' key: keep their pages in memory rather than re-reading them.
             writer.pragma_update(None, "cache_size", -SQLITE_WRITER_CACHE_KIB)?;
+            let upgrading = !applied(&writer, CHUNKS_VERSION)?;
             apply_migrations(&mut writer, migrate::SQLITE)?;
-            // Roll up again from the last complete rollup: a hub that stopped
-            // before its maintenance left newer samples without rollups.
-            let dirty: Option<i64> = writer.query_row(
-                "SELECT COALESCE((SELECT max(ts) FROM samples_1m), (SELECT min(ts) FROM samples))",
-                [],
-                |r| r.get(0),
-            )?;
+            if upgrading {
+                // A version-1 hub rolled up once a minute: samples it wrote
+                // after its last run have no rollups yet.
+                let dirty: Option<i64> = writer.query_row(
+                    "SELECT COALESCE((SELECT max(ts) FROM samples_1m), (SELECT min(ts) FROM samples))",
+                    [],
+                    |r| r.get(0),
+                )?;
+                if let Some(from) = dirty {
+                    legacy_rollup(&mut writer, from)?;
+                }
+            }
+            let chunks = ChunkState::load(&writer, options.compact_after)?;
             let reader = connect(&owned)?;
-            Ok((writer, reader, dirty))
+            Ok((writer, reader, chunks))
         })
         .await
         .map_err(|e| StoreError::Worker(e.to_string()))??;
@@ -119,26 +135,31 @@ impl SqliteStore {
             path: path.to_path_buf(),
             writer: Arc::new(WriterThread::start(writer)?),
             reader: Arc::new(Mutex::new(reader)),
-            dirty_from: Arc::new(Mutex::new(dirty)),
             refresh: Arc::new(MachineRefresh::default()),
+            chunks: Arc::new(chunks),
         })
     }
 
-    fn mark_dirty(&self, from: i64) {
-        if let Ok(mut dirty) = self.dirty_from.lock() {
-            *dirty = Some(dirty.map_or(from, |d| d.min(from)));
-        }
+    /// Instances with samples not sealed yet (for tests and stats).
+    pub fn unsealed_instances(&self) -> usize {
+        self.chunks.pending_instances()
     }
 }
 
-fn insert_sql() -> String {
-    let names: Vec<&str> = METRICS.iter().map(|m| m.name).collect();
-    let marks: Vec<String> = (0..names.len() + 5).map(|i| format!("?{}", i + 1)).collect();
-    format!(
-        "INSERT OR IGNORE INTO samples (machine_id, instance_id, seq, ts, {}, detail) VALUES ({})",
-        names.join(", "),
-        marks.join(", ")
-    )
+/// The migration that brought compact history.
+const CHUNKS_VERSION: u32 = 3;
+
+/// Whether migration `version` was applied (before migrating).
+fn applied(conn: &Connection, version: u32) -> Result<bool, StoreError> {
+    let table: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations')",
+        [],
+        |r| r.get(0),
+    )?;
+    if !table {
+        return Ok(false);
+    }
+    Ok(conn.query_row("SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?1)", [version], |r| r.get(0))?)
 }
 
 const UPSERT_MACHINE: &str = "INSERT INTO machines
@@ -149,34 +170,6 @@ const UPSERT_MACHINE: &str = "INSERT INTO machines
         cpu_model = excluded.cpu_model, cpu_cores = excluded.cpu_cores, memory_total = excluded.memory_total,
         latest = CASE WHEN excluded.last_seen >= machines.last_seen THEN excluded.latest ELSE machines.latest END,
         last_seen = max(machines.last_seen, excluded.last_seen)";
-
-fn write_batch(conn: &mut Connection, batch: &Batch, refresh: &MachineRefresh) -> Result<(), StoreError> {
-    let plan = refresh.plan(batch);
-    let tx = conn.transaction()?;
-    {
-        let mut insert = tx.prepare_cached(&insert_sql())?;
-        // In key order, the inserts walk the samples indexes forward instead of seeking at random.
-        let mut ordered: Vec<&Arc<MachineUpdate>> = batch.iter().collect();
-        ordered.sort_unstable_by(|a, b| {
-            (a.machine_id(), &*a.instance_id, a.latest.seq).cmp(&(b.machine_id(), &*b.instance_id, b.latest.seq))
-        });
-        for update in ordered {
-            let row = Row::new(update);
-            let mut values: Vec<Value> = Vec::with_capacity(METRICS.len() + 5);
-            values.push(Value::Text(update.machine_id().to_owned()));
-            values.push(Value::Text(update.instance_id.to_string()));
-            values.push(Value::Integer(update.latest.seq as i64));
-            values.push(Value::Integer(update.latest.timestamp_ms));
-            values.extend(row.values.iter().map(|v| Value::Real(*v)));
-            values.push(Value::Text(row.detail));
-            insert.execute(rusqlite::params_from_iter(values))?;
-        }
-        upsert_machines(&tx, plan.due.iter().map(|u| &***u))?;
-    }
-    tx.commit()?;
-    refresh.committed(&plan);
-    Ok(())
-}
 
 /// Writes machine rows (host info, last seen, latest sample).
 fn upsert_machines<'a>(
@@ -213,7 +206,8 @@ fn avg_max(source_avg: impl Fn(&str) -> String, source_max: impl Fn(&str) -> Str
     (targets, sources)
 }
 
-fn rollup(conn: &mut Connection, from_ms: i64, now_ms: i64, retention: Retention) -> Result<(), StoreError> {
+/// Rolls up version-1 wide rows from `from_ms` (once, when upgrading).
+fn legacy_rollup(conn: &mut Connection, from_ms: i64) -> Result<(), StoreError> {
     let tx = conn.transaction()?;
     let (targets, sources) = avg_max(|m| format!("avg({m})"), |m| format!("max({m})"));
     tx.execute(
@@ -233,12 +227,22 @@ fn rollup(conn: &mut Connection, from_ms: i64, now_ms: i64, retention: Retention
         ),
         [from_ms / HOUR_MS * HOUR_MS],
     )?;
-    for (table, keep) in [("samples", retention.raw), ("samples_1m", retention.minute), ("samples_1h", retention.hour)]
-    {
-        tx.execute(&format!("DELETE FROM {table} WHERE ts < ?1"), [now_ms - keep.as_millis() as i64])?;
-    }
     tx.commit()?;
     Ok(())
+}
+
+impl SqliteStore {
+    /// Seals every instance due at `now`, a bounded group per transaction
+    /// (batch writes queued meanwhile go in between).
+    async fn seal_due(&self, now_ms: i64) -> Result<Sealed, StoreError> {
+        let due = self.chunks.due(now_ms);
+        let mut done = Sealed::default();
+        for group in due.chunks(seal::INSTANCES_PER_TRANSACTION) {
+            let (group, chunks) = (group.to_vec(), self.chunks.clone());
+            done += self.writer.run(move |conn| sqlite_chunks::seal(conn, &group, &chunks)).await?;
+        }
+        Ok(done)
+    }
 }
 
 #[async_trait]
@@ -248,11 +252,21 @@ impl Store for SqliteStore {
     }
 
     async fn write(&self, batch: Arc<Batch>) -> Result<(), StoreError> {
-        let Some(earliest) = batch.iter().map(|u| u.latest.timestamp_ms).min() else { return Ok(()) };
-        let refresh = self.refresh.clone();
-        self.writer.run(move |conn| write_batch(conn, &batch, &refresh)).await?;
-        self.mark_dirty(earliest);
-        Ok(())
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let (refresh, chunks) = (self.refresh.clone(), self.chunks.clone());
+        self.writer
+            .run(move |conn| {
+                sqlite_chunks::write_batch(conn, &batch, &refresh, &chunks, |tx, due| {
+                    upsert_machines(tx, due.iter().map(|u| &***u))
+                })
+            })
+            .await
+    }
+
+    async fn seal(&self, now_ms: i64) -> Result<usize, StoreError> {
+        Ok(self.seal_due(now_ms).await?.samples)
     }
 
     async fn sync_machines(&self) -> Result<(), StoreError> {
@@ -268,16 +282,8 @@ impl Store for SqliteStore {
     }
 
     async fn last_seq(&self, machine_id: &str, instance_id: &str) -> Result<u64, StoreError> {
-        let (m, i) = (machine_id.to_owned(), instance_id.to_owned());
-        with(&self.reader, move |conn| {
-            let seq: Option<i64> = conn.query_row(
-                "SELECT max(seq) FROM samples WHERE machine_id = ?1 AND instance_id = ?2",
-                params![m, i],
-                |r| r.get(0),
-            )?;
-            Ok(seq.unwrap_or(0).max(0) as u64)
-        })
-        .await
+        let (m, i, chunks) = (machine_id.to_owned(), instance_id.to_owned(), self.chunks.clone());
+        with(&self.reader, move |conn| sqlite_chunks::last_seq(conn, &m, &i, &chunks)).await
     }
 
     async fn known_machines(&self) -> Result<Vec<KnownMachine>, StoreError> {
@@ -326,31 +332,22 @@ impl Store for SqliteStore {
     }
 
     async fn history(&self, machine_id: &str, plan: &Plan) -> Result<Points, StoreError> {
-        let sql = history::select_sql(plan, "ts", |n| format!("?{n}"));
-        let (m, from, to, limit, width) =
-            (machine_id.to_owned(), plan.from_ms, plan.to_ms, plan.limit, plan.metrics.len());
-        with(&self.reader, move |conn| {
-            let mut stmt = conn.prepare(&sql)?;
-            let rows = stmt.query_map(params![m, from, to, limit], |r| {
-                let values = (1..=width).map(|i| r.get::<_, Option<f64>>(i)).collect::<Result<Vec<_>, _>>()?;
-                Ok((r.get::<_, i64>(0)?, values))
-            })?;
-            Ok(rows.collect::<Result<Vec<_>, _>>()?)
-        })
-        .await
+        let (m, plan, chunks) = (machine_id.to_owned(), plan.clone(), self.chunks.clone());
+        with(&self.reader, move |conn| sqlite_chunks::history(conn, &m, &plan, &chunks)).await
     }
 
     async fn maintain(&self, now_ms: i64, retention: Retention) -> Result<(), StoreError> {
-        let from = self.dirty_from.lock().ok().and_then(|mut d| d.take());
-        let Some(from) = from else {
-            // Nothing new: retention alone.
-            return self.writer.run(move |conn| rollup(conn, now_ms, now_ms, retention)).await;
-        };
-        let result = self.writer.run(move |conn| rollup(conn, from, now_ms, retention)).await;
-        if result.is_err() {
-            self.mark_dirty(from);
-        }
-        result
+        self.seal_due(now_ms).await?;
+        let chunks = self.chunks.clone();
+        self.writer
+            .run(move |conn| {
+                sqlite_chunks::drop_raw_before(conn, now_ms - retention.raw.as_millis() as i64, &chunks)?;
+                for (table, keep) in [("samples_1m", retention.minute), ("samples_1h", retention.hour)] {
+                    conn.execute(&format!("DELETE FROM {table} WHERE ts < ?1"), [now_ms - keep.as_millis() as i64])?;
+                }
+                Ok(())
+            })
+            .await
     }
 
     async fn ping(&self) -> Result<(), StoreError> {

@@ -299,3 +299,30 @@ pub fn spawn_hub(http: u16, grpc: u16, data: &std::path::Path, extra: &[&str]) -
         .spawn()
         .expect("hub starts")
 }
+
+/// Per agent instance of `machine` in a stopped hub's SQLite file: (count,
+/// distinct seqs, min seq, max seq), oldest instance first; wherever the
+/// samples are kept (recent rows, sealed chunks).
+#[allow(dead_code)]
+pub fn sqlite_instances(db: &std::path::Path, machine: &str) -> Vec<(i64, i64, i64, i64)> {
+    let conn = rusqlite::Connection::open(db).expect("open db");
+    let stored = sysmonstm_hub::store::sqlite_chunks::stored_samples(&conn, machine).expect("stored samples");
+    let mut by_instance: std::collections::BTreeMap<String, (i64, Vec<u64>)> = Default::default();
+    for (instance, seq, ts) in stored {
+        let entry = by_instance.entry(instance).or_insert((i64::MAX, Vec::new()));
+        entry.0 = entry.0.min(ts);
+        entry.1.push(seq);
+    }
+    let mut rows: Vec<(i64, (i64, i64, i64, i64))> = by_instance
+        .into_values()
+        .map(|(first_ts, mut seqs)| {
+            let count = seqs.len() as i64;
+            seqs.sort_unstable();
+            let (min, max) = (seqs[0] as i64, seqs[seqs.len() - 1] as i64);
+            seqs.dedup();
+            (first_ts, (count, seqs.len() as i64, min, max))
+        })
+        .collect();
+    rows.sort_unstable_by_key(|(ts, _)| *ts);
+    rows.into_iter().map(|(_, r)| r).collect()
+}
