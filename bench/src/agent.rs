@@ -12,7 +12,7 @@ use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 
 use crate::config::LoadConfig;
-use crate::sample::sample;
+use crate::sample::Source;
 use crate::DRAIN_TIMEOUT;
 
 /// Distinct error messages kept for the report.
@@ -152,13 +152,14 @@ async fn stream(index: u64, config: &LoadConfig, shared: &Arc<Shared>, send_unti
     let mut ticker = tokio::time::interval(config.interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut seq = 0u64;
+    let mut source = Source::new(config.values, index);
     while Instant::now() < send_until {
         ticker.tick().await;
         seq += 1;
         if let Ok(mut pending) = in_flight.lock() {
             pending.push_back((seq, Instant::now()));
         }
-        let message = pb::AgentMessage { msg: Some(agent_message::Msg::Sample(sample(seq, now_ms(), rand::random()))) };
+        let message = pb::AgentMessage { msg: Some(agent_message::Msg::Sample(source.next(seq, now_ms()))) };
         if tx.send(message).await.is_err() {
             return Err("the hub closed the stream".into());
         }

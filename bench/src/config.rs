@@ -40,6 +40,10 @@ pub struct LoadConfig {
     /// browser p99, the hub's RSS and open file descriptors (scripts/soak.sh).
     #[arg(long, value_parser = parse_positive)]
     pub report_every: Option<Duration>,
+    /// How sample values move: `jitter` (one random number moves them all;
+    /// the worst case for storage) or `walk` (each its own bounded random walk).
+    #[arg(long, value_enum, default_value = "jitter")]
+    pub values: crate::sample::Values,
     /// Print one JSON line last.
     #[arg(long)]
     pub json: bool,

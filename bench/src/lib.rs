@@ -5,7 +5,8 @@
 //!
 //! # Layout
 //! - [`config`]: the flags and their defaults.
-//! - [`sample`]: realistic samples (8 cores, 3 disks, 2 interfaces, 5 processes).
+//! - [`sample`]: realistic samples (8 cores, 3 disks, 2 interfaces, 5 processes), jittered or walking.
+//! - [`walk`]: `--values walk`, each value its own bounded random walk.
 //! - [`agent`]: one simulated agent and its ack bookkeeping.
 //! - [`browser`]: a WebSocket client measuring receive time − `sample_ts`.
 //! - [`procfs`]: the hub's CPU time and RSS.
@@ -21,6 +22,7 @@ pub mod procfs;
 pub mod progress;
 pub mod report;
 pub mod sample;
+pub mod walk;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -3,6 +3,43 @@
 
 use sysmonstm_protocol::pb;
 
+use crate::walk::Walk;
+
+/// How simulated values move from one sample to the next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Values {
+    /// One random number per sample moves every changing value at once
+    /// (the worst case for compression: no value follows its last).
+    Jitter,
+    /// Each value its own bounded random walk, as a real machine's.
+    Walk,
+}
+
+/// The samples of one simulated machine.
+#[derive(Debug, Clone)]
+pub enum Source {
+    Jitter,
+    Walk(Box<Walk>),
+}
+
+impl Source {
+    /// A machine's source; `seed` makes walks differ between machines.
+    pub fn new(values: Values, seed: u64) -> Source {
+        match values {
+            Values::Jitter => Source::Jitter,
+            Values::Walk => Source::Walk(Box::new(Walk::new(seed))),
+        }
+    }
+
+    /// The next sample.
+    pub fn next(&mut self, seq: u64, timestamp_ms: i64) -> pb::Sample {
+        match self {
+            Source::Jitter => sample(seq, timestamp_ms, rand::random()),
+            Source::Walk(walk) => walk.sample(seq, timestamp_ms),
+        }
+    }
+}
+
 /// A sample for `seq`, taken `timestamp_ms`, varied by `jitter` in [0, 1).
 pub fn sample(seq: u64, timestamp_ms: i64, jitter: f64) -> pb::Sample {
     let cpu = 20.0 + 40.0 * jitter;

@@ -223,3 +223,63 @@ async fn agent_fails_over_between_hubs_sharing_postgres_without_loss() {
     assert_eq!(count, max, "no seq lost in the failover (1..{max})");
     assert!(max as u64 >= before + 10);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hub_killed_while_sealing_loses_and_duplicates_nothing() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().expect("dir");
+    let (http_port, grpc_port) = (free_port(), free_port());
+    let http = format!("http://127.0.0.1:{http_port}");
+    let pause = sysmonstm_hub::store::sqlite_chunks::FAULT_SEAL_PAUSE;
+    let mut hub = Command::new(HUB_BIN)
+        .args(["--http-addr", &format!("127.0.0.1:{http_port}"), "--grpc-addr", &format!("127.0.0.1:{grpc_port}")])
+        .args(["--no-local-agent", "--compact-after", "10s", "--data-dir"])
+        .arg(dir.path())
+        .env(pause, "5000")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("hub starts");
+    let mut agent = TestAgent::start(&format!("http://127.0.0.1:{grpc_port}"), "it-seal-kill", FAST, None);
+    // Wait until the hub is inside a sealing transaction, chunk inserted, rows not yet deleted.
+    let stderr = hub.stderr.take().expect("stderr");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+            if line.contains(pause) {
+                let _ = tx.send(());
+            }
+        }
+    });
+    rx.recv_timeout(Duration::from_secs(60)).expect("the hub starts sealing within a minute");
+    hub.kill().expect("SIGKILL");
+    hub.wait().expect("reaped");
+
+    // A hub without the pause seals what the killed one could not, once.
+    let mut hub2 = spawn_hub(http_port, grpc_port, dir.path(), &["--compact-after", "10s"]);
+    let db = dir.path().join("sysmonstm.db");
+    eventually("samples sealed by the second hub", || async {
+        let conn = rusqlite::Connection::open(&db).ok()?;
+        let chunks: i64 = conn.query_row("SELECT count(*) FROM chunks", [], |r| r.get(0)).ok()?;
+        (chunks > 0).then_some(())
+    })
+    .await;
+    let before = reqwest::get(format!("{http}/api/machines/it-seal-kill"))
+        .await
+        .expect("get")
+        .json::<serde_json::Value>()
+        .await
+        .expect("json")["latest"]["seq"]
+        .as_u64()
+        .expect("seq");
+    agent.stop().await;
+    tokio::time::sleep(Duration::from_millis(500)).await; // last batch committed
+    Command::new("kill").args(["-TERM", &hub2.id().to_string()]).status().expect("kill");
+    hub2.wait().expect("hub stops");
+
+    let (count, distinct, min, max) = stored_seqs(&db, "it-seal-kill");
+    assert_eq!(count, distinct, "no seq stored twice");
+    assert_eq!(min, 1, "nothing lost at the start");
+    assert_eq!(count, max, "no seq missing between 1 and {max}");
+    assert!(max as u64 >= before);
+}

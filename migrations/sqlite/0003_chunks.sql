@@ -13,14 +13,16 @@ CREATE TABLE IF NOT EXISTS instances (
     UNIQUE (machine_id, instance_id)
 );
 
--- One row per sample not sealed yet: the sample as a one-sample chunk.
+-- One row per sample not sealed yet: the sample as protobuf (sysmonstm.v1.Sample).
+-- Rows are appended in rowid order (a batch fills pages one after another);
+-- the key is a slim index beside them.
 CREATE TABLE IF NOT EXISTS samples_recent (
     instance INTEGER NOT NULL,
     seq INTEGER NOT NULL,
     ts INTEGER NOT NULL,
-    sample BLOB NOT NULL,
-    PRIMARY KEY (instance, seq)
-) WITHOUT ROWID;
+    sample BLOB NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS samples_recent_key ON samples_recent (instance, seq);
 
 -- Sealed chunks: a run of one instance's samples, columns encoded together.
 CREATE TABLE IF NOT EXISTS chunks (

@@ -144,8 +144,7 @@ const FORMAT_ZSTD: u8 = 1;
 /// bytes, 3 gives 18,298 and 19 gives 18,265, at 88 µs, 156 µs and 4.4 ms
 /// per chunk (release build, this machine).
 pub const SEALED_LEVEL: i32 = 3;
-/// zstd level of a recent row (one sample, written on the ingest path).
-pub const RECENT_LEVEL: i32 = 1;
+
 /// A float column with a value this many quanta away from 0 keeps raw bits.
 const MAX_QUANTA: f64 = 9_007_199_254_740_992.0; // 2^53
 /// Most samples one chunk holds (decoding memory stays bounded).
@@ -318,11 +317,15 @@ impl Visitor for Writer {
     }
 
     fn text(&mut self, field: usize, position: usize, value: &mut String) {
-        let next = self.dictionary.len() as u32;
-        let id = *self.lookup.entry(value.clone()).or_insert(next);
-        if id == next {
-            self.dictionary.push(value.clone());
-        }
+        let id = match self.lookup.get(value.as_str()) {
+            Some(&id) => id,
+            None => {
+                let id = self.dictionary.len() as u32;
+                self.lookup.insert(value.clone(), id);
+                self.dictionary.push(value.clone());
+                id
+            }
+        };
         slot(&mut self.columns.ints[field], position).push(i64::from(id));
     }
 
@@ -397,7 +400,7 @@ fn payload(samples: &[Sample]) -> Result<Vec<u8>, ChunkError> {
 }
 
 /// Encodes a run of samples (in seq order, 1 to [`MAX_SAMPLES`]) as a
-/// chunk body, compressed at `level` ([`SEALED_LEVEL`] or [`RECENT_LEVEL`]).
+/// chunk body, compressed at `level` ([`SEALED_LEVEL`] for sealed chunks).
 pub fn encode_at(samples: &[Sample], level: i32) -> Result<Vec<u8>, ChunkError> {
     thread_local! {
         /// One compressor per thread and level: making one costs more than compressing a sample.
@@ -427,11 +430,6 @@ pub fn encode_at(samples: &[Sample], level: i32) -> Result<Vec<u8>, ChunkError> 
 /// A sealed chunk's body.
 pub fn encode(samples: &[Sample]) -> Result<Vec<u8>, ChunkError> {
     encode_at(samples, SEALED_LEVEL)
-}
-
-/// One recent row's body: a chunk of one sample, compressed quickly.
-pub fn encode_one(sample: &Sample) -> Result<Vec<u8>, ChunkError> {
-    encode_at(std::slice::from_ref(sample), RECENT_LEVEL)
 }
 
 /// Reading: the chunk's columns, consumed in visiting order.

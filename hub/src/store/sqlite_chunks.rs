@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use sysmonstm_protocol::model::{HostInfo, Sample};
+use sysmonstm_protocol::pb;
 
 use super::chunk;
 use super::history::{Plan, Resolution};
@@ -104,6 +105,19 @@ fn key_of(
     Ok(key)
 }
 
+/// A recent row's body: the sample as protobuf. Recent rows live for
+/// minutes, so cheap to write and read matters more than size here.
+pub fn recent_body(sample: &Sample) -> Vec<u8> {
+    prost::Message::encode_to_vec(&pb::Sample::from(sample))
+}
+
+/// The sample of a recent row.
+pub fn from_recent_body(body: &[u8]) -> Result<Sample, StoreError> {
+    let decoded: pb::Sample =
+        prost::Message::decode(body).map_err(|e| StoreError::Corrupt(format!("recent sample: {e}")))?;
+    Ok(decoded.into())
+}
+
 /// Writes a batch as recent rows, with the machine rows due, in one
 /// transaction; samples already stored as recent rows are skipped (those
 /// already sealed are dropped when sealing meets them).
@@ -129,7 +143,7 @@ pub fn write_batch(
         )?;
         for update in ordered {
             let key = key_of(&tx, state, &mut made, update)?;
-            let body = chunk::encode_one(&update.latest)?;
+            let body = recent_body(&update.latest);
             insert.execute(params![key, update.latest.seq as i64, update.latest.timestamp_ms, body])?;
             written.push((key, update.latest.timestamp_ms));
         }
@@ -230,7 +244,7 @@ pub fn seal(conn: &mut Connection, due: &[(i64, i64)], state: &ChunkState) -> Re
             let mut stmt =
                 tx.prepare_cached("SELECT sample FROM samples_recent WHERE instance = ?1 AND ts < ?2 ORDER BY seq")?;
             for body in stmt.query_map(params![instance, cutoff], |r| r.get::<_, Vec<u8>>(0))? {
-                samples.extend(chunk::decode(&body?)?);
+                samples.push(from_recent_body(&body?)?);
             }
         }
         if let (Some(first), Some(last)) = (samples.first(), samples.last()) {
@@ -245,10 +259,9 @@ pub fn seal(conn: &mut Connection, due: &[(i64, i64)], state: &ChunkState) -> Re
         }
         done.chunks += insert_chunks(&tx, instance, &samples)?;
         done.samples += samples.len();
+        fault_pause();
         tx.execute("DELETE FROM samples_recent WHERE instance = ?1 AND ts < ?2", params![instance, cutoff])?;
-        let oldest: Option<i64> =
-            tx.query_row("SELECT min(ts) FROM samples_recent WHERE instance = ?1", [instance], |r| r.get(0))?;
-        left.push((instance, oldest));
+        left.push((instance, remaining(&tx, instance, cutoff)?));
     }
     merge_rollups(&tx, &rollups)?;
     tx.commit()?;
@@ -257,6 +270,32 @@ pub fn seal(conn: &mut Connection, due: &[(i64, i64)], state: &ChunkState) -> Re
         pending.left(instance, oldest);
     }
     Ok(done)
+}
+
+/// Fault injection for tests: with `SYSMONSTM_FAULT_SEAL_PAUSE_MS` set,
+/// sealing stops that long between inserting a chunk and deleting its
+/// rows (inside the transaction), and says so on stderr, so a test can
+/// kill the hub right there.
+fn fault_pause() {
+    static PAUSE: std::sync::OnceLock<Option<Duration>> = std::sync::OnceLock::new();
+    let pause = PAUSE
+        .get_or_init(|| std::env::var(FAULT_SEAL_PAUSE).ok().and_then(|ms| ms.parse().ok()).map(Duration::from_millis));
+    if let Some(pause) = *pause {
+        eprintln!("{FAULT_SEAL_PAUSE}: sealing paused for {pause:?} between a chunk insert and its rows' delete");
+        std::thread::sleep(pause);
+    }
+}
+
+/// The environment variable of [`fault_pause`].
+pub const FAULT_SEAL_PAUSE: &str = "SYSMONSTM_FAULT_SEAL_PAUSE_MS";
+
+/// After rows of `instance` older than `cutoff` went: `cutoff` if any are
+/// left (none is older), None if none are. Cheaper than finding the
+/// oldest, and as good for deciding when the next cell is due.
+fn remaining(tx: &Transaction, instance: i64, cutoff: i64) -> Result<Option<i64>, StoreError> {
+    let any: bool =
+        tx.query_row("SELECT EXISTS (SELECT 1 FROM samples_recent WHERE instance = ?1)", [instance], |r| r.get(0))?;
+    Ok(any.then_some(cutoff))
 }
 
 /// Adds sealed samples' buckets to the rollup tables.
@@ -287,9 +326,7 @@ pub fn drop_raw_before(conn: &mut Connection, before: i64, state: &ChunkState) -
     let mut left = Vec::new();
     for instance in old {
         tx.execute("DELETE FROM samples_recent WHERE instance = ?1 AND ts < ?2", params![instance, before])?;
-        let oldest: Option<i64> =
-            tx.query_row("SELECT min(ts) FROM samples_recent WHERE instance = ?1", [instance], |r| r.get(0))?;
-        left.push((instance, oldest));
+        left.push((instance, remaining(&tx, instance, before)?));
     }
     if state.has_legacy() {
         tx.execute("DELETE FROM samples WHERE ts < ?1", [before])?;
@@ -379,9 +416,7 @@ pub fn history(conn: &Connection, machine_id: &str, plan: &Plan, state: &ChunkSt
         {
             let (seq, body) = row?;
             if seen.insert((instance, seq as u64)) {
-                for s in chunk::decode(&body)? {
-                    points.push(point(&s, &host, &wanted));
-                }
+                points.push(point(&from_recent_body(&body)?, &host, &wanted));
             }
         }
     }
