@@ -176,16 +176,6 @@ async fn main() -> anyhow::Result<()> {
         for &batch in &args.batches {
             let store = &pg;
             measure(&args, "postgres", "copy", batch, &mut offset, move |b| store.write(b)).await;
-            let pg = &pg;
-            measure(
-                &args,
-                "postgres",
-                "insert",
-                batch,
-                &mut offset,
-                move |b| async move { pg.write_with_insert(&b).await },
-            )
-            .await;
         }
     }
     Ok(())

@@ -244,8 +244,12 @@ fn every_metric(from: i64, to: i64, step: &str) -> sysmonstm_hub::store::history
 
 /// Sealing recent rows into chunks: nothing lost, nothing twice, history
 /// the same before and after, rollups from the sealed samples.
-async fn sealing(store: &sysmonstm_hub::store::sqlite::SqliteStore, db: &std::path::Path) {
-    let stored = |machine: &str| common::sqlite_instances(db, machine);
+/// `stored(machine)` counts what the store holds per instance (`common::count_instances`).
+async fn sealing<F, Fut>(store: &dyn Store, unsealed: impl Fn() -> usize, stored: F)
+where
+    F: Fn(&'static str) -> Fut,
+    Fut: std::future::Future<Output = Vec<(i64, i64, i64, i64)>>,
+{
     let first: Vec<_> = (1..=300).map(|i| rich_update("s1", "i1", i, T0 + (i as i64 - 1) * 1000)).collect();
     store.write(Arc::new(first)).await.expect("write");
     let whole = every_metric(T0, T0 + 400_000, "raw");
@@ -257,12 +261,12 @@ async fn sealing(store: &sysmonstm_hub::store::sqlite::SqliteStore, db: &std::pa
     // All five minutes' cells have ended by then: everything is sealed.
     let sealed = store.seal(T0 + 400_000).await.expect("seal");
     assert_eq!(sealed, 300);
-    assert_eq!(store.unsealed_instances(), 0);
+    assert_eq!(unsealed(), 0);
     assert_eq!(store.history("s1", &whole).await.expect("history"), before, "sealed history is what was ingested");
     assert_eq!(store.last_seq("s1", "i1").await.expect("last_seq"), 300);
     let minutes = store.history("s1", &every_metric(T0, T0 + 400_000, "1m")).await.expect("1m");
     assert_same_points(&minutes, &minutes_before);
-    assert_eq!(stored("s1"), vec![(300, 300, 1, 300)]);
+    assert_eq!(stored("s1").await, vec![(300, 300, 1, 300)]);
 
     // A resend of sealed samples (an ack lost) with new ones: stored once.
     let resend: Vec<_> = (250..=310).map(|i| rich_update("s1", "i1", i, T0 + (i as i64 - 1) * 1000)).collect();
@@ -273,7 +277,7 @@ async fn sealing(store: &sysmonstm_hub::store::sqlite::SqliteStore, db: &std::pa
     assert!(across.windows(2).all(|w| w[0].0 < w[1].0));
     assert_eq!(&across[..300], &before[..]);
     store.seal(T0 + 800_000).await.expect("seal again");
-    assert_eq!(stored("s1"), vec![(310, 310, 1, 310)], "sealing dropped the duplicates");
+    assert_eq!(stored("s1").await, vec![(310, 310, 1, 310)], "sealing dropped the duplicates");
     let minutes = store.history("s1", &every_metric(T0, T0 + 400_000, "1m")).await.expect("1m");
     assert_eq!(minutes.len(), 6, "samples 301..=310 start a sixth minute");
     assert_same_points(&minutes[..5].to_vec(), &minutes_before); // duplicates are not rolled up twice
@@ -298,7 +302,16 @@ async fn sqlite_seals_history_into_chunks() {
     let path = dir.path().join("test.db");
     let options = StoreOptions { compact_after: Duration::from_secs(10) };
     let store = SqliteStore::open_with(&path, options).await.expect("open");
-    sealing(&store, &path).await;
+    let db = path.clone();
+    sealing(
+        &store,
+        || store.unsealed_instances(),
+        |m| {
+            let db = db.clone();
+            async move { common::sqlite_instances(&db, m) }
+        },
+    )
+    .await;
 
     // Unsealed rows survive a restart and are sealed by the next hub.
     let more: Vec<_> = (311..=320).map(|i| rich_update("s1", "i1", i, T0 + (i as i64 - 1) * 1000)).collect();
@@ -309,4 +322,162 @@ async fn sqlite_seals_history_into_chunks() {
     assert_eq!(again.last_seq("s1", "i1").await.expect("last_seq"), 320);
     assert_eq!(again.seal(T0 + 900_000).await.expect("seal"), 10);
     assert_eq!(common::sqlite_instances(&path, "s1")[0], (320, 320, 1, 320));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_seals_history_into_chunks() {
+    use sysmonstm_hub::store::{postgres::PostgresStore, StoreOptions};
+    let server = common::postgres::PgServer::start();
+    let options = StoreOptions { compact_after: Duration::from_secs(10) };
+    let store = PostgresStore::connect_with(&server.url(), options).await.expect("connect");
+    let counted = |m: &'static str| {
+        let store = &store;
+        async move { common::count_instances(store.stored_samples(m).await.expect("stored")) }
+    };
+    sealing(&store, || store.unsealed_instances(), counted).await;
+
+    // Chunks and rollups went into partitions named after their day.
+    let parts = server.query("SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid ORDER BY 1");
+    for table in ["chunks", "samples_1m", "samples_1h"] {
+        let name = sysmonstm_hub::store::partition::ALL
+            .iter()
+            .find(|p| p.table == table)
+            .expect("partitioned")
+            .holding(T0)
+            .name;
+        assert!(parts.contains(&name), "{name} in {parts:?}");
+    }
+
+    // Unsealed rows survive a restart and are sealed by the next hub;
+    // a second hub on the same database never seals them twice.
+    let more: Vec<_> = (311..=320).map(|i| rich_update("s1", "i1", i, T0 + (i as i64 - 1) * 1000)).collect();
+    store.write(Arc::new(more)).await.expect("write");
+    let other = PostgresStore::connect_with(&server.url(), options).await.expect("second hub");
+    assert_eq!(other.unsealed_instances(), 1);
+    assert_eq!(other.last_seq("s1", "i1").await.expect("last_seq"), 320);
+    let (a, b) = tokio::join!(store.seal(T0 + 900_000), other.seal(T0 + 900_000));
+    assert_eq!(a.expect("seal") + b.expect("seal"), 10, "the two hubs sealed the rows once between them");
+    assert_eq!(counted("s1").await[0], (320, 320, 1, 320));
+
+    // Retention drops whole partitions of days past the window.
+    let day = 86_400_000;
+    store
+        .maintain(T0 + 3 * day, Retention { raw: Duration::from_secs(86_400), ..Retention::default() })
+        .await
+        .expect("retention");
+    let parts = server.query("SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid ORDER BY 1");
+    let chunk_day = sysmonstm_hub::store::partition::CHUNKS.holding(T0).name;
+    assert!(!parts.contains(&chunk_day), "{chunk_day} dropped: {parts:?}");
+    assert!(counted("s1").await.is_empty(), "no raw sample older than the window is left");
+    assert_eq!(store.history("s1", &every_metric(T0, T0 + 400_000, "1m")).await.expect("1m").len(), 6, "rollups stay");
+}
+
+/// What a version-1 hub left: 180 wide rows of `old` (cpu = seq, one
+/// a second from T0), the first minute already rolled up. `ts(ms)` spells
+/// a time for the backend; the statements run in order.
+fn version_one_rows(ts: fn(i64) -> String) -> Vec<String> {
+    use sysmonstm_hub::store::metrics::METRICS;
+    let names: Vec<&str> = METRICS.iter().map(|m| m.name).collect();
+    let mut sql = Vec::new();
+    for seq in 1..=180_i64 {
+        let values: Vec<String> =
+            names.iter().map(|n| if *n == "cpu_percent" { seq.to_string() } else { "1".into() }).collect();
+        sql.push(format!(
+            "INSERT INTO samples (machine_id, instance_id, seq, ts, {}, detail) VALUES ('old', 'v1', {seq}, {}, {}, '{{}}')",
+            names.join(", "),
+            ts(T0 + (seq - 1) * 1000),
+            values.join(", ")
+        ));
+    }
+    let cols: Vec<String> = names.iter().map(|n| format!("{n}_avg, {n}_max")).collect();
+    let vals: Vec<&str> =
+        names.iter().flat_map(|n| if *n == "cpu_percent" { ["30.5", "60"] } else { ["1", "1"] }).collect();
+    sql.push(format!(
+        "INSERT INTO samples_1m (machine_id, ts, samples, {}) VALUES ('old', {}, 60, {})",
+        cols.join(", "),
+        ts(T0),
+        vals.join(", ")
+    ));
+    sql
+}
+
+/// After an upgrade: every version-1 sample readable, rolled up, and new
+/// samples written beside them, sealed, shown once.
+async fn upgraded(store: &dyn Store) {
+    assert_eq!(store.last_seq("old", "v1").await.expect("last_seq"), 180);
+    let raw = every_metric(T0, T0 + 10 * MINUTE, "raw");
+    let cpu = sysmonstm_hub::store::metrics::METRICS.iter().position(|m| m.name == "cpu_percent").expect("cpu");
+    let before = store.history("old", &raw).await.expect("raw history");
+    assert_eq!(before.len(), 180, "every version-1 sample");
+    assert!(before.iter().enumerate().all(|(i, p)| p.1[cpu] == Some(i as f64 + 1.0)));
+    let minutes = store.history("old", &every_metric(T0, T0 + 10 * MINUTE, "1m")).await.expect("1m");
+    let avgs: Vec<f64> = minutes.iter().map(|p| p.1[cpu].expect("avg")).collect();
+    assert_eq!(avgs, vec![30.5, 90.5, 150.5], "minutes the old hub had not rolled up are rolled up at upgrade");
+
+    let new: Vec<_> = (181..=240).map(|i| rich_update("old", "v1", i, T0 + (i as i64 - 1) * 1000)).collect();
+    store.write(Arc::new(new)).await.expect("write after upgrade");
+    assert_eq!(store.seal(T0 + 10 * MINUTE).await.expect("seal"), 60);
+    assert_eq!(store.last_seq("old", "v1").await.expect("last_seq"), 240);
+    let after = store.history("old", &raw).await.expect("raw history");
+    assert_eq!(after.len(), 240);
+    assert_eq!(&after[..180], &before[..]);
+    assert_eq!(store.history("old", &every_metric(T0, T0 + 10 * MINUTE, "1m")).await.expect("1m").len(), 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_upgrades_version_one_history() {
+    use sysmonstm_hub::store::migrate::SQLITE;
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("test.db");
+    {
+        let conn = rusqlite::Connection::open(&path).expect("open");
+        conn.execute(sysmonstm_hub::store::migrate::CREATE_TABLE, []).expect("table");
+        for m in &SQLITE[..2] {
+            conn.execute_batch(m.sql).expect("old migration");
+            conn.execute(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, 'then')",
+                rusqlite::params![m.version, m.name],
+            )
+            .expect("record");
+        }
+        for sql in version_one_rows(|ms| ms.to_string()) {
+            conn.execute(&sql, []).expect("old row");
+        }
+    }
+    let options = sysmonstm_hub::store::StoreOptions { compact_after: Duration::from_secs(10) };
+    let store = sysmonstm_hub::store::sqlite::SqliteStore::open_with(&path, options).await.expect("upgrade");
+    upgraded(&store).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_upgrades_version_one_history() {
+    use sysmonstm_hub::store::migrate::{CREATE_TABLE, POSTGRES, POSTGRES_LATER, POSTGRES_PLAIN};
+    let server = common::postgres::PgServer::start();
+    {
+        let (client, connection) =
+            tokio_postgres::connect(&server.url(), tokio_postgres::NoTls).await.expect("connect");
+        tokio::spawn(connection);
+        client.batch_execute(CREATE_TABLE).await.expect("table");
+        for m in POSTGRES.iter().chain([&POSTGRES_PLAIN]).chain(&POSTGRES_LATER[..1]) {
+            client.batch_execute(m.sql).await.expect("old migration");
+            client
+                .execute(
+                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, 'then')",
+                    &[&(m.version as i32), &m.name],
+                )
+                .await
+                .expect("record");
+        }
+        for sql in version_one_rows(|ms| format!("to_timestamp({ms} / 1000.0)")) {
+            client.batch_execute(&sql).await.expect("old row");
+        }
+    }
+    let options = sysmonstm_hub::store::StoreOptions { compact_after: Duration::from_secs(10) };
+    let store =
+        sysmonstm_hub::store::postgres::PostgresStore::connect_with(&server.url(), options).await.expect("upgrade");
+    upgraded(&store).await;
+    let kinds = server
+        .query("SELECT relname || ':' || relkind::text FROM pg_class WHERE relname IN ('samples_1m', 'samples_1h')");
+    assert_eq!(kinds.len(), 2);
+    assert!(kinds.iter().all(|k| k.ends_with(":p")), "rollups are partitioned tables now: {kinds:?}");
 }

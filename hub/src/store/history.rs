@@ -134,31 +134,34 @@ pub fn auto_resolution(range_ms: i64) -> Resolution {
     }
 }
 
-/// The query of a plan, for either backend: rows of `(ts_ms, values…)`.
-/// `epoch_ms` turns the `ts` column into ms since the epoch (SQLite stores
-/// ms already); `param(n)` spells the n-th bind parameter (`?n` or `$n`):
-/// machine_id, from, to, limit.
-pub fn select_sql(plan: &Plan, epoch_ms: &str, param: fn(usize) -> String) -> String {
-    let (table, suffix) = match plan.resolution {
-        Resolution::Raw => ("samples", ""),
-        Resolution::Minute => ("samples_1m", "_avg"),
-        Resolution::Hour => ("samples_1h", "_avg"),
-    };
-    let filter = format!("machine_id = {} AND ts >= {} AND ts < {}", param(1), param(2), param(3));
-    let limit = param(4);
-    match plan.bucket_ms {
-        None => {
-            let cols: Vec<String> = plan.metrics.iter().map(|m| format!("{m}{suffix}")).collect();
-            format!("SELECT {epoch_ms}, {} FROM {table} WHERE {filter} ORDER BY ts LIMIT {limit}", cols.join(", "))
-        }
-        Some(bucket) => {
-            let cols: Vec<String> = plan.metrics.iter().map(|m| format!("avg({m}{suffix})")).collect();
-            format!(
-                "SELECT min({epoch_ms}), {} FROM {table} WHERE {filter} GROUP BY {epoch_ms} / {bucket} ORDER BY 1 LIMIT {limit}",
-                cols.join(", ")
-            )
-        }
-    }
+/// The version-1 wide rows of a raw plan, for either backend: rows of
+/// `(ts_ms, weight, values…)`. `epoch_ms` turns the `ts` column into ms
+/// since the epoch (SQLite stores ms already); `param(n)` spells the n-th
+/// bind parameter (`?n` or `$n`): machine_id, from, to, limit.
+pub fn legacy_sql(plan: &Plan, epoch_ms: &str, param: fn(usize) -> String) -> String {
+    format!(
+        "SELECT {epoch_ms}, CAST(1 AS DOUBLE PRECISION), {} FROM samples WHERE {} ORDER BY ts LIMIT {}",
+        plan.metrics.join(", "),
+        range_filter(param),
+        param(4)
+    )
+}
+
+/// The stored rollup rows of a 1m or 1h plan, as [`legacy_sql`] spells
+/// them, weighted by their samples; parameters machine_id, from, to (the
+/// plan's limit counts buckets, applied when rows are combined).
+pub fn rollup_sql(plan: &Plan, epoch_ms: &str, param: fn(usize) -> String) -> String {
+    let table = if plan.resolution == Resolution::Hour { "samples_1h" } else { "samples_1m" };
+    let cols: Vec<String> = plan.metrics.iter().map(|m| format!("{m}_avg")).collect();
+    format!(
+        "SELECT {epoch_ms}, CAST(samples AS DOUBLE PRECISION), {} FROM {table} WHERE {} ORDER BY ts",
+        cols.join(", "),
+        range_filter(param)
+    )
+}
+
+fn range_filter(param: fn(usize) -> String) -> String {
+    format!("machine_id = {} AND ts >= {} AND ts < {}", param(1), param(2), param(3))
 }
 
 fn round_up(value: i64, unit: i64) -> i64 {
@@ -213,16 +216,16 @@ mod tests {
     }
 
     #[test]
-    fn select_sql_reads_the_right_table_and_buckets() {
+    fn sql_reads_the_right_table() {
         let raw = plan(Some("cpu_percent"), None, None, Some("raw"), Some(NOW)).expect("plan");
-        let sql = select_sql(&raw, "ts", |n| format!("?{n}"));
-        assert!(sql.starts_with("SELECT ts, cpu_percent FROM samples WHERE machine_id = ?1"), "{sql}");
-        assert!(sql.ends_with("ORDER BY ts LIMIT ?4"), "{sql}");
+        let sql = legacy_sql(&raw, "ts", |n| format!("?{n}"));
+        assert!(sql.starts_with("SELECT ts, CAST(1 AS DOUBLE PRECISION), cpu_percent FROM samples WHERE"), "{sql}");
+        assert!(sql.contains("machine_id = ?1 AND ts >= ?2 AND ts < ?3") && sql.ends_with("LIMIT ?4"), "{sql}");
         let month =
             plan(Some("load1"), Some(&(NOW - 2 * 365 * 86_400_000).to_string()), None, None, Some(NOW)).expect("plan");
-        let sql = select_sql(&month, "E", |n| format!("${n}"));
-        assert!(sql.contains("avg(load1_avg) FROM samples_1h") && sql.contains("GROUP BY E / "), "{sql}");
-        assert!(sql.contains("machine_id = $1 AND ts >= $2 AND ts < $3"), "{sql}");
+        let sql = rollup_sql(&month, "E", |n| format!("${n}"));
+        assert!(sql.starts_with("SELECT E, CAST(samples AS DOUBLE PRECISION), load1_avg FROM samples_1h"), "{sql}");
+        assert!(sql.contains("machine_id = $1 AND ts >= $2 AND ts < $3") && !sql.contains("LIMIT"), "{sql}");
     }
 
     #[test]

@@ -24,8 +24,10 @@ pub const POSTGRES_PLAIN: Migration =
     Migration { version: 2, name: "plain", sql: include_str!("../../../migrations/postgres/0002_plain.sql") };
 
 /// PostgreSQL migrations after the second, for either flavour.
-pub const POSTGRES_LATER: &[Migration] =
-    &[Migration { version: 3, name: "alerts", sql: include_str!("../../../migrations/postgres/0003_alerts.sql") }];
+pub const POSTGRES_LATER: &[Migration] = &[
+    Migration { version: 3, name: "alerts", sql: include_str!("../../../migrations/postgres/0003_alerts.sql") },
+    Migration { version: 4, name: "chunks", sql: include_str!("../../../migrations/postgres/0004_chunks.sql") },
+];
 
 /// With TimescaleDB: hypertable, compression, continuous aggregates.
 pub const POSTGRES_TIMESCALE: Migration =

@@ -9,6 +9,7 @@
 //!
 //! # Layout
 //! - [`codec`]: the integer column codec under chunks (pure).
+//! - [`compact`]: compact history's state, sealing and history gathering, shared by both backends (pure).
 //! - [`chunk`]: sealed chunks, a run of samples as columns (pure).
 //! - [`metrics`]: the stored metrics, one column each.
 //! - [`history`]: history query parameters and resolution choice (pure).
@@ -16,16 +17,21 @@
 //! - [`seal`]: when recent rows become chunks (pure).
 //! - [`rollup`]: rollups from sealed samples, history points in buckets (pure).
 //! - [`sqlite_chunks`]: SQLite's recent rows, sealing and history reads.
+//! - [`postgres_chunks`]: PostgreSQL's recent rows, sealing, partitions and history reads.
+//! - [`partition`]: PostgreSQL's time partitions (pure).
 //! - [`rows`]: what a row holds, computed once for both backends.
 //! - [`sqlite_writer`]: SQLite's writer connection on a lower-priority thread.
 
 pub mod alert_rows;
 pub mod chunk;
 pub mod codec;
+pub mod compact;
 pub mod history;
 pub mod metrics;
 pub mod migrate;
+pub mod partition;
 pub mod postgres;
+pub mod postgres_chunks;
 pub mod rollup;
 pub mod rows;
 pub mod seal;
@@ -187,7 +193,7 @@ pub async fn open(
     options: StoreOptions,
 ) -> Result<Arc<dyn Store>, StoreError> {
     match database_url {
-        Some(url) => Ok(Arc::new(postgres::PostgresStore::connect(url).await?)),
+        Some(url) => Ok(Arc::new(postgres::PostgresStore::connect_with(url, options).await?)),
         None => Ok(Arc::new(sqlite::SqliteStore::open_with(&data_dir.join(sqlite::FILE_NAME), options).await?)),
     }
 }

@@ -1,25 +1,29 @@
-//! PostgreSQL store (deadpool-postgres). Batches go in with binary `COPY`
-//! into a temporary table, then `INSERT … ON CONFLICT DO NOTHING`, so a
-//! retried batch stores nothing twice. With the TimescaleDB extension,
-//! samples is a hypertable with compression and the rollups are continuous
-//! aggregates; without it, the hub maintains rollup tables and retention.
+//! PostgreSQL store (deadpool-postgres). Batches go in as recent rows
+//! with binary `COPY`; a batch holding a sample already stored goes again
+//! through a temporary table and `INSERT … ON CONFLICT DO NOTHING`, so a
+//! retried batch stores nothing twice. Recent rows are sealed into chunks
+//! (bytea) with their rollups, in time partitions that retention drops
+//! whole ([`super::postgres_chunks`]); the same with or without TimescaleDB.
 
-use std::sync::Mutex;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
-use bytes::{BufMut, BytesMut};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
-use tokio_postgres::binary_copy::BinaryCopyInWriter;
-use tokio_postgres::types::{to_sql_checked, IsNull, ToSql, Type};
+use tokio_postgres::types::ToSql;
 use tokio_postgres::NoTls;
 
 use super::alert_rows::{alert_from_columns, severity_name, AlertColumns};
-use super::history::{self, Plan};
-use super::metrics::METRICS;
+use super::compact::{ChunkState, Sealed};
+use super::history::Plan;
 use super::migrate::{self, Migration, POSTGRES_PLAIN, POSTGRES_TIMESCALE};
-use super::rows::{MachineRefresh, Row};
-use super::{state_name, AlertQuery, Batch, KnownMachine, Points, Retention, Store, StoreError, RULES_INITIALIZED};
+use super::postgres_chunks::{self as chunks, pg, to_ms, to_time, CopyError, Partitions, Target};
+use super::rows::MachineRefresh;
+use super::{
+    seal, state_name, AlertQuery, Batch, KnownMachine, Points, Retention, Store, StoreError, StoreOptions,
+    RULES_INITIALIZED,
+};
 use crate::alerts::engine::Alert;
 use crate::alerts::rule::Rule;
 use crate::events::MachineUpdate;
@@ -31,45 +35,23 @@ pub const POOL_TIMEOUT: Duration = Duration::from_secs(5);
 /// Serialises migrations of several hubs starting at once.
 const MIGRATION_LOCK: i64 = 0x5359_534d_4f4e; // "SYSMON"
 
+/// How often a hub looks for recent rows other hubs left unsealed.
+const RELOAD_PENDING: Duration = Duration::from_secs(600);
+/// Partitions are made this far ahead of the present, so sealing
+/// seldom has to make one.
+const PARTITIONS_AHEAD: Duration = Duration::from_secs(86_400);
+/// The migration that brought compact history.
+const CHUNKS_VERSION: i32 = 4;
+
 pub struct PostgresStore {
     pool: Pool,
     timescale: bool,
     target: String,
-    /// Earliest sample time written since the last rollup (None: nothing new).
-    dirty_from: Mutex<Option<i64>>,
     refresh: MachineRefresh,
-}
-
-fn pg(error: impl std::fmt::Display) -> StoreError {
-    StoreError::Postgres(error.to_string())
-}
-
-fn to_time(ms: i64) -> SystemTime {
-    UNIX_EPOCH + Duration::from_millis(ms.max(0) as u64)
-}
-
-fn to_ms(time: SystemTime) -> i64 {
-    time.duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
-}
-
-/// JSON text for a JSON or JSONB parameter (binary JSONB is a version byte and the text).
-#[derive(Debug)]
-struct JsonText<'a>(&'a str);
-
-impl ToSql for JsonText<'_> {
-    fn to_sql(&self, ty: &Type, out: &mut BytesMut) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
-        if *ty == Type::JSONB {
-            out.put_u8(1);
-        }
-        out.put_slice(self.0.as_bytes());
-        Ok(IsNull::No)
-    }
-
-    fn accepts(ty: &Type) -> bool {
-        *ty == Type::JSON || *ty == Type::JSONB
-    }
-
-    to_sql_checked!();
+    chunks: Arc<ChunkState>,
+    partitions: Partitions,
+    /// When pending rows were last looked for (ms).
+    reloaded: AtomicI64,
 }
 
 async fn apply(client: &tokio_postgres::Client, m: &Migration) -> Result<(), StoreError> {
@@ -97,8 +79,13 @@ async fn apply(client: &tokio_postgres::Client, m: &Migration) -> Result<(), Sto
 }
 
 impl PostgresStore {
-    /// Connects, migrates (choosing TimescaleDB when available) and returns the store.
+    /// Connects with default options (see [`PostgresStore::connect_with`]).
     pub async fn connect(url: &str) -> Result<PostgresStore, StoreError> {
+        PostgresStore::connect_with(url, StoreOptions::default()).await
+    }
+
+    /// Connects, migrates (choosing TimescaleDB when available) and returns the store.
+    pub async fn connect_with(url: &str, options: StoreOptions) -> Result<PostgresStore, StoreError> {
         let config: tokio_postgres::Config = url.parse().map_err(|e| pg(format!("DATABASE_URL: {e}")))?;
         let target = format!(
             "postgres ({}:{}/{})",
@@ -115,8 +102,9 @@ impl PostgresStore {
             .recycle_timeout(Some(POOL_TIMEOUT))
             .build()
             .map_err(pg)?;
-        let client = pool.get().await.map_err(pg)?;
+        let mut client = pool.get().await.map_err(pg)?;
         client.execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK]).await.map_err(pg)?;
+        let partitions = Partitions::default();
         let migrated = async {
             client.batch_execute(migrate::CREATE_TABLE).await.map_err(pg)?;
             for m in migrate::POSTGRES {
@@ -144,188 +132,58 @@ impl PostgresStore {
                     false
                 }
             };
+            let upgrading = client
+                .query_opt("SELECT 1 FROM schema_migrations WHERE version = $1", &[&CHUNKS_VERSION])
+                .await
+                .map_err(pg)?
+                .is_none();
             for m in migrate::POSTGRES_LATER {
                 apply(&client, m).await?;
+            }
+            if upgrading {
+                chunks::legacy_rollup(&mut client, &partitions).await?;
             }
             Ok::<_, StoreError>(timescale)
         }
         .await;
         client.execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK]).await.map_err(pg)?;
         let timescale = migrated?;
-        let dirty = client
-            .query_one("SELECT COALESCE((SELECT max(ts) FROM samples_1m), (SELECT min(ts) FROM samples))", &[])
-            .await
-            .map_err(pg)?
-            .get::<_, Option<SystemTime>>(0)
-            .map(to_ms);
-        Ok(PostgresStore { pool, timescale, target, dirty_from: Mutex::new(dirty), refresh: MachineRefresh::default() })
+        let chunks = chunks::load_state(&client, options.compact_after).await?;
+        Ok(PostgresStore {
+            pool,
+            timescale,
+            target,
+            refresh: MachineRefresh::default(),
+            chunks: Arc::new(chunks),
+            partitions,
+            reloaded: AtomicI64::new(crate::now_ms()),
+        })
     }
 
-    fn mark_dirty(&self, from: i64) {
-        if let Ok(mut dirty) = self.dirty_from.lock() {
-            *dirty = Some(dirty.map_or(from, |d| d.min(from)));
-        }
+    /// Instances with samples not sealed yet (for tests and stats).
+    pub fn unsealed_instances(&self) -> usize {
+        self.chunks.pending_instances()
+    }
+
+    /// Every stored sample of a machine (see [`chunks::stored_samples`]).
+    pub async fn stored_samples(&self, machine_id: &str) -> Result<Vec<(String, u64, i64)>, StoreError> {
+        chunks::stored_samples(&self.client().await?, machine_id).await
     }
 
     async fn client(&self) -> Result<deadpool_postgres::Object, StoreError> {
         self.pool.get().await.map_err(pg)
     }
 
-    async fn rollup(&self, from_ms: i64, now_ms: i64, retention: Retention) -> Result<(), StoreError> {
-        let mut client = self.client().await?;
-        if self.timescale {
-            for view in ["samples_1m", "samples_1h"] {
-                client
-                    .execute(&format!("CALL refresh_continuous_aggregate('{view}', $1, NULL)"), &[&to_time(from_ms)])
-                    .await
-                    .map_err(pg)?;
-            }
-            for (table, keep) in
-                [("samples", retention.raw), ("samples_1m", retention.minute), ("samples_1h", retention.hour)]
-            {
-                let older_than = to_time(now_ms - keep.as_millis() as i64);
-                client
-                    .execute(&format!("SELECT drop_chunks('{table}', older_than => $1)"), &[&older_than])
-                    .await
-                    .map_err(pg)?;
-            }
-            return Ok(());
+    /// Seals every instance due at `now`, a bounded group per transaction.
+    async fn seal_due(&self, now_ms: i64) -> Result<Sealed, StoreError> {
+        let due = self.chunks.due(now_ms);
+        let mut done = Sealed::default();
+        for group in due.chunks(seal::INSTANCES_PER_TRANSACTION) {
+            let mut client = self.client().await?;
+            done += chunks::seal(&mut client, group, &self.chunks, &self.partitions).await?;
         }
-        let tx = client.transaction().await.map_err(pg)?;
-        let targets = METRICS.iter().map(|m| format!("{0}_avg, {0}_max", m.name)).collect::<Vec<_>>().join(", ");
-        let updates = METRICS
-            .iter()
-            .map(|m| format!("{0}_avg = excluded.{0}_avg, {0}_max = excluded.{0}_max", m.name))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let minute_sources =
-            METRICS.iter().map(|m| format!("avg({0}), max({0})", m.name)).collect::<Vec<_>>().join(", ");
-        tx.execute(
-            &format!(
-                "INSERT INTO samples_1m (machine_id, ts, samples, {targets})
-                 SELECT machine_id, date_trunc('minute', ts) AS bucket, count(*), {minute_sources}
-                 FROM samples WHERE ts >= date_trunc('minute', $1::timestamptz) GROUP BY machine_id, bucket
-                 ON CONFLICT (machine_id, ts) DO UPDATE SET samples = excluded.samples, {updates}"
-            ),
-            &[&to_time(from_ms)],
-        )
-        .await
-        .map_err(pg)?;
-        let hour_sources = METRICS
-            .iter()
-            .map(|m| format!("sum({0}_avg * samples) / sum(samples), max({0}_max)", m.name))
-            .collect::<Vec<_>>()
-            .join(", ");
-        tx.execute(
-            &format!(
-                "INSERT INTO samples_1h (machine_id, ts, samples, {targets})
-                 SELECT machine_id, date_trunc('hour', ts) AS bucket, sum(samples), {hour_sources}
-                 FROM samples_1m WHERE ts >= date_trunc('hour', $1::timestamptz) GROUP BY machine_id, bucket
-                 ON CONFLICT (machine_id, ts) DO UPDATE SET samples = excluded.samples, {updates}"
-            ),
-            &[&to_time(from_ms)],
-        )
-        .await
-        .map_err(pg)?;
-        for (table, keep) in
-            [("samples", retention.raw), ("samples_1m", retention.minute), ("samples_1h", retention.hour)]
-        {
-            let older_than = to_time(now_ms - keep.as_millis() as i64);
-            tx.execute(&format!("DELETE FROM {table} WHERE ts < $1"), &[&older_than]).await.map_err(pg)?;
-        }
-        tx.commit().await.map_err(pg)
+        Ok(done)
     }
-}
-
-impl PostgresStore {
-    /// Writes a batch with multi-row `INSERT … ON CONFLICT DO NOTHING`
-    /// statements instead of `COPY`: the alternative the storage benchmark
-    /// compares against. Not used by the hub.
-    pub async fn write_with_insert(&self, batch: &Batch) -> Result<(), StoreError> {
-        /// Rows per statement (PostgreSQL allows 65,535 parameters).
-        const ROWS_PER_STATEMENT: usize = 1000;
-        let names: Vec<&str> = METRICS.iter().map(|m| m.name).collect();
-        let width = names.len() + 5;
-        let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(pg)?;
-        for chunk in batch.chunks(ROWS_PER_STATEMENT) {
-            let rows: Vec<Row> = chunk.iter().map(|u| Row::new(u)).collect();
-            let seqs: Vec<i64> = chunk.iter().map(|u| u.latest.seq as i64).collect();
-            let times: Vec<SystemTime> = chunk.iter().map(|u| to_time(u.latest.timestamp_ms)).collect();
-            let instances: Vec<&str> = chunk.iter().map(|u| &*u.instance_id).collect();
-            let details: Vec<JsonText> = rows.iter().map(|r| JsonText(&r.detail)).collect();
-            let mut params: Vec<&(dyn ToSql + Sync)> = Vec::with_capacity(chunk.len() * width);
-            let mut tuples = Vec::with_capacity(chunk.len());
-            for (i, update) in chunk.iter().enumerate() {
-                let base = i * width;
-                tuples
-                    .push(format!("({})", (1..=width).map(|k| format!("${}", base + k)).collect::<Vec<_>>().join(",")));
-                params.push(&update.summary.machine_id);
-                params.push(&instances[i]);
-                params.push(&seqs[i]);
-                params.push(&times[i]);
-                params.extend(rows[i].values.iter().map(|v| v as &(dyn ToSql + Sync)));
-                params.push(&details[i]);
-            }
-            let sql = format!(
-                "INSERT INTO samples (machine_id, instance_id, seq, ts, {}, detail) VALUES {} ON CONFLICT DO NOTHING",
-                names.join(", "),
-                tuples.join(",")
-            );
-            tx.execute(&sql, &params).await.map_err(pg)?;
-        }
-        // The same machines upsert as the COPY path, for a fair comparison.
-        let plan = self.refresh.plan(batch);
-        let machines = MachineColumns::of(plan.due.iter().map(|u| &***u))?;
-        tx.execute(UPSERT_MACHINES, &machines.params()).await.map_err(pg)?;
-        tx.commit().await.map_err(pg)?;
-        self.refresh.committed(&plan);
-        Ok(())
-    }
-}
-
-/// Where a batch is copied to.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Target {
-    /// Straight into `samples` (fails on any duplicate).
-    Samples,
-    /// A temporary table, then `INSERT … ON CONFLICT DO NOTHING`.
-    Staging,
-}
-
-enum CopyError {
-    Duplicate,
-    Other(StoreError),
-}
-
-impl CopyError {
-    fn into_store(self) -> StoreError {
-        match self {
-            CopyError::Duplicate => StoreError::Postgres("duplicate sample in a deduplicated batch".into()),
-            CopyError::Other(e) => e,
-        }
-    }
-}
-
-impl From<tokio_postgres::Error> for CopyError {
-    fn from(e: tokio_postgres::Error) -> Self {
-        if e.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION) {
-            CopyError::Duplicate
-        } else {
-            CopyError::Other(pg(e))
-        }
-    }
-}
-
-impl From<StoreError> for CopyError {
-    fn from(e: StoreError) -> Self {
-        CopyError::Other(e)
-    }
-}
-
-fn copy_sql(table: &str) -> String {
-    let names: Vec<&str> = METRICS.iter().map(|m| m.name).collect();
-    format!("COPY {table} (machine_id, instance_id, seq, ts, {}, detail) FROM STDIN BINARY", names.join(", "))
 }
 
 impl PostgresStore {
@@ -333,49 +191,15 @@ impl PostgresStore {
     async fn copy_batch(&self, batch: &Batch, target: Target) -> Result<(), CopyError> {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
-        let table = match target {
-            Target::Samples => "samples",
-            Target::Staging => {
-                tx.batch_execute("CREATE TEMP TABLE IF NOT EXISTS samples_in (LIKE samples) ON COMMIT DELETE ROWS")
-                    .await?;
-                "samples_in"
-            }
-        };
-        let sink = tx.copy_in(&copy_sql(table)).await?;
-        let writer = BinaryCopyInWriter::new(sink, &copy_types());
-        futures::pin_mut!(writer);
-        for update in batch.iter() {
-            let row = Row::new(update);
-            let (seq, ts) = (update.latest.seq as i64, to_time(update.latest.timestamp_ms));
-            let instance: &str = &update.instance_id;
-            let detail = JsonText(&row.detail);
-            let mut values: Vec<&(dyn ToSql + Sync)> = Vec::with_capacity(METRICS.len() + 5);
-            values.push(&update.summary.machine_id);
-            values.push(&instance);
-            values.push(&seq);
-            values.push(&ts);
-            values.extend(row.values.iter().map(|v| v as &(dyn ToSql + Sync)));
-            values.push(&detail);
-            writer.as_mut().write(&values).await?;
-        }
-        writer.finish().await?;
-        if target == Target::Staging {
-            tx.execute("INSERT INTO samples SELECT * FROM samples_in ON CONFLICT DO NOTHING", &[]).await?;
-        }
+        let copied = chunks::copy_recent(&tx, &self.chunks, batch, target).await?;
         let plan = self.refresh.plan(batch);
         let machines = MachineColumns::of(plan.due.iter().map(|u| &***u)).map_err(CopyError::Other)?;
         tx.execute(UPSERT_MACHINES, &machines.params()).await?;
         tx.commit().await?;
         self.refresh.committed(&plan);
+        self.chunks.committed(copied.made, copied.written);
         Ok(())
     }
-}
-
-fn copy_types() -> Vec<Type> {
-    let mut types = vec![Type::TEXT, Type::TEXT, Type::INT8, Type::TIMESTAMPTZ];
-    types.extend(METRICS.iter().map(|_| Type::FLOAT8));
-    types.push(Type::JSONB);
-    types
 }
 
 /// All machines of a batch in one statement (arrays, unnested).
@@ -451,18 +275,23 @@ impl Store for PostgresStore {
     }
 
     async fn write(&self, batch: std::sync::Arc<Batch>) -> Result<(), StoreError> {
-        let Some(earliest) = batch.iter().map(|u| u.latest.timestamp_ms).min() else { return Ok(()) };
-        // Straight COPY into samples is the fast path; a batch holding a
+        if batch.is_empty() {
+            return Ok(());
+        }
+        // Straight COPY into the recent rows is the fast path; a batch holding a
         // sample already stored (a resend after a crash) fails as a whole
         // with a unique violation and goes again through the deduplicating path.
-        match self.copy_batch(&batch, Target::Samples).await {
+        match self.copy_batch(&batch, Target::Recent).await {
             Err(CopyError::Duplicate) => {
                 self.copy_batch(&batch, Target::Staging).await.map_err(CopyError::into_store)?
             }
             other => other.map_err(CopyError::into_store)?,
         }
-        self.mark_dirty(earliest);
         Ok(())
+    }
+
+    async fn seal(&self, now_ms: i64) -> Result<usize, StoreError> {
+        Ok(self.seal_due(now_ms).await?.samples)
     }
 
     async fn sync_machines(&self) -> Result<(), StoreError> {
@@ -476,16 +305,7 @@ impl Store for PostgresStore {
     }
 
     async fn last_seq(&self, machine_id: &str, instance_id: &str) -> Result<u64, StoreError> {
-        let row = self
-            .client()
-            .await?
-            .query_one(
-                "SELECT max(seq) FROM samples WHERE machine_id = $1 AND instance_id = $2",
-                &[&machine_id, &instance_id],
-            )
-            .await
-            .map_err(pg)?;
-        Ok(row.get::<_, Option<i64>>(0).unwrap_or(0).max(0) as u64)
+        chunks::last_seq(&self.client().await?, machine_id, instance_id, &self.chunks).await
     }
 
     async fn known_machines(&self) -> Result<Vec<KnownMachine>, StoreError> {
@@ -535,28 +355,20 @@ impl Store for PostgresStore {
     }
 
     async fn history(&self, machine_id: &str, plan: &Plan) -> Result<Points, StoreError> {
-        let rows = self
-            .client()
-            .await?
-            .query(
-                &history::select_sql(plan, "(extract(epoch FROM ts) * 1000)::bigint", |n| format!("${n}")),
-                &[&machine_id, &to_time(plan.from_ms), &to_time(plan.to_ms), &plan.limit],
-            )
-            .await
-            .map_err(pg)?;
-        Ok(rows
-            .iter()
-            .map(|r| (r.get::<_, i64>(0), (1..=plan.metrics.len()).map(|i| r.get::<_, Option<f64>>(i)).collect()))
-            .collect())
+        chunks::history(&self.client().await?, machine_id, plan, &self.chunks).await
     }
 
     async fn maintain(&self, now_ms: i64, retention: Retention) -> Result<(), StoreError> {
-        let from = self.dirty_from.lock().ok().and_then(|mut d| d.take());
-        let result = self.rollup(from.unwrap_or(now_ms), now_ms, retention).await;
-        if let (Err(_), Some(from)) = (&result, from) {
-            self.mark_dirty(from);
+        let client = self.client().await?;
+        if now_ms - self.reloaded.load(Ordering::Relaxed) >= RELOAD_PENDING.as_millis() as i64 {
+            chunks::reload_pending(&client, &self.chunks).await?;
+            self.reloaded.store(now_ms, Ordering::Relaxed);
         }
-        result
+        self.partitions.ensure_all(&client, now_ms, now_ms + PARTITIONS_AHEAD.as_millis() as i64).await?;
+        drop(client);
+        self.seal_due(now_ms).await?;
+        let before = [retention.raw, retention.minute, retention.hour].map(|keep| now_ms - keep.as_millis() as i64);
+        chunks::retain(&mut self.client().await?, &self.chunks, &self.partitions, before, self.timescale).await
     }
 
     async fn ping(&self) -> Result<(), StoreError> {

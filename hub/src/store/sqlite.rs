@@ -12,12 +12,13 @@ use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::alert_rows::{alert_from_columns, severity_name, AlertColumns};
+use super::compact::{ChunkState, Sealed};
 use super::history::Plan;
 use super::metrics::METRICS;
 use super::migrate::{self, Migration};
 use super::rows::MachineRefresh;
 use super::seal;
-use super::sqlite_chunks::{self, ChunkState, Sealed};
+use super::sqlite_chunks;
 use super::sqlite_writer::WriterThread;
 use super::{
     state_name, AlertQuery, Batch, KnownMachine, Points, Retention, Store, StoreError, StoreOptions, RULES_INITIALIZED,
@@ -125,7 +126,7 @@ impl SqliteStore {
                     legacy_rollup(&mut writer, from)?;
                 }
             }
-            let chunks = ChunkState::load(&writer, options.compact_after)?;
+            let chunks = sqlite_chunks::load_state(&writer, options.compact_after)?;
             let reader = connect(&owned)?;
             Ok((writer, reader, chunks))
         })

@@ -7,115 +7,61 @@
 //! reader connection.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::Duration;
 
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
-use sysmonstm_protocol::model::{HostInfo, Sample};
-use sysmonstm_protocol::pb;
 
 use super::chunk;
-use super::history::{Plan, Resolution};
-use super::metrics::{self, METRICS};
+use super::compact::{self, ChunkRow, ChunkState, Gather, InstanceId, KeyMap, Sealed};
+use super::history::{self, Plan, Resolution};
 use super::rollup::{self, Point, Rollups};
 use super::rows::MachineRefresh;
-use super::seal::Pending;
 use super::{Batch, Points, StoreError};
 use crate::events::MachineUpdate;
 
-/// What the SQLite store keeps in memory about its compact history.
-#[derive(Debug)]
-pub struct ChunkState {
-    /// (machine_id, instance_id) -> instance key.
-    keys: Mutex<HashMap<(String, String), i64>>,
-    /// Instances with recent rows, and their oldest.
-    pending: Mutex<Pending>,
-    /// How much of an instance's timeline one chunk covers.
-    pub compact_after: Duration,
-    /// Whether version-1 wide rows are left to read.
-    pub legacy: std::sync::atomic::AtomicBool,
-    /// Raw samples older than this are past retention (dropped with their
-    /// chunk; until then hidden from history).
-    pub raw_horizon: std::sync::atomic::AtomicI64,
+/// Reads the compact history's state (once, at open).
+pub fn load_state(conn: &Connection, compact_after: Duration) -> Result<ChunkState, StoreError> {
+    let mut keys = HashMap::new();
+    let mut stmt = conn.prepare("SELECT key, machine_id, instance_id FROM instances")?;
+    for row in stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))? {
+        let (key, machine, instance) = row?;
+        keys.insert((machine, instance), key);
+    }
+    let mut stmt = conn.prepare("SELECT instance, min(ts) FROM samples_recent GROUP BY instance")?;
+    let oldest =
+        stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))?.collect::<Result<Vec<_>, _>>()?;
+    let legacy = conn.query_row("SELECT EXISTS (SELECT 1 FROM samples)", [], |r| r.get::<_, bool>(0))?;
+    Ok(ChunkState::new(keys, oldest, compact_after, legacy))
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-impl ChunkState {
-    /// Reads keys and pending instances (once, at open).
-    pub fn load(conn: &Connection, compact_after: Duration) -> Result<ChunkState, StoreError> {
-        let mut keys = HashMap::new();
-        let mut stmt = conn.prepare("SELECT key, machine_id, instance_id FROM instances")?;
-        for row in stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))? {
-            let (key, machine, instance) = row?;
-            keys.insert((machine, instance), key);
-        }
-        let mut pending = Pending::default();
-        let mut stmt = conn.prepare("SELECT instance, min(ts) FROM samples_recent GROUP BY instance")?;
-        for row in stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))? {
-            let (instance, oldest) = row?;
-            pending.wrote(instance, oldest);
-        }
-        let legacy = conn.query_row("SELECT EXISTS (SELECT 1 FROM samples)", [], |r| r.get::<_, bool>(0))?;
-        Ok(ChunkState {
-            keys: Mutex::new(keys),
-            pending: Mutex::new(pending),
-            compact_after,
-            legacy: legacy.into(),
-            raw_horizon: i64::MIN.into(),
-        })
-    }
-
-    fn has_legacy(&self) -> bool {
-        self.legacy.load(std::sync::atomic::Ordering::Relaxed)
-    }
-
-    /// Instances with recent rows.
-    pub fn pending_instances(&self) -> usize {
-        lock(&self.pending).len()
-    }
-
-    /// Instances due for sealing at `now`, with their cutoffs.
-    pub fn due(&self, now_ms: i64) -> Vec<(i64, i64)> {
-        lock(&self.pending).due(now_ms, self.compact_after)
-    }
-}
-
-/// The key of an instance, made in `tx` if new (and remembered in `made` until commit).
-fn key_of(
+/// The keys of a batch's instances, made in `tx` where new (returned
+/// apart, to remember once the transaction commits).
+fn keys_of(
     tx: &Transaction,
     state: &ChunkState,
-    made: &mut HashMap<(String, String), i64>,
-    update: &MachineUpdate,
-) -> Result<i64, StoreError> {
-    let id = (update.machine_id().to_owned(), update.instance_id.to_string());
-    if let Some(&key) = lock(&state.keys).get(&id).or(made.get(&id)) {
-        return Ok(key);
+    batch: &[&Arc<MachineUpdate>],
+) -> Result<(KeyMap, KeyMap), StoreError> {
+    let ids: Vec<InstanceId> = batch.iter().map(|u| (u.machine_id().to_owned(), u.instance_id.to_string())).collect();
+    let (mut keys, missing) = state.known_keys(&ids);
+    let mut made = HashMap::new();
+    if !missing.is_empty() {
+        let mut insert = tx.prepare_cached(
+            "INSERT INTO instances (machine_id, instance_id, cpu_cores) VALUES (?1, ?2, ?3)
+             ON CONFLICT (machine_id, instance_id) DO UPDATE SET cpu_cores = excluded.cpu_cores
+             RETURNING key",
+        )?;
+        for id in missing {
+            let cores = batch
+                .iter()
+                .find(|u| u.machine_id() == id.0 && *u.instance_id == *id.1)
+                .map_or(0, |u| u.host.cpu_cores);
+            let key: i64 = insert.query_row(params![id.0, id.1, cores], |r| r.get(0))?;
+            made.insert(id, key);
+        }
     }
-    let key = tx.query_row(
-        "INSERT INTO instances (machine_id, instance_id, cpu_cores) VALUES (?1, ?2, ?3)
-         ON CONFLICT (machine_id, instance_id) DO UPDATE SET cpu_cores = excluded.cpu_cores
-         RETURNING key",
-        params![id.0, id.1, update.host.cpu_cores],
-        |r| r.get(0),
-    )?;
-    made.insert(id, key);
-    Ok(key)
-}
-
-/// A recent row's body: the sample as protobuf. Recent rows live for
-/// minutes, so cheap to write and read matters more than size here.
-pub fn recent_body(sample: &Sample) -> Vec<u8> {
-    prost::Message::encode_to_vec(&pb::Sample::from(sample))
-}
-
-/// The sample of a recent row.
-pub fn from_recent_body(body: &[u8]) -> Result<Sample, StoreError> {
-    let decoded: pb::Sample =
-        prost::Message::decode(body).map_err(|e| StoreError::Corrupt(format!("recent sample: {e}")))?;
-    Ok(decoded.into())
+    keys.extend(made.iter().map(|(id, key)| (id.clone(), *key)));
+    Ok((keys, made))
 }
 
 /// Writes a batch as recent rows, with the machine rows due, in one
@@ -134,16 +80,17 @@ pub fn write_batch(
     ordered.sort_unstable_by(|a, b| {
         (a.machine_id(), &*a.instance_id, a.latest.seq).cmp(&(b.machine_id(), &*b.instance_id, b.latest.seq))
     });
-    let mut made = HashMap::new();
     let mut written: Vec<(i64, i64)> = Vec::with_capacity(batch.len());
     let tx = conn.transaction()?;
+    let (keys, made) = keys_of(&tx, state, &ordered)?;
     {
         let mut insert = tx.prepare_cached(
             "INSERT OR IGNORE INTO samples_recent (instance, seq, ts, sample) VALUES (?1, ?2, ?3, ?4)",
         )?;
         for update in ordered {
-            let key = key_of(&tx, state, &mut made, update)?;
-            let body = recent_body(&update.latest);
+            let id = (update.machine_id().to_owned(), update.instance_id.to_string());
+            let key = *keys.get(&id).ok_or_else(|| StoreError::Worker(format!("no key for {id:?}")))?;
+            let body = compact::recent_body(&update.latest);
             insert.execute(params![key, update.latest.seq as i64, update.latest.timestamp_ms, body])?;
             written.push((key, update.latest.timestamp_ms));
         }
@@ -151,75 +98,45 @@ pub fn write_batch(
     }
     tx.commit()?;
     refresh.committed(&plan);
-    lock(&state.keys).extend(made);
-    let mut pending = lock(&state.pending);
-    for (key, ts) in written {
-        pending.wrote(key, ts);
-    }
+    state.committed(made, written);
     Ok(())
 }
 
-/// What one sealing transaction did.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct Sealed {
-    pub chunks: usize,
-    pub samples: usize,
-    /// Recent rows dropped because a chunk already held them.
-    pub duplicates: usize,
-}
-
-impl std::ops::AddAssign for Sealed {
-    fn add_assign(&mut self, other: Sealed) {
-        self.chunks += other.chunks;
-        self.samples += other.samples;
-        self.duplicates += other.duplicates;
-    }
-}
-
 /// The seqs a stored chunk holds, of those in `range`.
-fn chunk_seqs(tx: &Transaction, instance: i64, range: (u64, u64)) -> Result<HashSet<u64>, StoreError> {
+fn chunk_seqs(tx: &Transaction, instance: i64, range: (i64, i64)) -> Result<HashSet<u64>, StoreError> {
     let mut held = HashSet::new();
     let mut stmt = tx.prepare_cached(
         "SELECT seq_first, seq_last, samples, body FROM chunks
          WHERE instance = ?1 AND seq_last >= ?2 AND seq_first <= ?3",
     )?;
-    let rows = stmt.query_map(params![instance, range.0 as i64, range.1 as i64], |r| {
+    let rows = stmt.query_map(params![instance, range.0, range.1], |r| {
         Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?, r.get::<_, Vec<u8>>(3)?))
     })?;
     for row in rows {
         let (first, last, samples, body) = row?;
-        if samples == last - first + 1 {
-            held.extend(first as u64..=last as u64);
-        } else {
-            held.extend(chunk::decode(&body)?.iter().map(|s| s.seq));
-        }
+        compact::add_held(&mut held, first, last, samples, &body)?;
     }
     Ok(held)
 }
 
-/// Inserts `samples` (one instance, in seq order) as chunks.
-pub fn insert_chunks(tx: &Transaction, instance: i64, samples: &[Sample]) -> Result<usize, StoreError> {
+/// Inserts chunks of `instance`.
+pub fn insert_chunks(tx: &Transaction, instance: i64, rows: &[ChunkRow]) -> Result<(), StoreError> {
     let mut insert = tx.prepare_cached(
         "INSERT INTO chunks (instance, seq_first, seq_last, ts_first, ts_last, samples, body)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?;
-    let mut made = 0;
-    for run in samples.chunks(chunk::MAX_SAMPLES) {
-        let (Some(first), Some(last)) = (run.first(), run.last()) else { continue };
-        let ts_first = run.iter().map(|s| s.timestamp_ms).min().unwrap_or(first.timestamp_ms);
-        let ts_last = run.iter().map(|s| s.timestamp_ms).max().unwrap_or(last.timestamp_ms);
+    for row in rows {
         insert.execute(params![
             instance,
-            first.seq as i64,
-            last.seq as i64,
-            ts_first,
-            ts_last,
-            run.len() as i64,
-            chunk::encode(run)?
+            row.seq_first,
+            row.seq_last,
+            row.ts_first,
+            row.ts_last,
+            row.samples,
+            row.body
         ])?;
-        made += 1;
     }
-    Ok(made)
+    Ok(())
 }
 
 /// Seals the recent rows of `due` (instance, cutoff) older than each
@@ -244,50 +161,32 @@ pub fn seal(conn: &mut Connection, due: &[(i64, i64)], state: &ChunkState) -> Re
             let mut stmt =
                 tx.prepare_cached("SELECT sample FROM samples_recent WHERE instance = ?1 AND ts < ?2 ORDER BY seq")?;
             for body in stmt.query_map(params![instance, cutoff], |r| r.get::<_, Vec<u8>>(0))? {
-                samples.push(from_recent_body(&body?)?);
+                samples.push(compact::from_recent_body(&body?)?);
             }
         }
-        if let (Some(first), Some(last)) = (samples.first(), samples.last()) {
-            let held = chunk_seqs(&tx, instance, (first.seq, last.seq))?;
-            let before = samples.len();
-            samples.retain(|s| !held.contains(&s.seq));
-            done.duplicates += before - samples.len();
-        }
-        let host = HostInfo { cpu_cores: cores, ..HostInfo::default() };
-        for s in &samples {
-            rollups.add(&machine_id, s, &host);
-        }
-        done.chunks += insert_chunks(&tx, instance, &samples)?;
-        done.samples += samples.len();
+        let held = match compact::seq_range(&samples) {
+            Some(range) => chunk_seqs(&tx, instance, range)?,
+            None => HashSet::new(),
+        };
+        let (rows, sealed) = compact::seal_instance(&machine_id, cores, samples, &held, &mut rollups)?;
+        insert_chunks(&tx, instance, &rows)?;
+        done += sealed;
         fault_pause();
         tx.execute("DELETE FROM samples_recent WHERE instance = ?1 AND ts < ?2", params![instance, cutoff])?;
         left.push((instance, remaining(&tx, instance, cutoff)?));
     }
     merge_rollups(&tx, &rollups)?;
     tx.commit()?;
-    let mut pending = lock(&state.pending);
-    for (instance, oldest) in left {
-        pending.left(instance, oldest);
-    }
+    state.left(left);
     Ok(done)
 }
 
-/// Fault injection for tests: with `SYSMONSTM_FAULT_SEAL_PAUSE_MS` set,
-/// sealing stops that long between inserting a chunk and deleting its
-/// rows (inside the transaction), and says so on stderr, so a test can
-/// kill the hub right there.
+/// Fault injection (see [`compact::fault_pause`]): blocks the writer thread.
 fn fault_pause() {
-    static PAUSE: std::sync::OnceLock<Option<Duration>> = std::sync::OnceLock::new();
-    let pause = PAUSE
-        .get_or_init(|| std::env::var(FAULT_SEAL_PAUSE).ok().and_then(|ms| ms.parse().ok()).map(Duration::from_millis));
-    if let Some(pause) = *pause {
-        eprintln!("{FAULT_SEAL_PAUSE}: sealing paused for {pause:?} between a chunk insert and its rows' delete");
+    if let Some(pause) = compact::fault_pause() {
         std::thread::sleep(pause);
     }
 }
-
-/// The environment variable of [`fault_pause`].
-pub const FAULT_SEAL_PAUSE: &str = "SYSMONSTM_FAULT_SEAL_PAUSE_MS";
 
 /// After rows of `instance` older than `cutoff` went: `cutoff` if any are
 /// left (none is older), None if none are. Cheaper than finding the
@@ -300,19 +199,12 @@ fn remaining(tx: &Transaction, instance: i64, cutoff: i64) -> Result<Option<i64>
 
 /// Adds sealed samples' buckets to the rollup tables.
 fn merge_rollups(tx: &Transaction, rollups: &Rollups) -> Result<(), StoreError> {
-    for (table, buckets) in [("samples_1m", &rollups.minute), ("samples_1h", &rollups.hour)] {
+    for (table, machine_id, ts, samples, values) in compact::rollup_rows(rollups) {
         let mut upsert = tx.prepare_cached(&rollup::merge_sql(table, |n| format!("?{n}"), "max"))?;
-        for ((machine_id, ts), bucket) in buckets {
-            let mut values: Vec<rusqlite::types::Value> = Vec::with_capacity(3 + 2 * METRICS.len());
-            values.push(machine_id.clone().into());
-            values.push((*ts).into());
-            values.push(bucket.samples.into());
-            for (avg, max) in bucket.avg().zip(&bucket.max) {
-                values.push(avg.into());
-                values.push((*max).into());
-            }
-            upsert.execute(rusqlite::params_from_iter(values))?;
-        }
+        let mut params: Vec<rusqlite::types::Value> = Vec::with_capacity(3 + values.len());
+        params.extend([machine_id.to_owned().into(), ts.into(), samples.into()]);
+        params.extend(values.into_iter().map(rusqlite::types::Value::from));
+        upsert.execute(rusqlite::params_from_iter(params))?;
     }
     Ok(())
 }
@@ -320,7 +212,7 @@ fn merge_rollups(tx: &Transaction, rollups: &Rollups) -> Result<(), StoreError> 
 /// Raw retention: chunks whose newest sample is older than `before`, and
 /// recent rows older than it (instances whose oldest row is).
 pub fn drop_raw_before(conn: &mut Connection, before: i64, state: &ChunkState) -> Result<(), StoreError> {
-    let old = lock(&state.pending).older_than(before);
+    let old = state.older_than(before);
     let tx = conn.transaction()?;
     tx.execute("DELETE FROM chunks WHERE ts_last < ?1", [before])?;
     let mut left = Vec::new();
@@ -332,11 +224,8 @@ pub fn drop_raw_before(conn: &mut Connection, before: i64, state: &ChunkState) -
         tx.execute("DELETE FROM samples WHERE ts < ?1", [before])?;
     }
     tx.commit()?;
-    let mut pending = lock(&state.pending);
-    for (instance, oldest) in left {
-        pending.left(instance, oldest);
-    }
-    state.raw_horizon.store(before, std::sync::atomic::Ordering::Relaxed);
+    state.left(left);
+    state.set_raw_horizon(before);
     Ok(())
 }
 
@@ -370,101 +259,48 @@ pub fn last_seq(conn: &Connection, machine_id: &str, instance_id: &str, state: &
     Ok(best.max(0) as u64)
 }
 
-/// The positions in `METRICS` of a plan's metrics.
-fn columns(plan: &Plan) -> Vec<usize> {
-    plan.metrics.iter().filter_map(|name| METRICS.iter().position(|m| m.name == *name)).collect()
-}
-
-/// A raw point of one sample.
-fn point(sample: &Sample, host: &HostInfo, wanted: &[usize]) -> Point {
-    let all = metrics::values(sample, host);
-    Point { ts: sample.timestamp_ms, weight: 1.0, values: wanted.iter().map(|&i| all[i]).collect() }
-}
-
 /// Points of one machine for a history plan.
 pub fn history(conn: &Connection, machine_id: &str, plan: &Plan, state: &ChunkState) -> Result<Points, StoreError> {
-    let wanted = columns(plan);
-    let horizon = state.raw_horizon.load(std::sync::atomic::Ordering::Relaxed);
-    let from = plan.from_ms.max(horizon);
-    let mut points = Vec::new();
+    let mut gather = Gather::new(plan, state.raw_horizon());
     let instances: Vec<(i64, u32)> = {
         let mut stmt = conn.prepare_cached("SELECT key, cpu_cores FROM instances WHERE machine_id = ?1")?;
         let rows = stmt.query_map([machine_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
         rows.collect::<Result<_, _>>()?
     };
-    let mut seen: HashSet<(i64, u64)> = HashSet::new();
-    let in_range = |s: &Sample| s.timestamp_ms >= from && s.timestamp_ms < plan.to_ms;
     for &(instance, cores) in &instances {
-        let host = HostInfo { cpu_cores: cores, ..HostInfo::default() };
-        if plan.resolution == Resolution::Raw {
+        if let Some((from, to)) = gather.chunk_range() {
             let mut stmt =
                 conn.prepare_cached("SELECT body FROM chunks WHERE instance = ?1 AND ts_last >= ?2 AND ts_first < ?3")?;
-            for body in stmt.query_map(params![instance, from, plan.to_ms], |r| r.get::<_, Vec<u8>>(0))? {
-                for s in chunk::decode(&body?)?.iter().filter(|s| in_range(s)) {
-                    if seen.insert((instance, s.seq)) {
-                        points.push(point(s, &host, &wanted));
-                    }
-                }
+            for body in stmt.query_map(params![instance, from, to], |r| r.get::<_, Vec<u8>>(0))? {
+                gather.add_chunk(instance, cores, &body?)?;
             }
         }
-        // Recent rows: raw points, or (for rollup plans) what is not rolled up yet.
+        let (from, to) = gather.recent_range();
         let mut stmt =
-            conn.prepare_cached("SELECT seq, sample FROM samples_recent WHERE instance = ?1 AND ts >= ?2 AND ts < ?3")?;
-        let since = if plan.resolution == Resolution::Raw { from } else { plan.from_ms };
-        for row in stmt
-            .query_map(params![instance, since, plan.to_ms], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?)))?
-        {
-            let (seq, body) = row?;
-            if seen.insert((instance, seq as u64)) {
-                points.push(point(&from_recent_body(&body)?, &host, &wanted));
-            }
+            conn.prepare_cached("SELECT sample FROM samples_recent WHERE instance = ?1 AND ts >= ?2 AND ts < ?3")?;
+        for body in stmt.query_map(params![instance, from, to], |r| r.get::<_, Vec<u8>>(0))? {
+            gather.add_recent(instance, cores, &body?)?;
         }
     }
-    let limit = plan.limit.max(0) as usize;
-    match plan.resolution {
-        Resolution::Raw => {
-            if state.has_legacy() {
-                points.extend(legacy_raw(conn, machine_id, plan, from)?);
-            }
-            Ok(rollup::combine(points, plan.bucket_ms, limit))
-        }
-        Resolution::Minute | Resolution::Hour => {
-            points.extend(stored_rollups(conn, machine_id, plan)?);
-            Ok(rollup::combine(points, Some(plan.bucket_ms.unwrap_or(plan.resolution.native_ms())), limit))
-        }
+    if gather.reads_legacy(state.has_legacy()) {
+        let sql = history::legacy_sql(plan, "ts", |n| format!("?{n}"));
+        gather.add_points(points(conn, &sql, params![machine_id, plan.from_ms, plan.to_ms, plan.limit], plan)?);
     }
+    if plan.resolution != Resolution::Raw {
+        let sql = history::rollup_sql(plan, "ts", |n| format!("?{n}"));
+        gather.add_points(points(conn, &sql, params![machine_id, plan.from_ms, plan.to_ms], plan)?);
+    }
+    Ok(gather.finish())
 }
 
-/// Rows of a rollup table, weighted by their samples.
-fn stored_rollups(conn: &Connection, machine_id: &str, plan: &Plan) -> Result<Vec<Point>, StoreError> {
-    let table = if plan.resolution == Resolution::Minute { "samples_1m" } else { "samples_1h" };
-    let cols: Vec<String> = plan.metrics.iter().map(|m| format!("{m}_avg")).collect();
-    let sql = format!(
-        "SELECT ts, samples, {} FROM {table} WHERE machine_id = ?1 AND ts >= ?2 AND ts < ?3 ORDER BY ts",
-        cols.join(", ")
-    );
-    let mut stmt = conn.prepare_cached(&sql)?;
+/// Points of a query of [`history`]'s (columns ts, weight, values).
+fn points(conn: &Connection, sql: &str, params: impl rusqlite::Params, plan: &Plan) -> Result<Vec<Point>, StoreError> {
+    let mut stmt = conn.prepare_cached(sql)?;
     let width = plan.metrics.len();
-    let rows = stmt.query_map(params![machine_id, plan.from_ms, plan.to_ms], |r| {
+    let rows = stmt.query_map(params, |r| {
         let values =
             (0..width).map(|i| r.get::<_, Option<f64>>(i + 2).map(|v| v.unwrap_or(0.0))).collect::<Result<_, _>>()?;
-        Ok(Point { ts: r.get(0)?, weight: r.get::<_, i64>(1)? as f64, values })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
-}
-
-/// Version-1 wide rows of a machine in range.
-fn legacy_raw(conn: &Connection, machine_id: &str, plan: &Plan, from: i64) -> Result<Vec<Point>, StoreError> {
-    let sql = format!(
-        "SELECT ts, {} FROM samples WHERE machine_id = ?1 AND ts >= ?2 AND ts < ?3 ORDER BY ts LIMIT ?4",
-        plan.metrics.join(", ")
-    );
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let width = plan.metrics.len();
-    let rows = stmt.query_map(params![machine_id, from, plan.to_ms, plan.limit], |r| {
-        let values =
-            (0..width).map(|i| r.get::<_, Option<f64>>(i + 1).map(|v| v.unwrap_or(0.0))).collect::<Result<_, _>>()?;
-        Ok(Point { ts: r.get(0)?, weight: 1.0, values })
+        Ok(Point { ts: r.get(0)?, weight: r.get(1)?, values })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }

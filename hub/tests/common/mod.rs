@@ -306,7 +306,13 @@ pub fn spawn_hub(http: u16, grpc: u16, data: &std::path::Path, extra: &[&str]) -
 #[allow(dead_code)]
 pub fn sqlite_instances(db: &std::path::Path, machine: &str) -> Vec<(i64, i64, i64, i64)> {
     let conn = rusqlite::Connection::open(db).expect("open db");
-    let stored = sysmonstm_hub::store::sqlite_chunks::stored_samples(&conn, machine).expect("stored samples");
+    count_instances(sysmonstm_hub::store::sqlite_chunks::stored_samples(&conn, machine).expect("stored samples"))
+}
+
+/// Per agent instance of stored (instance_id, seq, ts): (stored, distinct
+/// seqs, lowest seq, highest seq), in order of each one's first sample.
+#[allow(dead_code)]
+pub fn count_instances(stored: Vec<(String, u64, i64)>) -> Vec<(i64, i64, i64, i64)> {
     let mut by_instance: std::collections::BTreeMap<String, (i64, Vec<u64>)> = Default::default();
     for (instance, seq, ts) in stored {
         let entry = by_instance.entry(instance).or_insert((i64::MAX, Vec::new()));

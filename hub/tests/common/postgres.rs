@@ -120,18 +120,24 @@ impl Drop for PgServer {
     }
 }
 
-/// (count, distinct seqs, min seq, max seq) of `machine`'s one agent instance in PostgreSQL.
+/// (count, distinct seqs, min seq, max seq) of `machine`'s one agent
+/// instance in PostgreSQL, wherever the store keeps its samples.
 pub async fn stored_seqs(url: &str, machine: &str) -> (i64, i64, i64, i64) {
-    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await.expect("connect");
-    tokio::spawn(connection);
-    let row = client
-        .query_one(
-            "SELECT count(*), count(DISTINCT seq), min(seq), max(seq), count(DISTINCT instance_id)
-             FROM samples WHERE machine_id = $1",
-            &[&machine],
-        )
-        .await
-        .expect("query");
-    assert_eq!(row.get::<_, i64>(4), 1, "one agent instance");
-    (row.get(0), row.get(1), row.get(2), row.get(3))
+    let store = sysmonstm_hub::store::postgres::PostgresStore::connect(url).await.expect("connect");
+    let counted = super::count_instances(store.stored_samples(machine).await.expect("stored samples"));
+    assert_eq!(counted.len(), 1, "one agent instance: {counted:?}");
+    counted[0]
+}
+
+impl PgServer {
+    /// The first column of every row of `sql`, as text (psql).
+    #[allow(dead_code)]
+    pub fn query(&self, sql: &str) -> Vec<String> {
+        let out = Command::new(self.bin.join("psql"))
+            .args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "-U", "postgres", "-At", "-c", sql])
+            .output()
+            .expect("psql runs");
+        assert!(out.status.success(), "psql: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).lines().map(str::to_owned).collect()
+    }
 }
