@@ -172,6 +172,11 @@ pub struct HubArgs {
     /// (about 14x smaller). Longer compresses a little better; at least 10s.
     #[arg(long, env = "SYSMONSTM_COMPACT_AFTER", default_value = "10m", value_parser = parse_compact_after)]
     pub compact_after: Duration,
+    /// Disk the history may take (e.g. 20GB, 500MiB): past it the oldest
+    /// raw samples go first, then the oldest 1-minute rollups, the 1-hour
+    /// rollups last. Without it only the retention ages below apply.
+    #[arg(long, env = "SYSMONSTM_MAX_DISK", value_parser = parse_max_disk)]
+    pub max_disk: Option<bytesize::ByteSize>,
     /// How long raw samples are kept.
     #[arg(long, env = "SYSMONSTM_RETENTION_RAW", default_value = "7d", value_parser = parse_positive)]
     pub retention_raw: Duration,
@@ -204,6 +209,19 @@ pub struct HubArgs {
     /// (for container health checks).
     #[arg(long)]
     pub check_health: bool,
+}
+
+/// Smallest `--max-disk` accepted: room for the schema, the WAL and a few
+/// minutes of recent rows.
+pub const MIN_MAX_DISK: u64 = 10_000_000;
+
+fn parse_max_disk(text: &str) -> Result<bytesize::ByteSize, String> {
+    let size: bytesize::ByteSize =
+        text.trim().parse().map_err(|e| format!("{text:?} is not a size such as 20GB or 500MiB ({e})"))?;
+    if size.as_u64() < MIN_MAX_DISK {
+        return Err(format!("{text} is less than the smallest store, {}", bytesize::ByteSize(MIN_MAX_DISK)));
+    }
+    Ok(size)
 }
 
 fn parse_compact_after(text: &str) -> Result<Duration, String> {
@@ -297,7 +315,12 @@ impl HubArgs {
                 .filter(|url| !url.is_empty())
                 .zip(self.relay_api_key.clone().filter(|key| !key.is_empty()))
                 .map(|(url, api_key)| RelayTarget { url, api_key }),
-            retention: Retention { raw: self.retention_raw, minute: self.retention_1m, hour: self.retention_1h },
+            retention: Retention {
+                raw: self.retention_raw,
+                minute: self.retention_1m,
+                hour: self.retention_1h,
+                max_disk: self.max_disk.map(|size| size.as_u64()),
+            },
             store: StoreOptions { compact_after: self.compact_after },
             maintenance_interval: MAINTENANCE_INTERVAL,
             admin_token: self.admin_token.clone().filter(|t| !t.is_empty()),
@@ -326,6 +349,19 @@ mod tests {
         assert!(config.agent_tokens.is_empty());
         assert!(config.redis_url.is_none());
         assert!(config.hub_id.ends_with(":50051"), "{}", config.hub_id);
+    }
+
+    #[test]
+    fn max_disk_takes_sizes_and_refuses_nonsense() {
+        assert_eq!(parse(&[]).expect("defaults").config().retention.max_disk, None);
+        let config = parse(&["--max-disk", "20GB"]).expect("a size").config();
+        assert_eq!(config.retention.max_disk, Some(20_000_000_000));
+        let config = parse(&["--max-disk", "1.5 GiB"]).expect("binary units").config();
+        assert_eq!(config.retention.max_disk, Some(1_610_612_736));
+        for (bad, says) in [("lots", "not a size"), ("1KB", "less than the smallest"), ("5 parsecs", "not a size")] {
+            let error = parse(&["--max-disk", bad]).expect_err(bad).to_string();
+            assert!(error.contains("--max-disk") && error.contains(says), "{bad}: {error}");
+        }
     }
 
     #[test]

@@ -47,6 +47,8 @@ pub struct StatsReport {
     pub samples_stored_total: u64,
     /// Samples received and not yet committed.
     pub storage_queue: usize,
+    /// The store's size, as last measured.
+    pub storage: Option<crate::store::budget::StoreUsage>,
 }
 
 impl Default for Stats {
@@ -92,6 +94,7 @@ impl Stats {
             webhook_retries: self.webhook_retries.load(Ordering::Relaxed),
             samples_stored_total: store.stored.load(Ordering::Relaxed),
             storage_queue: store.backlog.load(Ordering::Relaxed),
+            storage: store.usage(),
         }
     }
 }

@@ -60,6 +60,15 @@ async fn agent_appears_in_api_and_websocket() {
     assert_eq!(stats["agents_connected"], 1);
     assert_eq!(stats["browser_sessions"], 1);
     assert!(stats["samples_received_total"].as_u64().expect("total") >= 1);
+    // The store's size is measured at start: the file, its tables, no limit.
+    let storage = &stats["storage"];
+    assert!(storage["total_bytes"].as_u64().expect("bytes") > 0, "{stats}");
+    let tables: Vec<&str> =
+        storage["tables"].as_array().expect("tables").iter().filter_map(|t| t["table"].as_str()).collect();
+    for table in ["samples_recent", "chunks", "samples_1m", "samples_1h"] {
+        assert!(tables.contains(&table), "{table} in {tables:?}");
+    }
+    assert!(storage["limit_bytes"].is_null());
 
     let (status, missing) = get_json(&format!("{http}/api/machines/nope")).await;
     assert_eq!(status, 404);
@@ -79,6 +88,9 @@ async fn agent_appears_in_api_and_websocket() {
     );
     assert!(metrics.contains("sysmonstm_machine_cpu_percent{"), "{metrics}");
     assert!(metrics.contains("# TYPE sysmonstm_samples_received_total counter"), "{metrics}");
+    assert!(metrics.contains("sysmonstm_store_size_bytes "), "{metrics}");
+    assert!(metrics.contains(r#"sysmonstm_store_table_size_bytes{table="chunks"}"#), "{metrics}");
+    assert!(metrics.contains(r#"sysmonstm_store_dropped_for_space_total{kind="raw_chunks"} 0"#), "{metrics}");
     assert_eq!(get_json(&format!("{http}/ready")).await.0, 200);
 }
 

@@ -481,3 +481,101 @@ async fn postgres_upgrades_version_one_history() {
     assert_eq!(kinds.len(), 2);
     assert!(kinds.iter().all(|k| k.ends_with(":p")), "rollups are partitioned tables now: {kinds:?}");
 }
+
+/// A sample whose values jump at random (a hash of its seq), as the load
+/// generator's do: tens of bytes per sample sealed, not a few.
+fn noisy_update(machine: &str, seq: u64, ts: i64) -> Arc<MachineUpdate> {
+    let base = rich_update(machine, "i", seq, ts);
+    let mut sample = (*base.latest).clone();
+    // splitmix64's finaliser: neighbouring seqs give unrelated values.
+    let noise = |k: u64| {
+        let mut z = (seq << 8 | k).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        (z ^ (z >> 31)) % 10_000
+    };
+    sample.cpu.total_percent = noise(1) as f64 / 100.0;
+    sample.cpu.per_core_percent = (0..4).map(|c| noise(10 + c) as f64 / 100.0).collect();
+    sample.memory.used = 1 << 30 | noise(2) << 12;
+    sample.net[0].rx_bytes_total = seq * 1000 + noise(3);
+    sample.disk_io[0].read_bps = noise(4) as f64 * 17.0;
+    let summary = MachineSummary::new(machine, &base.host, &sample, MachineStatus::Online, ts);
+    MachineUpdate::new(summary, base.instance_id.clone(), base.host.clone(), Arc::new(sample))
+}
+
+/// `--max-disk`: with samples arriving for hours of (simulated) time, the
+/// store keeps under the limit by dropping the oldest raw chunks, while
+/// the rollups of the same hours stay.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_keeps_under_max_disk_dropping_oldest_raw_first() {
+    use sysmonstm_hub::store::{sqlite::SqliteStore, StoreOptions};
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("test.db");
+    let options = StoreOptions { compact_after: Duration::from_secs(10) };
+    let store = SqliteStore::open_with(&path, options).await.expect("open");
+    let limit: u64 = 1_500_000;
+    let retention = Retention { max_disk: Some(limit), ..Retention::default() };
+    let (machines, step) = (4, 10 * MINUTE);
+    let mut dropped = 0;
+    let mut seq = 0;
+    for window in 0..24 {
+        let start = T0 + window * step;
+        let batch: Vec<_> = (0..machines)
+            .flat_map(|m| {
+                (0..step / 1000).map(move |s| (m, s)).map(|(m, s)| {
+                    noisy_update(&format!("d{m}"), (window * step / 1000 + s + 1) as u64, start + s * 1000)
+                })
+            })
+            .collect();
+        seq += step / 1000;
+        store.write(Arc::new(batch)).await.expect("write");
+        let freed = store.maintain(start + step + MINUTE, retention).await.expect("maintain");
+        assert_eq!((freed.minute_rows, freed.hour_rows), (0, 0), "raw goes first: {freed:?}");
+        dropped += freed.raw_chunks;
+        let usage = store.usage().await.expect("usage");
+        assert!(usage.total_bytes <= limit, "window {window}: {} bytes over {limit}", usage.total_bytes);
+    }
+    assert!(dropped > 0, "the limit was reached and raw chunks dropped");
+    assert_eq!(store.last_seq("d0", "i").await.expect("last_seq"), seq as u64, "the newest samples stay");
+    let first_hour = every_metric(T0, T0 + 60 * MINUTE, "raw");
+    assert!(store.history("d0", &first_hour).await.expect("raw").is_empty(), "the oldest raw samples went");
+    let minutes = store.history("d0", &every_metric(T0, T0 + 60 * MINUTE, "1m")).await.expect("1m");
+    assert_eq!(minutes.len(), 60, "their 1-minute rollups stay");
+    let usage = store.usage().await.expect("usage").finish(Some(limit), 0);
+    assert!(usage.oldest_raw_ms.expect("raw held") > T0 + 60 * MINUTE);
+    assert_eq!(usage.oldest_minute_ms, Some(T0));
+    assert!(usage.bytes_per_sample.expect("cost") > 0.0);
+}
+
+/// `--max-disk` on PostgreSQL: whole days of chunks go, oldest first,
+/// today's never; rollups stay.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_keeps_under_max_disk_dropping_oldest_days() {
+    use sysmonstm_hub::store::{postgres::PostgresStore, StoreOptions};
+    let server = common::postgres::PgServer::start();
+    let options = StoreOptions { compact_after: Duration::from_secs(10) };
+    let store = PostgresStore::connect_with(&server.url(), options).await.expect("connect");
+    let day = 86_400_000;
+    // Four days, a sample every 20 s.
+    let samples: Vec<_> = (0..4 * 4320).map(|i| noisy_update("p0", i as u64 + 1, T0 + i * 20_000)).collect();
+    for batch in samples.chunks(4320) {
+        store.write(Arc::new(batch.to_vec())).await.expect("write");
+    }
+    let now = T0 + 4 * day - MINUTE;
+    store.maintain(now, Retention::default()).await.expect("seal and keep all");
+    let used = store.usage().await.expect("usage").total_bytes;
+    // A limit just above what is used: over the mark, a few days must go.
+    let limit = used * 20 / 19;
+    let freed = store.maintain(now, Retention { max_disk: Some(limit), ..Retention::default() }).await.expect("free");
+    assert!(freed.raw_chunks > 0, "{freed:?}");
+    assert_eq!((freed.minute_rows, freed.hour_rows), (0, 0), "raw goes first: {freed:?}");
+    assert!(freed.after < freed.before, "{freed:?}");
+    let parts = server.query("SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid ORDER BY 1");
+    let first_day = sysmonstm_hub::store::partition::CHUNKS.holding(T0).name;
+    let today = sysmonstm_hub::store::partition::CHUNKS.holding(now).name;
+    assert!(!parts.contains(&first_day) && parts.contains(&today), "{parts:?}");
+    assert_eq!(store.last_seq("p0", "i").await.expect("last_seq"), 4 * 4320, "the newest samples stay");
+    assert!(store.history("p0", &every_metric(T0, T0 + MINUTE * 60, "raw")).await.expect("raw").is_empty());
+    let hours = store.history("p0", &every_metric(T0, T0 + 4 * day, "1h")).await.expect("1h");
+    assert_eq!(hours.len(), 96, "rollups of the dropped days stay");
+}

@@ -41,6 +41,7 @@ CREATE TABLE IF NOT EXISTS chunks (
 ALTER TABLE chunks ALTER COLUMN body SET STORAGE EXTERNAL;
 CREATE INDEX IF NOT EXISTS chunks_instance_ts ON chunks (instance, ts_last);
 CREATE INDEX IF NOT EXISTS chunks_instance_seq ON chunks (instance, seq_last);
+CREATE INDEX IF NOT EXISTS chunks_ts ON chunks (ts_last);
 
 -- The rollups become partitioned tables with the same names and columns
 -- (plain tables of 0002_plain.sql, or the continuous aggregates of
@@ -67,6 +68,7 @@ BEGIN
         EXECUTE format('CREATE TABLE %I (LIKE %I) PARTITION BY RANGE (ts)', t, t || '_v1');
         EXECUTE format('ALTER TABLE %I ALTER COLUMN machine_id SET NOT NULL, ALTER COLUMN ts SET NOT NULL,
                             ALTER COLUMN samples SET NOT NULL, ADD PRIMARY KEY (machine_id, ts)', t);
+        EXECUTE format('CREATE INDEX %I ON %I (ts)', t || '_ts', t);
         -- The same partitions as the hub's (hub/src/store/partition.rs):
         -- a week of minutes, four weeks of hours, aligned to the epoch.
         width := CASE t WHEN 'samples_1m' THEN 7 * 86400 ELSE 28 * 86400 END;

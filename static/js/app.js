@@ -8,6 +8,7 @@ import { AlertState, renderAlertsPage } from './alerts.js';
 import { RulesPage } from './rules.js';
 import { readOnly, rememberRecent } from './mode.js';
 import { ensureViewer } from './session.js';
+import { startStoragePanel } from './storage.js';
 
 const HEALTH_RANK = { critical: 0, warning: 1, ok: 2 };
 const CLOCK_TICK_MS = 1000;
@@ -150,3 +151,4 @@ connectLive({
   },
 });
 route();
+if (!readOnly) startStoragePanel(document.getElementById('storage'));

@@ -19,7 +19,7 @@ before(async () => {
   grpcPort = await freePort();
   dataDir = mkdtempSync(join(tmpdir(), 'sysmonstm-browser-'));
   hub = run(join(BIN, 'sysmonstm-hub'), ['--http-addr', `127.0.0.1:${httpPort}`, '--grpc-addr', `127.0.0.1:${grpcPort}`,
-    '--data-dir', dataDir, '--machine-id', 'browser-hub']);
+    '--data-dir', dataDir, '--machine-id', 'browser-hub', '--max-disk', '2GiB']);
   url = `http://127.0.0.1:${httpPort}/`;
   ({ browser, page } = await launchBrowser(url, hub));
 });
@@ -46,6 +46,20 @@ test('the hub\'s own machine appears and its values change', async () => {
   const memWidth = await card('browser-hub').locator('[data-bar=memory]').evaluate((el) => parseFloat(el.style.width));
   assert.ok(memWidth > 0, `memory bar width ${memWidth}`);
   assert.equal(await page.locator('[data-count=online] b').textContent(), '1');
+});
+
+test('the storage panel shows what the history takes of --max-disk', async () => {
+  const panel = page.locator('#storage');
+  await panel.waitFor({ state: 'visible', timeout: WAIT_MS });
+  assert.match(await panel.locator('[data-field=used]').textContent(), /^[\d.]+ (B|KiB|MiB) of 2\.0 GiB \(--max-disk\)$/);
+  const width = await panel.locator('[data-bar=storage]').evaluate((el) => parseFloat(el.style.width));
+  assert.ok(width >= 0 && width < 5, `a nearly empty store: ${width}%`);
+  for (const field of ['raw', 'minute', 'hour']) {
+    assert.ok(await panel.locator(`[data-field=${field}]`).textContent(), field);
+  }
+  await panel.locator('summary').click();
+  const tables = await panel.locator('.storage-tables td:first-child').allTextContents();
+  for (const table of ['samples_recent', 'chunks', 'samples_1m', 'samples_1h']) assert.ok(tables.includes(table), `${table} in ${tables}`);
 });
 
 test('a second agent adds a card; filter hides and shows it', async () => {

@@ -23,6 +23,7 @@ use slog::{info, warn, Logger};
 
 use super::registry::MachineRegistry;
 use crate::events::{MachineUpdate, MetricsReceived, Persisted};
+use crate::store::budget::{Freed, StoreUsage};
 use crate::store::seal::SEAL_TICK;
 use crate::store::{Batch, Retention, Store, StoreError};
 
@@ -50,6 +51,9 @@ pub const RETRY_FIRST: Duration = Duration::from_millis(250);
 pub const RETRY_MAX: Duration = Duration::from_secs(10);
 /// How often rollups and retention run by default.
 pub const MAINTENANCE_INTERVAL: Duration = Duration::from_secs(60);
+/// How often the store's size is measured, besides at start and after
+/// space was freed (per-table sizes less often: see the stores).
+pub const USAGE_INTERVAL: Duration = Duration::from_secs(60);
 
 /// What the rest of the hub sees of the writer: backlog, health, counts.
 #[derive(Debug, Default)]
@@ -66,6 +70,11 @@ pub struct StoreStatus {
     /// False while writes fail.
     pub failing: AtomicBool,
     pub last_error: Mutex<Option<String>>,
+    /// The store's size, as last measured.
+    pub usage: Mutex<Option<StoreUsage>>,
+    /// Dropped to keep under `--max-disk` since start: raw chunks, raw
+    /// version-1 rows, 1-minute rows, 1-hour rows.
+    pub dropped_for_space: [std::sync::atomic::AtomicU64; 4],
 }
 
 impl StoreStatus {
@@ -73,6 +82,18 @@ impl StoreStatus {
         self.failing.store(true, Ordering::Relaxed);
         if let Ok(mut last) = self.last_error.lock() {
             *last = Some(error);
+        }
+    }
+
+    /// The store's size, as last measured.
+    pub fn usage(&self) -> Option<StoreUsage> {
+        self.usage.lock().ok().and_then(|u| u.clone())
+    }
+
+    fn dropped(&self, freed: &Freed) {
+        let counts = [freed.raw_chunks, freed.raw_rows, freed.minute_rows, freed.hour_rows];
+        for (counter, n) in self.dropped_for_space.iter().zip(counts) {
+            counter.fetch_add(n, Ordering::Relaxed);
         }
     }
 
@@ -243,14 +264,43 @@ impl StorageWriter {
         }
     }
 
-    /// Rollups and retention, as a future the actor runs.
+    /// Sealing, retention and `--max-disk`, as a future the actor runs;
+    /// the size is measured again when space was freed.
     fn maintenance(&self) -> impl Future<Output = ()> + 'static {
-        let (store, retention, log) = (self.store.clone(), self.retention, self.log.clone());
+        let (store, retention, log, status) =
+            (self.store.clone(), self.retention, self.log.clone(), self.status.clone());
         async move {
-            if let Err(e) = store.maintain(crate::now_ms(), retention).await {
-                warn!(log, "rollups/retention failed; will retry"; "error" => %e);
+            match store.maintain(crate::now_ms(), retention).await {
+                Ok(freed) if freed.any() => {
+                    status.dropped(&freed);
+                    info!(log, "freed space to stay under --max-disk, oldest data first";
+                        "raw_chunks" => freed.raw_chunks, "raw_v1_rows" => freed.raw_rows,
+                        "minute_rows" => freed.minute_rows, "hour_rows" => freed.hour_rows,
+                        "used_before" => %bytesize::ByteSize(freed.before),
+                        "used_after" => %bytesize::ByteSize(freed.after),
+                        "limit" => %bytesize::ByteSize(retention.max_disk.unwrap_or(0)));
+                    measure_usage(store, status, retention, log).await;
+                }
+                Ok(_) => {}
+                Err(e) => warn!(log, "retention failed; will retry"; "error" => %e),
             }
         }
+    }
+}
+
+/// Measures the store's size into `status`.
+async fn measure_usage(store: Arc<dyn Store>, status: Arc<StoreStatus>, retention: Retention, log: Logger) {
+    let started = Instant::now();
+    match store.usage().await {
+        Ok(usage) => {
+            let usage = usage.finish(retention.max_disk, crate::now_ms());
+            slog::debug!(log, "store size measured"; "bytes" => usage.total_bytes,
+                "raw_samples" => usage.raw_samples, "took_ms" => started.elapsed().as_millis() as u64);
+            if let Ok(mut slot) = status.usage.lock() {
+                *slot = Some(usage);
+            }
+        }
+        Err(e) => warn!(log, "measuring the store's size failed; will retry"; "error" => %e),
     }
 }
 
@@ -264,6 +314,12 @@ impl Actor for StorageWriter {
         ctx.run_interval(self.maintenance_interval, |writer, ctx| {
             ctx.spawn(writer.maintenance().into_actor(writer));
         });
+        let measure = |writer: &mut Self, ctx: &mut Context<Self>| {
+            let (store, status, log) = (writer.store.clone(), writer.status.clone(), writer.log.clone());
+            ctx.spawn(measure_usage(store, status, writer.retention, log).into_actor(writer));
+        };
+        ctx.run_later(Duration::ZERO, measure);
+        ctx.run_interval(USAGE_INTERVAL, measure);
     }
 }
 

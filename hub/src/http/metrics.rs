@@ -7,7 +7,9 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use actix_web::{web, HttpResponse};
-use prometheus::{Encoder, Gauge, GaugeVec, IntCounter, IntGauge, Opts, Registry, TextEncoder};
+use prometheus::{
+    Encoder, Gauge, GaugeVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry, TextEncoder,
+};
 use sysmonstm_protocol::model::{MachineStatus, MachineSummary};
 
 use super::{ApiError, AppState};
@@ -48,6 +50,56 @@ pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiErro
     // machines): off the HTTP worker, whose browser sessions keep flowing.
     let body = web::block(move || render(&machines, &stats, &store)).await.map_err(|_| ApiError::Unavailable)??;
     Ok(HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(body))
+}
+
+/// The store's size (as last measured) and what `--max-disk` dropped.
+fn storage(registry: &Registry, store: &StoreStatus) -> Result<(), ApiError> {
+    let dropped = IntCounterVec::new(
+        Opts::new(
+            "sysmonstm_store_dropped_for_space_total",
+            "stored data dropped to stay under --max-disk, oldest first",
+        ),
+        &["kind"],
+    )
+    .map_err(metric_error)?;
+    let kinds = ["raw_chunks", "raw_v1_rows", "minute_rows", "hour_rows"];
+    for (kind, counter) in kinds.iter().zip(&store.dropped_for_space) {
+        dropped.with_label_values(&[kind]).inc_by(counter.load(Ordering::Relaxed));
+    }
+    registry.register(Box::new(dropped)).map_err(metric_error)?;
+    let Some(usage) = store.usage() else { return Ok(()) };
+    let mut plain = vec![
+        ("sysmonstm_store_size_bytes", "bytes the store takes on disk (file and WAL, or database)", usage.total_bytes),
+        ("sysmonstm_store_raw_samples", "raw samples held (sealed, recent and version-1)", usage.raw_samples),
+    ];
+    if let Some(limit) = usage.limit_bytes {
+        plain.push(("sysmonstm_store_limit_bytes", "--max-disk", limit));
+    }
+    for (name, help, value) in plain {
+        let gauge = IntGauge::new(name, help).map_err(metric_error)?;
+        gauge.set(value as i64);
+        registry.register(Box::new(gauge)).map_err(metric_error)?;
+    }
+    let tables =
+        IntGaugeVec::new(Opts::new("sysmonstm_store_table_size_bytes", "bytes per table with its indexes"), &["table"])
+            .map_err(metric_error)?;
+    for t in &usage.tables {
+        tables.with_label_values(&[t.table.as_str()]).set(t.bytes as i64);
+    }
+    registry.register(Box::new(tables)).map_err(metric_error)?;
+    let oldest = GaugeVec::new(
+        Opts::new("sysmonstm_store_oldest_timestamp_seconds", "oldest data held per resolution"),
+        &["resolution"],
+    )
+    .map_err(metric_error)?;
+    for (resolution, ms) in [("raw", usage.oldest_raw_ms), ("1m", usage.oldest_minute_ms), ("1h", usage.oldest_hour_ms)]
+    {
+        if let Some(ms) = ms {
+            oldest.with_label_values(&[resolution]).set(ms as f64 / 1000.0);
+        }
+    }
+    registry.register(Box::new(oldest)).map_err(metric_error)?;
+    Ok(())
 }
 
 /// The whole scrape, in Prometheus text format.
@@ -93,6 +145,7 @@ fn render(machines: &[Arc<MachineUpdate>], s: &Stats, store: &StoreStatus) -> Re
         gauge.set(value);
         registry.register(Box::new(gauge)).map_err(metric_error)?;
     }
+    storage(&registry, store)?;
     let batch_seconds = Gauge::new("sysmonstm_storage_batch_seconds_total", "seconds spent committing batches")
         .map_err(metric_error)?;
     batch_seconds.set(store.batch_seconds_total.lock().map(|t| *t).unwrap_or(0.0));

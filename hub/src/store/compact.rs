@@ -125,6 +125,11 @@ impl ChunkState {
         lock(&self.pending).due(now_ms, self.compact_after)
     }
 
+    /// The oldest unsealed sample (ms), if any.
+    pub fn oldest_pending(&self) -> Option<i64> {
+        lock(&self.pending).oldest()
+    }
+
     /// Instances with recent rows older than `ts`.
     pub fn older_than(&self, ts: i64) -> Vec<i64> {
         lock(&self.pending).older_than(ts)

@@ -13,6 +13,7 @@ pub const SQLITE: &[Migration] = &[
     Migration { version: 1, name: "init", sql: include_str!("../../../migrations/sqlite/0001_init.sql") },
     Migration { version: 2, name: "alerts", sql: include_str!("../../../migrations/sqlite/0002_alerts.sql") },
     Migration { version: 3, name: "chunks", sql: include_str!("../../../migrations/sqlite/0003_chunks.sql") },
+    Migration { version: 4, name: "totals", sql: include_str!("../../../migrations/sqlite/0004_totals.sql") },
 ];
 
 /// PostgreSQL: the first migration, then one of two second ones.

@@ -8,6 +8,7 @@
 //! seq) is skipped, so a retried batch never stores anything twice.
 //!
 //! # Layout
+//! - [`budget`]: `--max-disk` and the store's size report (pure).
 //! - [`codec`]: the integer column codec under chunks (pure).
 //! - [`compact`]: compact history's state, sealing and history gathering, shared by both backends (pure).
 //! - [`chunk`]: sealed chunks, a run of samples as columns (pure).
@@ -20,9 +21,12 @@
 //! - [`postgres_chunks`]: PostgreSQL's recent rows, sealing, partitions and history reads.
 //! - [`partition`]: PostgreSQL's time partitions (pure).
 //! - [`rows`]: what a row holds, computed once for both backends.
+//! - [`sqlite_usage`]: SQLite's size, and freeing space for `--max-disk`.
+//! - [`postgres_usage`]: PostgreSQL's size, and freeing space for `--max-disk`.
 //! - [`sqlite_writer`]: SQLite's writer connection on a lower-priority thread.
 
 pub mod alert_rows;
+pub mod budget;
 pub mod chunk;
 pub mod codec;
 pub mod compact;
@@ -32,11 +36,13 @@ pub mod migrate;
 pub mod partition;
 pub mod postgres;
 pub mod postgres_chunks;
+pub mod postgres_usage;
 pub mod rollup;
 pub mod rows;
 pub mod seal;
 pub mod sqlite;
 pub mod sqlite_chunks;
+pub mod sqlite_usage;
 pub mod sqlite_writer;
 
 use std::path::Path;
@@ -85,12 +91,14 @@ pub struct KnownMachine {
 /// Rows of a history answer: `(ts_ms, values in plan order)`.
 pub type Points = Vec<(i64, Vec<Option<f64>>)>;
 
-/// How long each resolution is kept.
+/// How long each resolution is kept, and how much disk all of it may take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Retention {
     pub raw: Duration,
     pub minute: Duration,
     pub hour: Duration,
+    /// `--max-disk`: bytes the store keeps under (see [`budget`]).
+    pub max_disk: Option<u64>,
 }
 
 impl Default for Retention {
@@ -99,6 +107,7 @@ impl Default for Retention {
             raw: Duration::from_secs(7 * 86_400),
             minute: Duration::from_secs(90 * 86_400),
             hour: Duration::from_secs(2 * 365 * 86_400),
+            max_disk: None,
         }
     }
 }
@@ -136,8 +145,12 @@ pub trait Store: Send + Sync + 'static {
     async fn seal(&self, _now_ms: i64) -> Result<usize, StoreError> {
         Ok(0)
     }
-    /// Seals what is due, rolls up what changed since the last call, then retention.
-    async fn maintain(&self, now_ms: i64, retention: Retention) -> Result<(), StoreError>;
+    /// Seals what is due, applies retention by age, then frees space for
+    /// `--max-disk` (oldest first); says what that freed.
+    async fn maintain(&self, now_ms: i64, retention: Retention) -> Result<budget::Freed, StoreError>;
+    /// How big the store is and what it holds (a few cheap queries; see
+    /// [`budget::StoreUsage`]).
+    async fn usage(&self) -> Result<budget::StoreUsage, StoreError>;
     /// A cheap round trip, for readiness.
     async fn ping(&self) -> Result<(), StoreError>;
     /// The alert rules; on a store that never had any, `defaults` are stored and returned.

@@ -15,10 +15,12 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::NoTls;
 
 use super::alert_rows::{alert_from_columns, severity_name, AlertColumns};
+use super::budget::{Freed, StoreUsage};
 use super::compact::{ChunkState, Sealed};
 use super::history::Plan;
 use super::migrate::{self, Migration, POSTGRES_PLAIN, POSTGRES_TIMESCALE};
 use super::postgres_chunks::{self as chunks, pg, to_ms, to_time, CopyError, Partitions, Target};
+use super::postgres_usage;
 use super::rows::MachineRefresh;
 use super::{
     seal, state_name, AlertQuery, Batch, KnownMachine, Points, Retention, Store, StoreError, StoreOptions,
@@ -52,6 +54,8 @@ pub struct PostgresStore {
     partitions: Partitions,
     /// When pending rows were last looked for (ms).
     reloaded: AtomicI64,
+    /// Bytes used after the last `--max-disk` check.
+    used_after: std::sync::atomic::AtomicU64,
 }
 
 async fn apply(client: &tokio_postgres::Client, m: &Migration) -> Result<(), StoreError> {
@@ -157,6 +161,7 @@ impl PostgresStore {
             chunks: Arc::new(chunks),
             partitions,
             reloaded: AtomicI64::new(crate::now_ms()),
+            used_after: 0.into(),
         })
     }
 
@@ -358,7 +363,7 @@ impl Store for PostgresStore {
         chunks::history(&self.client().await?, machine_id, plan, &self.chunks).await
     }
 
-    async fn maintain(&self, now_ms: i64, retention: Retention) -> Result<(), StoreError> {
+    async fn maintain(&self, now_ms: i64, retention: Retention) -> Result<Freed, StoreError> {
         let client = self.client().await?;
         if now_ms - self.reloaded.load(Ordering::Relaxed) >= RELOAD_PENDING.as_millis() as i64 {
             chunks::reload_pending(&client, &self.chunks).await?;
@@ -368,7 +373,17 @@ impl Store for PostgresStore {
         drop(client);
         self.seal_due(now_ms).await?;
         let before = [retention.raw, retention.minute, retention.hour].map(|keep| now_ms - keep.as_millis() as i64);
-        chunks::retain(&mut self.client().await?, &self.chunks, &self.partitions, before, self.timescale).await
+        let mut client = self.client().await?;
+        chunks::retain(&mut client, &self.chunks, &self.partitions, before, self.timescale).await?;
+        let Some(limit) = retention.max_disk else { return Ok(Freed::default()) };
+        let previous = Some(self.used_after.load(Ordering::Relaxed)).filter(|&b| b > 0);
+        let freed = postgres_usage::free_space(&client, &self.partitions, limit, previous, now_ms).await?;
+        self.used_after.store(freed.after, Ordering::Relaxed);
+        Ok(freed)
+    }
+
+    async fn usage(&self) -> Result<StoreUsage, StoreError> {
+        postgres_usage::usage(&self.client().await?, self.chunks.oldest_pending()).await
     }
 
     async fn ping(&self) -> Result<(), StoreError> {

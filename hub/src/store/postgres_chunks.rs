@@ -235,14 +235,8 @@ impl Partitions {
         Ok(())
     }
 
-    /// Drops the partitions of `table` holding only rows older than
-    /// `before`; returns how many went.
-    pub async fn drop_before(
-        &self,
-        client: &impl GenericClient,
-        table: Partitioned,
-        before_ms: i64,
-    ) -> Result<usize, StoreError> {
+    /// The partitions of `table` there are, oldest first.
+    pub async fn list(&self, client: &impl GenericClient, table: Partitioned) -> Result<Vec<Partition>, StoreError> {
         let rows = client
             .query(
                 "SELECT c.relname::text FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
@@ -251,12 +245,31 @@ impl Partitions {
             )
             .await
             .map_err(pg)?;
+        let mut parts: Vec<Partition> = rows.iter().filter_map(|r| table.parse(r.get::<_, &str>(0))).collect();
+        parts.sort_by_key(|p| p.start_ms);
+        Ok(parts)
+    }
+
+    /// Drops one partition, with everything in it.
+    pub async fn drop(&self, client: &impl GenericClient, name: &str) -> Result<(), StoreError> {
+        client.batch_execute(&format!("DROP TABLE IF EXISTS {name}")).await.map_err(pg)?;
+        self.known().remove(name);
+        Ok(())
+    }
+
+    /// Drops the partitions of `table` holding only rows older than
+    /// `before`; returns how many went.
+    pub async fn drop_before(
+        &self,
+        client: &impl GenericClient,
+        table: Partitioned,
+        before_ms: i64,
+    ) -> Result<usize, StoreError> {
         let parts: Vec<(String, i64)> =
-            rows.iter().filter_map(|r| table.parse(r.get::<_, &str>(0)).map(|p| (p.name, p.end_ms))).collect();
+            self.list(client, table).await?.into_iter().map(|p| (p.name, p.end_ms)).collect();
         let expired = partition::expired(&parts, before_ms);
         for name in &expired {
-            client.batch_execute(&format!("DROP TABLE IF EXISTS {name}")).await.map_err(pg)?;
-            self.known().remove(name);
+            self.drop(client, name).await?;
         }
         Ok(expired.len())
     }

@@ -90,6 +90,11 @@ impl Pending {
         self.oldest.iter().filter(|(_, &oldest)| oldest < ts).map(|(&instance, _)| instance).collect()
     }
 
+    /// The oldest recent row of all.
+    pub fn oldest(&self) -> Option<i64> {
+        self.oldest.values().min().copied()
+    }
+
     /// Instances with recent rows.
     pub fn len(&self) -> usize {
         self.oldest.len()
@@ -148,7 +153,9 @@ mod tests {
         assert_eq!(p.due(NOW + 600_000, W), vec![(5, c + 600_000)], "a cell later");
         assert_eq!(p.older_than(c + 11), vec![5]);
         assert!(p.older_than(c + 10).is_empty());
+        assert_eq!(p.oldest(), Some(c + 10));
         p.left(5, None);
         assert!(p.is_empty());
+        assert_eq!(p.oldest(), None);
     }
 }

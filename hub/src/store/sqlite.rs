@@ -12,6 +12,7 @@ use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::alert_rows::{alert_from_columns, severity_name, AlertColumns};
+use super::budget::{Freed, StoreUsage, TableUsage};
 use super::compact::{ChunkState, Sealed};
 use super::history::Plan;
 use super::metrics::METRICS;
@@ -19,6 +20,7 @@ use super::migrate::{self, Migration};
 use super::rows::MachineRefresh;
 use super::seal;
 use super::sqlite_chunks;
+use super::sqlite_usage;
 use super::sqlite_writer::WriterThread;
 use super::{
     state_name, AlertQuery, Batch, KnownMachine, Points, Retention, Store, StoreError, StoreOptions, RULES_INITIALIZED,
@@ -45,7 +47,14 @@ pub struct SqliteStore {
     reader: Arc<Mutex<Connection>>,
     refresh: Arc<MachineRefresh>,
     chunks: Arc<ChunkState>,
+    /// Bytes used after the last `--max-disk` check.
+    used_after: std::sync::atomic::AtomicU64,
+    /// Per-table sizes as last measured, and when (ms).
+    table_sizes: Arc<Mutex<(i64, Vec<TableUsage>)>>,
 }
+
+/// How often per-table sizes are measured again (`dbstat` walks every page).
+const TABLE_SIZES_INTERVAL_MS: i64 = 600_000;
 
 fn connect(path: &Path) -> Result<Connection, StoreError> {
     let conn = Connection::open(path)?;
@@ -112,6 +121,7 @@ impl SqliteStore {
             // Thousands of machines insert at scattered places of the recent
             // rows' key: keep their pages in memory rather than re-reading them.
             writer.pragma_update(None, "cache_size", -SQLITE_WRITER_CACHE_KIB)?;
+            sqlite_usage::prepare_new(&writer)?;
             let upgrading = !applied(&writer, CHUNKS_VERSION)?;
             apply_migrations(&mut writer, migrate::SQLITE)?;
             if upgrading {
@@ -138,6 +148,8 @@ impl SqliteStore {
             reader: Arc::new(Mutex::new(reader)),
             refresh: Arc::new(MachineRefresh::default()),
             chunks: Arc::new(chunks),
+            used_after: 0.into(),
+            table_sizes: Arc::new(Mutex::new((0, Vec::new()))),
         })
     }
 
@@ -337,18 +349,43 @@ impl Store for SqliteStore {
         with(&self.reader, move |conn| sqlite_chunks::history(conn, &m, &plan, &chunks)).await
     }
 
-    async fn maintain(&self, now_ms: i64, retention: Retention) -> Result<(), StoreError> {
+    async fn maintain(&self, now_ms: i64, retention: Retention) -> Result<Freed, StoreError> {
+        use std::sync::atomic::Ordering;
         self.seal_due(now_ms).await?;
-        let chunks = self.chunks.clone();
-        self.writer
+        let (chunks, path) = (self.chunks.clone(), self.path.clone());
+        let previous = Some(self.used_after.load(Ordering::Relaxed)).filter(|&b| b > 0);
+        let freed = self
+            .writer
             .run(move |conn| {
                 sqlite_chunks::drop_raw_before(conn, now_ms - retention.raw.as_millis() as i64, &chunks)?;
                 for (table, keep) in [("samples_1m", retention.minute), ("samples_1h", retention.hour)] {
                     conn.execute(&format!("DELETE FROM {table} WHERE ts < ?1"), [now_ms - keep.as_millis() as i64])?;
                 }
-                Ok(())
+                match retention.max_disk {
+                    Some(limit) => sqlite_usage::free_space(conn, &path, limit, previous),
+                    None => Ok(Freed::default()),
+                }
             })
-            .await
+            .await?;
+        self.used_after.store(freed.after, Ordering::Relaxed);
+        Ok(freed)
+    }
+
+    async fn usage(&self) -> Result<StoreUsage, StoreError> {
+        // A connection of its own: measuring walks every page, and
+        // history reads should not wait behind it.
+        let (path, oldest, cache) = (self.path.clone(), self.chunks.oldest_pending(), self.table_sizes.clone());
+        tokio::task::spawn_blocking(move || {
+            let conn = connect(&path)?;
+            let now = crate::now_ms();
+            let mut cached = cache.lock().map_err(|_| StoreError::Worker("table sizes lock poisoned".into()))?;
+            if now - cached.0 >= TABLE_SIZES_INTERVAL_MS {
+                *cached = (now, sqlite_usage::table_sizes(&conn)?);
+            }
+            sqlite_usage::usage(&conn, &path, oldest, cached.1.clone())
+        })
+        .await
+        .map_err(|e| StoreError::Worker(e.to_string()))?
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
