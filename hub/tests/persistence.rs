@@ -304,3 +304,176 @@ async fn killed_while_sealing(data: &std::path::Path, store_args: &[&str], chunk
     hub2.wait().expect("hub stops");
     assert!(before > 0, "the second hub took the agent's samples");
 }
+
+/// The disk really full (ENOSPC): the hub's data directory on a tiny
+/// tmpfs (its own mount namespace), filled up after the hub started.
+/// `/ready` answers 503 naming the store, agents hold their samples, and
+/// once space returns everything is written, each sample once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn disk_full_holds_samples_and_writes_them_when_space_returns() {
+    let outside = tempfile::tempdir().expect("dir");
+    let (data, fifo, copy) = (outside.path().join("data"), outside.path().join("free"), outside.path().join("copy"));
+    std::fs::create_dir_all(&data).expect("mount point");
+    std::fs::create_dir_all(&copy).expect("copy dir");
+    assert!(Command::new("mkfifo").arg(&fifo).status().expect("mkfifo").success());
+    let (http_port, grpc_port) = (free_port(), free_port());
+    let http = format!("http://127.0.0.1:{http_port}");
+    // Mount, start the hub, fill what is left once its database exists,
+    // free the filler when the test says so, copy the database out at the end.
+    let script = format!(
+        r#"set -e
+        mount -t tmpfs -o size=6m tmpfs "{data}"
+        "{hub}" --http-addr 127.0.0.1:{http_port} --grpc-addr 127.0.0.1:{grpc_port} --no-local-agent \
+            --data-dir "{data}" 2>"{copy}/hub.log" &
+        hub=$!
+        while [ ! -e "{data}/sysmonstm.db-wal" ]; do sleep 0.1; done
+        head -c 100000000 /dev/zero > "{data}/filler" 2>/dev/null || true
+        echo filled >&2
+        read line < "{fifo}"
+        rm "{data}/filler"
+        read line < "{fifo}"
+        kill -TERM $hub; wait $hub || true
+        cp "{data}"/sysmonstm.db* "{copy}/""#,
+        data = data.display(),
+        hub = HUB_BIN,
+        copy = copy.display(),
+        fifo = fifo.display(),
+    );
+    let mut shell = Command::new("unshare")
+        .args(["--mount", "--map-root-user", "sh", "-c", &script])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("unshare runs");
+    let stderr = shell.stderr.take().expect("stderr");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+            if line.contains("filled") {
+                let _ = tx.send(());
+            }
+        }
+    });
+    rx.recv_timeout(Duration::from_secs(60)).expect("the data directory filled up");
+
+    let mut agent = TestAgent::start(&format!("http://127.0.0.1:{grpc_port}"), "it-full", FAST, None);
+    let error = eventually("/ready says the store is full", || async {
+        let (status, body) = get_json(&format!("{http}/ready")).await;
+        (status == 503).then(|| body["error"].as_str().unwrap_or_default().to_owned())
+    })
+    .await;
+    assert!(error.contains("sqlite") && error.contains("writes failing"), "{error}");
+    assert!(error.to_lowercase().contains("full"), "names the cause: {error}");
+    let stats = eventually("samples received while the disk is full", || async {
+        let (_, stats) = get_json(&format!("{http}/api/stats")).await;
+        (stats["samples_received_total"].as_u64()? >= 20).then_some(stats)
+    })
+    .await;
+    assert!(stats["storage_queue"].as_u64().expect("queue") > 0, "samples wait, none dropped: {stats}");
+    assert_eq!(get_json(&format!("{http}/ready")).await.0, 503, "still full");
+
+    std::fs::write(&fifo, "free\n").expect("free the filler");
+    eventually("/ready again once space returned", || async {
+        (get_json(&format!("{http}/ready")).await.0 == 200).then_some(())
+    })
+    .await;
+    eventually("the backlog written", || async {
+        let (_, stats) = get_json(&format!("{http}/api/stats")).await;
+        (stats["storage_queue"].as_u64()? == 0).then_some(())
+    })
+    .await;
+    agent.stop().await;
+    tokio::time::sleep(Duration::from_millis(500)).await; // the last batch committed
+    std::fs::write(&fifo, "stop\n").expect("stop the hub");
+    assert!(shell.wait().expect("the namespace ends").success());
+    let instances = sqlite_instances(&copy.join("sysmonstm.db"), "it-full");
+    let (count, distinct, min, max) = instances[0];
+    assert_eq!(count, distinct, "no seq stored twice");
+    assert_eq!((min, count), (1, max), "nothing lost while the disk was full");
+    assert!(max >= 20);
+}
+
+/// A data directory of the version-1 schema with `n` samples of one
+/// machine (cpu = seq, one a second), as the previous release left it.
+fn version_one_data_dir(dir: &std::path::Path, machine: &str, n: i64) {
+    use sysmonstm_hub::store::metrics::METRICS;
+    let conn = rusqlite::Connection::open(dir.join("sysmonstm.db")).expect("open");
+    conn.execute(sysmonstm_hub::store::migrate::CREATE_TABLE, []).expect("table");
+    for m in &sysmonstm_hub::store::migrate::SQLITE[..2] {
+        conn.execute_batch(m.sql).expect("old migration");
+        conn.execute("INSERT INTO schema_migrations VALUES (?1, ?2, 'then')", rusqlite::params![m.version, m.name])
+            .expect("record");
+    }
+    let names: Vec<&str> = METRICS.iter().map(|m| m.name).collect();
+    let marks: Vec<String> = (0..names.len()).map(|i| format!("?{}", i + 4)).collect();
+    let sql = format!(
+        "INSERT INTO samples (machine_id, instance_id, seq, ts, {}, detail) VALUES (?1, 'v1', ?2, ?3, {}, '{{}}')",
+        names.join(", "),
+        marks.join(", ")
+    );
+    let now = sysmonstm_hub::now_ms() - n * 1000;
+    conn.execute(
+        "INSERT INTO machines (machine_id, hostname, cpu_cores, first_seen, last_seen) VALUES (?1, 'old.example', 2, ?2, ?2)",
+        rusqlite::params![machine, now + n * 1000],
+    )
+    .expect("machine");
+    let tx = conn.unchecked_transaction().expect("tx");
+    for seq in 1..=n {
+        let mut values: Vec<rusqlite::types::Value> =
+            vec![machine.to_owned().into(), seq.into(), (now + seq * 1000).into()];
+        values.extend(
+            names.iter().map(|n| rusqlite::types::Value::Real(if *n == "cpu_percent" { seq as f64 } else { 0.0 })),
+        );
+        tx.execute(&sql, rusqlite::params_from_iter(values)).expect("row");
+    }
+    tx.commit().expect("commit");
+}
+
+/// A hub started on a version-1 data directory converts its history into
+/// chunks in the background, says so in the log and /api/stats, and loses
+/// nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upgraded_hub_converts_version_one_history_in_the_background() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().expect("dir");
+    version_one_data_dir(dir.path(), "it-old", 10_000);
+    let (http_port, grpc_port) = (free_port(), free_port());
+    let http = format!("http://127.0.0.1:{http_port}");
+    let mut hub = Command::new(HUB_BIN)
+        .args(["--http-addr", &format!("127.0.0.1:{http_port}"), "--grpc-addr", &format!("127.0.0.1:{grpc_port}")])
+        .args(["--no-local-agent", "--data-dir"])
+        .arg(dir.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("hub starts");
+    let stderr = hub.stderr.take().expect("stderr");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let mut log = Vec::new();
+    while !log.iter().any(|l: &String| l.contains("version-1 history converted into chunks")) {
+        log.push(rx.recv_timeout(Duration::from_secs(60)).expect("the conversion finishes within a minute"));
+    }
+    assert!(log.iter().any(|l| l.contains("converting version-1 history")), "progress logged: {log:?}");
+    let storage = eventually("nothing left to convert in /api/stats", || async {
+        let (_, stats) = get_json(&format!("{http}/api/stats")).await;
+        (stats["storage"]["version1_rows"].as_u64()? == 0).then(|| stats["storage"].clone())
+    })
+    .await;
+    assert_eq!(storage["raw_samples"], 10_000, "{storage}");
+    let (status, history) = get_json(&format!("{http}/api/machines/it-old/history?metrics=cpu_percent&step=raw")).await;
+    assert_eq!(status, 200, "{history}");
+    let points = history["points"].as_array().map_or(0, Vec::len);
+    assert!(points > 2000, "the last hour of the converted samples: {points} points");
+    Command::new("kill").args(["-TERM", &hub.id().to_string()]).status().expect("kill");
+    hub.wait().expect("hub stops");
+    let db = dir.path().join("sysmonstm.db");
+    let conn = rusqlite::Connection::open(&db).expect("open");
+    let left: i64 = conn.query_row("SELECT count(*) FROM samples", [], |r| r.get(0)).expect("count");
+    assert_eq!(left, 0, "every version-1 row moved into chunks");
+    assert_eq!(sqlite_instances(&db, "it-old"), vec![(10_000, 10_000, 1, 10_000)], "each sample once");
+}

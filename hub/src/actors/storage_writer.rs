@@ -51,6 +51,13 @@ pub const RETRY_FIRST: Duration = Duration::from_millis(250);
 pub const RETRY_MAX: Duration = Duration::from_secs(10);
 /// How often rollups and retention run by default.
 pub const MAINTENANCE_INTERVAL: Duration = Duration::from_secs(60);
+/// How often the writer converts version-1 rows after an upgrade, and for
+/// how long at most each time: a bounded share of the store's time, so
+/// batch writes (and acks) go on meanwhile.
+pub const CONVERT_TICK: Duration = Duration::from_secs(1);
+pub const CONVERT_BUDGET: Duration = Duration::from_millis(250);
+/// How often conversion progress is logged.
+pub const CONVERT_PROGRESS: Duration = Duration::from_secs(10);
 /// How often the store's size is measured, besides at start and after
 /// space was freed (per-table sizes less often: see the stores).
 pub const USAGE_INTERVAL: Duration = Duration::from_secs(60);
@@ -116,6 +123,18 @@ pub struct StorageWriter {
     lanes: Vec<Lane>,
     /// A sealing run is under way (ticks do not stack up behind a slow one).
     sealing: bool,
+    /// Converting version-1 rows: a run is under way, and how far it got.
+    conversion: Conversion,
+}
+
+/// Background conversion of version-1 rows into chunks.
+#[derive(Debug, Default)]
+struct Conversion {
+    running: bool,
+    done: bool,
+    rows: u64,
+    started: Option<Instant>,
+    logged: Option<Instant>,
 }
 
 /// One ordered stream of batches. A machine always maps to the same lane,
@@ -162,6 +181,63 @@ impl StorageWriter {
                 .map(|_| Lane { pending: Vec::new(), writing: false, retry_delay: RETRY_FIRST, due: Instant::now() })
                 .collect(),
             sealing: false,
+            conversion: Conversion::default(),
+        }
+    }
+
+    /// Converts version-1 rows for up to [`CONVERT_BUDGET`], unless done or a run is going.
+    fn convert(&mut self, ctx: &mut Context<Self>) {
+        if self.conversion.running || self.conversion.done {
+            return;
+        }
+        self.conversion.running = true;
+        let store = self.store.clone();
+        async move {
+            let started = Instant::now();
+            let mut rows = 0;
+            while started.elapsed() < CONVERT_BUDGET {
+                match store.convert_legacy().await {
+                    Ok(0) => return Ok((rows, true)),
+                    Ok(n) => rows += n as u64,
+                    Err(e) => return Err((rows, e)),
+                }
+            }
+            Ok((rows, false))
+        }
+        .into_actor(self)
+        .map(|result, writer, _| writer.converted(result))
+        .spawn(ctx);
+    }
+
+    /// Progress of a conversion run, logged now and then.
+    fn converted(&mut self, result: Result<(u64, bool), (u64, StoreError)>) {
+        let c = &mut self.conversion;
+        c.running = false;
+        let (rows, done) = match result {
+            Ok(progress) => progress,
+            Err((rows, e)) => {
+                warn!(self.log, "converting version-1 history into chunks failed; will retry"; "error" => %e);
+                (rows, false)
+            }
+        };
+        if rows > 0 && c.started.is_none() {
+            info!(self.log, "converting version-1 history into chunks in the background");
+            c.started = Some(Instant::now());
+        }
+        c.rows += rows;
+        let left = self.status.usage().map(|u| u.version1_rows.saturating_sub(c.rows));
+        if done {
+            c.done = true;
+            if let Some(started) = c.started {
+                info!(self.log, "version-1 history converted into chunks";
+                    "samples" => c.rows, "took_secs" => started.elapsed().as_secs());
+                let (store, status, log) = (self.store.clone(), self.status.clone(), self.log.clone());
+                actix::spawn(measure_usage(store, status, self.retention, log));
+            }
+        } else if rows > 0 && c.logged.is_none_or(|t| t.elapsed() >= CONVERT_PROGRESS) {
+            info!(self.log, "converting version-1 history"; "samples_converted" => c.rows,
+                "samples_left" => left.map_or("?".to_owned(), |n| n.to_string()));
+            c.logged = Some(Instant::now());
         }
     }
 
@@ -311,6 +387,7 @@ impl Actor for StorageWriter {
         self.subscribe_system_async::<MetricsReceived>(ctx);
         ctx.run_interval(FLUSH_TICK, |writer, ctx| writer.flush_due(ctx));
         ctx.run_interval(SEAL_TICK, |writer, ctx| writer.seal(ctx));
+        ctx.run_interval(CONVERT_TICK, |writer, ctx| writer.convert(ctx));
         ctx.run_interval(self.maintenance_interval, |writer, ctx| {
             ctx.spawn(writer.maintenance().into_actor(writer));
         });

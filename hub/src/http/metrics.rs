@@ -71,6 +71,11 @@ fn storage(registry: &Registry, store: &StoreStatus) -> Result<(), ApiError> {
     let mut plain = vec![
         ("sysmonstm_store_size_bytes", "bytes the store takes on disk (file and WAL, or database)", usage.total_bytes),
         ("sysmonstm_store_raw_samples", "raw samples held (sealed, recent and version-1)", usage.raw_samples),
+        (
+            "sysmonstm_store_version1_rows",
+            "version-1 rows not yet converted into chunks (after an upgrade)",
+            usage.version1_rows,
+        ),
     ];
     if let Some(limit) = usage.limit_bytes {
         plain.push(("sysmonstm_store_limit_bytes", "--max-disk", limit));

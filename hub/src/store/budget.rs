@@ -41,6 +41,8 @@ pub struct StoreUsage {
     pub tables: Vec<TableUsage>,
     /// Raw samples held (sealed, recent and version-1).
     pub raw_samples: u64,
+    /// Version-1 wide rows not yet converted into chunks (after an upgrade).
+    pub version1_rows: u64,
     /// `total_bytes / raw_samples`: what a stored sample costs, everything included.
     pub bytes_per_sample: Option<f64>,
     /// The oldest data held per tier (ms), None when the tier is empty.

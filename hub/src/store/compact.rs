@@ -250,20 +250,46 @@ impl std::ops::AddAssign for Sealed {
 pub fn seal_instance(
     machine_id: &str,
     cpu_cores: u32,
-    mut samples: Vec<Sample>,
+    samples: Vec<Sample>,
     held: &HashSet<u64>,
     rollups: &mut Rollups,
 ) -> Result<(Vec<ChunkRow>, Sealed), ChunkError> {
+    let host = HostInfo { cpu_cores, ..HostInfo::default() };
+    chunks_of(samples, held, |s| rollups.add(machine_id, s, &host))
+}
+
+/// The samples not `held` as chunks, each passed to `kept` first.
+fn chunks_of(
+    mut samples: Vec<Sample>,
+    held: &HashSet<u64>,
+    mut kept: impl FnMut(&Sample),
+) -> Result<(Vec<ChunkRow>, Sealed), ChunkError> {
     let before = samples.len();
     samples.retain(|s| !held.contains(&s.seq));
-    let host = HostInfo { cpu_cores, ..HostInfo::default() };
-    for s in &samples {
-        rollups.add(machine_id, s, &host);
-    }
+    samples.iter().for_each(&mut kept);
     let rows = chunk_rows(&samples)?;
     let done = Sealed { chunks: rows.len(), samples: samples.len(), duplicates: before - samples.len() };
     Ok((rows, done))
 }
+
+/// Samples of one instance (in seq order) as chunks, but for those a
+/// chunk already holds (`held`); no rollups: what converting version-1
+/// rows does, whose rollups exist already.
+pub fn convert_run(samples: Vec<Sample>, held: &HashSet<u64>) -> Result<(Vec<ChunkRow>, Sealed), ChunkError> {
+    chunks_of(samples, held, |_| {})
+}
+
+/// A version-1 row as its sample; a row whose detail cannot be read keeps
+/// its metric columns (the detail was unreadable to the old hub too).
+pub fn legacy_sample(seq: i64, ts: i64, values: &[Option<f64>], detail: &str) -> Sample {
+    let seq = seq.max(0) as u64;
+    super::rows::sample_of_row(seq, ts, values, detail)
+        .or_else(|_| super::rows::sample_of_row(seq, ts, values, "{}"))
+        .unwrap_or_default()
+}
+
+/// Version-1 rows converted per transaction: at most one chunk's worth.
+pub const CONVERT_ROWS: i64 = chunk::MAX_SAMPLES as i64;
 
 /// The buckets of a sealing run, as rows to merge: (table, machine_id,
 /// bucket start, samples, avg and max of every metric in `METRICS` order).

@@ -145,6 +145,12 @@ pub trait Store: Send + Sync + 'static {
     async fn seal(&self, _now_ms: i64) -> Result<usize, StoreError> {
         Ok(0)
     }
+    /// Converts the oldest run of version-1 wide rows into chunks (one
+    /// bounded transaction); returns the rows consumed, 0 once none are
+    /// left. Called in the background after an upgrade.
+    async fn convert_legacy(&self) -> Result<usize, StoreError> {
+        Ok(0)
+    }
     /// Seals what is due, applies retention by age, then frees space for
     /// `--max-disk` (oldest first); says what that freed.
     async fn maintain(&self, now_ms: i64, retention: Retention) -> Result<budget::Freed, StoreError>;

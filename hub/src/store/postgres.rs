@@ -295,6 +295,10 @@ impl Store for PostgresStore {
         Ok(())
     }
 
+    async fn convert_legacy(&self) -> Result<usize, StoreError> {
+        chunks::convert_legacy(&mut self.client().await?, &self.chunks, &self.partitions).await
+    }
+
     async fn seal(&self, now_ms: i64) -> Result<usize, StoreError> {
         Ok(self.seal_due(now_ms).await?.samples)
     }

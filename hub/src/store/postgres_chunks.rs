@@ -397,6 +397,92 @@ async fn merge_rollups(tx: &impl GenericClient, rollups: &Rollups) -> Result<(),
     Ok(())
 }
 
+/// Converts the oldest run of version-1 wide rows (one instance, up to
+/// [`compact::CONVERT_ROWS`]) into chunks in one transaction: chunks in,
+/// rows out (their rollups exist already). The instance's row is locked,
+/// so hubs sharing the database never convert the same rows twice.
+/// Returns the rows consumed; 0 when none are left.
+pub async fn convert_legacy(
+    client: &mut deadpool_postgres::Object,
+    state: &ChunkState,
+    partitions: &Partitions,
+) -> Result<usize, StoreError> {
+    use super::metrics::METRICS;
+    if !state.has_legacy() {
+        return Ok(0);
+    }
+    let next = client
+        .query_opt("SELECT machine_id, instance_id FROM samples ORDER BY machine_id, instance_id, seq LIMIT 1", &[])
+        .await
+        .map_err(pg)?;
+    let Some(next) = next else {
+        state.set_legacy(false);
+        return Ok(0);
+    };
+    let id: InstanceId = (next.get(0), next.get(1));
+    let span = client
+        .query_one(
+            "SELECT min(ts), max(ts) FROM (SELECT ts FROM samples WHERE machine_id = $1 AND instance_id = $2
+             ORDER BY seq LIMIT $3) run",
+            &[&id.0, &id.1, &compact::CONVERT_ROWS],
+        )
+        .await
+        .map_err(pg)?;
+    if let (Some(from), Some(to)) = (span.get::<_, Option<SystemTime>>(0), span.get::<_, Option<SystemTime>>(1)) {
+        partitions.ensure(&*client, partition::CHUNKS, to_ms(from), to_ms(to)).await?;
+    }
+    let tx = client.transaction().await.map_err(pg)?;
+    let key: i64 = tx
+        .query_one(
+            "INSERT INTO instances (machine_id, instance_id, cpu_cores)
+             VALUES ($1, $2, COALESCE((SELECT cpu_cores FROM machines WHERE machine_id = $1), 0))
+             ON CONFLICT (machine_id, instance_id) DO UPDATE SET cpu_cores = instances.cpu_cores RETURNING key",
+            &[&id.0, &id.1],
+        )
+        .await
+        .map_err(pg)?
+        .get(0);
+    tx.execute("SELECT 1 FROM instances WHERE key = $1 FOR UPDATE", &[&key]).await.map_err(pg)?;
+    let sql = format!(
+        "SELECT seq, {EPOCH_MS}, detail::text, {} FROM samples WHERE machine_id = $1 AND instance_id = $2
+         ORDER BY seq LIMIT $3",
+        METRICS.iter().map(|m| m.name).collect::<Vec<_>>().join(", ")
+    );
+    let samples: Vec<_> = tx
+        .query(&sql, &[&id.0, &id.1, &compact::CONVERT_ROWS])
+        .await
+        .map_err(pg)?
+        .iter()
+        .map(|r| {
+            let values: Vec<Option<f64>> = (0..METRICS.len()).map(|i| r.get(i + 3)).collect();
+            compact::legacy_sample(r.get(0), r.get(1), &values, r.get(2))
+        })
+        .collect();
+    let Some(range) = compact::seq_range(&samples) else { return Ok(0) };
+    let held = chunk_seqs(&tx, key, range).await?;
+    let consumed = samples.len();
+    let (rows, _) = compact::convert_run(samples, &held)?;
+    for c in &rows {
+        let (first, last, count) = (to_time(c.ts_first), to_time(c.ts_last), c.samples as i32);
+        tx.execute(
+            "INSERT INTO chunks (instance, seq_first, seq_last, ts_first, ts_last, samples, body)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            &[&key, &c.seq_first, &c.seq_last, &first, &last, &count, &c.body],
+        )
+        .await
+        .map_err(pg)?;
+    }
+    tx.execute(
+        "DELETE FROM samples WHERE machine_id = $1 AND instance_id = $2 AND seq BETWEEN $3 AND $4",
+        &[&id.0, &id.1, &range.0, &range.1],
+    )
+    .await
+    .map_err(pg)?;
+    tx.commit().await.map_err(pg)?;
+    state.committed(HashMap::from([(id, key)]), []);
+    Ok(consumed)
+}
+
 /// Retention, given the time each resolution's window starts (raw,
 /// minute, hour): partitions of chunks and rollups wholly past their
 /// window are dropped; recent rows and version-1 rows older than the raw

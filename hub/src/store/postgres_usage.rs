@@ -92,7 +92,8 @@ pub async fn usage(client: &impl GenericClient, oldest_recent: Option<i64>) -> R
     let row = client
         .query_one(
             "SELECT (SELECT COALESCE(sum(samples), 0) FROM chunks)::bigint
-                    + (SELECT count(*) FROM samples_recent) + (SELECT count(*) FROM samples),
+                    + (SELECT count(*) FROM samples_recent),
+                 (SELECT count(*) FROM samples),
                  (SELECT min(ts_first) FROM (SELECT ts_first FROM chunks ORDER BY ts_last LIMIT 64) o),
                  (SELECT min(ts) FROM samples),
                  (SELECT min(ts) FROM samples_1m),
@@ -101,11 +102,13 @@ pub async fn usage(client: &impl GenericClient, oldest_recent: Option<i64>) -> R
         )
         .await
         .map_err(pg)?;
-    let time = |i: usize| row.get::<_, Option<std::time::SystemTime>>(i).map(to_ms);
+    let time = |i: usize| row.get::<_, Option<std::time::SystemTime>>(i + 1).map(to_ms);
+    let version1 = row.get::<_, i64>(1).max(0) as u64;
     Ok(StoreUsage {
         total_bytes: used_bytes(client).await?,
         tables,
-        raw_samples: row.get::<_, i64>(0).max(0) as u64,
+        raw_samples: row.get::<_, i64>(0).max(0) as u64 + version1,
+        version1_rows: version1,
         oldest_raw_ms: [time(1), time(2), oldest_recent].into_iter().flatten().min(),
         oldest_minute_ms: time(3),
         oldest_hour_ms: time(4),

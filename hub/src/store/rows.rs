@@ -41,6 +41,61 @@ impl<'a> Detail<'a> {
     }
 }
 
+/// The `detail` column read back, from a version-1 wide row.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct StoredDetail {
+    per_core_percent: Vec<f64>,
+    user_percent: f64,
+    system_percent: f64,
+    iowait_percent: f64,
+    steal_percent: f64,
+    disks: Vec<DiskUsage>,
+    disk_io: Vec<DiskIo>,
+    net: Vec<NetIo>,
+    top_processes: Vec<ProcessInfo>,
+    uptime_secs: u64,
+}
+
+/// The sample a version-1 wide row was written from, as far as the row
+/// kept it: `values` are its metric columns in `METRICS` order (the derived
+/// ones, fullest disk and load per core, follow from the rest).
+pub fn sample_of_row(seq: u64, ts: i64, values: &[Option<f64>], detail: &str) -> Result<Sample, serde_json::Error> {
+    let d: StoredDetail = serde_json::from_str(detail)?;
+    let at = |name: &str| {
+        metrics::METRICS
+            .iter()
+            .position(|m| m.name == name)
+            .and_then(|i| values.get(i).copied().flatten())
+            .unwrap_or(0.0)
+    };
+    let mut s = Sample { seq, timestamp_ms: ts, ..Sample::default() };
+    s.cpu.total_percent = at("cpu_percent");
+    s.cpu.per_core_percent = d.per_core_percent;
+    s.cpu.user_percent = d.user_percent;
+    s.cpu.system_percent = d.system_percent;
+    s.cpu.iowait_percent = d.iowait_percent;
+    s.cpu.steal_percent = d.steal_percent;
+    s.memory.percent = at("memory_percent");
+    s.memory.used = at("memory_used").max(0.0) as u64;
+    s.memory.swap_percent = at("swap_percent");
+    s.load.load1 = at("load1");
+    s.load.load5 = at("load5");
+    s.load.load15 = at("load15");
+    s.net_rx_bps = at("net_rx_bps");
+    s.net_tx_bps = at("net_tx_bps");
+    s.disk_read_bps = at("disk_read_bps");
+    s.disk_write_bps = at("disk_write_bps");
+    s.process_count = at("process_count").max(0.0) as u32;
+    s.tcp_connections = at("tcp_connections").max(0.0) as u32;
+    s.disks = d.disks;
+    s.disk_io = d.disk_io;
+    s.net = d.net;
+    s.top_processes = d.top_processes;
+    s.uptime_secs = d.uptime_secs;
+    Ok(s)
+}
+
 /// A row ready for either backend.
 pub struct Row<'a> {
     pub update: &'a MachineUpdate,
@@ -144,6 +199,36 @@ pub fn newest_per_machine(batch: &[Arc<MachineUpdate>]) -> Vec<&Arc<MachineUpdat
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_version_one_row_reads_back_as_its_sample() {
+        use sysmonstm_protocol::model::{CpuStats, HostInfo, LoadAvg, MemoryStats};
+        let sample = Sample {
+            seq: 7,
+            timestamp_ms: 1000,
+            cpu: CpuStats {
+                total_percent: 12.5,
+                per_core_percent: vec![10.0, 15.0],
+                user_percent: 9.0,
+                ..Default::default()
+            },
+            memory: MemoryStats { used: 4096, percent: 50.0, swap_percent: 1.5, ..Default::default() },
+            disks: vec![DiskUsage { mount_point: "/".into(), percent: 40.0, ..Default::default() }],
+            load: LoadAvg { load1: 2.0, load5: 1.0, load15: 0.5 },
+            process_count: 120,
+            tcp_connections: 9,
+            uptime_secs: 99,
+            net_rx_bps: 1500.0,
+            ..Default::default()
+        };
+        let host = HostInfo { cpu_cores: 2, ..Default::default() };
+        let values: Vec<Option<f64>> = metrics::values(&sample, &host).into_iter().map(Some).collect();
+        let detail = serde_json::to_string(&Detail::of(&sample)).expect("json");
+        let back = sample_of_row(7, 1000, &values, &detail).expect("row");
+        assert_eq!(back, sample);
+        assert_eq!(metrics::values(&back, &host), metrics::values(&sample, &host), "every column the same");
+        assert!(sample_of_row(1, 1, &values, "not json").is_err());
+    }
     use sysmonstm_protocol::model::{HostInfo, MachineStatus, MachineSummary};
 
     fn update(id: &str, instance: &str, ts: i64) -> Arc<MachineUpdate> {

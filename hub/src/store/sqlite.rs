@@ -278,6 +278,11 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn convert_legacy(&self) -> Result<usize, StoreError> {
+        let chunks = self.chunks.clone();
+        self.writer.run(move |conn| sqlite_chunks::convert_legacy(conn, &chunks)).await
+    }
+
     async fn seal(&self, now_ms: i64) -> Result<usize, StoreError> {
         Ok(self.seal_due(now_ms).await?.samples)
     }

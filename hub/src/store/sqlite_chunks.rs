@@ -15,6 +15,7 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use super::chunk;
 use super::compact::{self, ChunkRow, ChunkState, Gather, InstanceId, KeyMap, Sealed};
 use super::history::{self, Plan, Resolution};
+use super::metrics::METRICS;
 use super::rollup::{self, Point, Rollups};
 use super::rows::MachineRefresh;
 use super::{Batch, Points, StoreError};
@@ -207,6 +208,59 @@ fn merge_rollups(tx: &Transaction, rollups: &Rollups) -> Result<(), StoreError> 
         upsert.execute(rusqlite::params_from_iter(params))?;
     }
     Ok(())
+}
+
+/// Converts the oldest run of version-1 wide rows (one instance, up to
+/// [`compact::CONVERT_ROWS`]) into chunks in one transaction: chunks in,
+/// rows out (their rollups exist already). Returns the rows consumed; 0
+/// when none are left.
+pub fn convert_legacy(conn: &mut Connection, state: &ChunkState) -> Result<usize, StoreError> {
+    if !state.has_legacy() {
+        return Ok(0);
+    }
+    let tx = conn.transaction()?;
+    let Some(id): Option<InstanceId> = tx
+        .query_row("SELECT machine_id, instance_id FROM samples LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?
+    else {
+        tx.commit()?;
+        state.set_legacy(false);
+        return Ok(0);
+    };
+    let cores: u32 = tx
+        .query_row("SELECT cpu_cores FROM machines WHERE machine_id = ?1", [&id.0], |r| r.get(0))
+        .optional()?
+        .unwrap_or(0);
+    let key: i64 = tx.query_row(
+        "INSERT INTO instances (machine_id, instance_id, cpu_cores) VALUES (?1, ?2, ?3)
+         ON CONFLICT (machine_id, instance_id) DO UPDATE SET cpu_cores = instances.cpu_cores RETURNING key",
+        params![id.0, id.1, cores],
+        |r| r.get(0),
+    )?;
+    let sql = format!(
+        "SELECT seq, ts, detail, {} FROM samples WHERE machine_id = ?1 AND instance_id = ?2 ORDER BY seq LIMIT ?3",
+        METRICS.iter().map(|m| m.name).collect::<Vec<_>>().join(", ")
+    );
+    let samples: Vec<_> = {
+        let mut stmt = tx.prepare_cached(&sql)?;
+        let rows = stmt.query_map(params![id.0, id.1, compact::CONVERT_ROWS], |r| {
+            let values = (0..METRICS.len()).map(|i| r.get::<_, Option<f64>>(i + 3)).collect::<Result<Vec<_>, _>>()?;
+            Ok(compact::legacy_sample(r.get(0)?, r.get(1)?, &values, &r.get::<_, String>(2)?))
+        })?;
+        rows.collect::<Result<_, _>>()?
+    };
+    let Some(range) = compact::seq_range(&samples) else { return Ok(0) };
+    let held = chunk_seqs(&tx, key, range)?;
+    let consumed = samples.len();
+    let (rows, _) = compact::convert_run(samples, &held)?;
+    insert_chunks(&tx, key, &rows)?;
+    tx.execute(
+        "DELETE FROM samples WHERE machine_id = ?1 AND instance_id = ?2 AND seq BETWEEN ?3 AND ?4",
+        params![id.0, id.1, range.0, range.1],
+    )?;
+    tx.commit()?;
+    state.committed(HashMap::from([(id, key)]), []);
+    Ok(consumed)
 }
 
 /// Raw retention: chunks whose newest sample is older than `before`, and

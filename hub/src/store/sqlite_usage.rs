@@ -153,10 +153,8 @@ pub fn usage(
     let file = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     let total_bytes = file + wal_bytes(path);
     let sealed: i64 = conn.query_row("SELECT samples FROM chunk_totals WHERE id = 1", [], |r| r.get(0))?;
-    let others: i64 =
-        conn.query_row("SELECT (SELECT count(*) FROM samples_recent) + (SELECT count(*) FROM samples)", [], |r| {
-            r.get(0)
-        })?;
+    let recent: i64 = conn.query_row("SELECT count(*) FROM samples_recent", [], |r| r.get(0))?;
+    let version1: i64 = conn.query_row("SELECT count(*) FROM samples", [], |r| r.get(0))?;
     let oldest = |sql: &str| -> Result<Option<i64>, StoreError> { Ok(conn.query_row(sql, [], |r| r.get(0))?) };
     let oldest_raw = [
         oldest("SELECT min(ts_first) FROM (SELECT ts_first FROM chunks ORDER BY ts_last LIMIT 64)")?,
@@ -169,7 +167,8 @@ pub fn usage(
     Ok(StoreUsage {
         total_bytes,
         tables,
-        raw_samples: (sealed + others).max(0) as u64,
+        raw_samples: (sealed + recent + version1).max(0) as u64,
+        version1_rows: version1.max(0) as u64,
         oldest_raw_ms: oldest_raw,
         oldest_minute_ms: oldest("SELECT min(ts) FROM samples_1m")?,
         oldest_hour_ms: oldest("SELECT min(ts) FROM samples_1h")?,
