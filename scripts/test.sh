@@ -4,6 +4,7 @@
 #     store and multi-hub tests start throwaway servers on loopback) when
 #     missing;
 #   - cargo-nextest and cargo-fuzz when missing;
+#   - promtool, out of Debian's prometheus package (into target/promtool);
 #   - the browser test's npm packages (package-lock.json).
 # Builds the workspace once (debug), runs the Rust suites with nextest, the
 # fuzz targets for a short time each (SYSMONSTM_FUZZ_SECONDS, default 15;
@@ -26,6 +27,15 @@ if [ ${#missing[@]} -gt 0 ]; then
   step "installing Debian packages: ${missing[*]}"
   as_root apt-get update -qq
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# promtool (Prometheus' checker, for the /metrics test): taken out of
+# Debian's prometheus package, not installed (that would start a server).
+export PROMTOOL="${PROMTOOL:-$(command -v promtool || echo "$PWD/target/promtool/usr/bin/promtool")}"
+if [ ! -x "$PROMTOOL" ]; then
+  step "fetching promtool from Debian's prometheus package"
+  rm -rf target/promtool && mkdir -p target/promtool
+  (cd target/promtool && { apt-get download prometheus >/dev/null 2>&1 || { as_root apt-get update -qq && apt-get download prometheus >/dev/null; }; } \
+    && dpkg-deb -x prometheus_*.deb . && rm -f prometheus_*.deb)
 fi
 if ! cargo nextest --version >/dev/null 2>&1; then
   step "installing cargo-nextest"

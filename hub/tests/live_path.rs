@@ -91,6 +91,7 @@ async fn agent_appears_in_api_and_websocket() {
     assert!(metrics.contains("sysmonstm_store_size_bytes "), "{metrics}");
     assert!(metrics.contains(r#"sysmonstm_store_table_size_bytes{table="chunks"}"#), "{metrics}");
     assert!(metrics.contains(r#"sysmonstm_store_dropped_for_space_total{kind="raw_chunks"} 0"#), "{metrics}");
+    promtool_accepts(&metrics);
     assert_eq!(get_json(&format!("{http}/ready")).await.0, 200);
 }
 
@@ -208,4 +209,22 @@ async fn config_update_changes_agent_interval_live() {
     let after = recent_seqs(&http, "it-interval").await.len();
     assert!(after - before >= 6, "interval did not change: {before} -> {after} samples in 2 s");
     assert!(!hub.handle().set_interval("unknown", Duration::from_secs(1)).await);
+}
+
+/// Prometheus' own checker finds nothing to say about the scrape
+/// (`$PROMTOOL`, or promtool on the PATH; scripts/test.sh provides it).
+fn promtool_accepts(metrics: &str) {
+    use std::io::Write;
+    let promtool = std::env::var("PROMTOOL").unwrap_or_else(|_| "promtool".into());
+    let mut child = std::process::Command::new(&promtool)
+        .args(["check", "metrics"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{promtool} runs (scripts/test.sh fetches it into target/promtool): {e}"));
+    child.stdin.take().expect("stdin").write_all(metrics.as_bytes()).expect("scrape to promtool");
+    let out = child.wait_with_output().expect("promtool finishes");
+    let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success() && said.trim().is_empty(), "promtool check metrics: {said}");
 }

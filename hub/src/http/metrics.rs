@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use actix_web::{web, HttpResponse};
 use prometheus::{
-    Encoder, Gauge, GaugeVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry, TextEncoder,
+    Counter, Encoder, GaugeVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry, TextEncoder,
 };
 use sysmonstm_protocol::model::{MachineStatus, MachineSummary};
 
@@ -151,9 +151,9 @@ fn render(machines: &[Arc<MachineUpdate>], s: &Stats, store: &StoreStatus) -> Re
         registry.register(Box::new(gauge)).map_err(metric_error)?;
     }
     storage(&registry, store)?;
-    let batch_seconds = Gauge::new("sysmonstm_storage_batch_seconds_total", "seconds spent committing batches")
+    let batch_seconds = Counter::new("sysmonstm_storage_batch_seconds_total", "seconds spent committing batches")
         .map_err(metric_error)?;
-    batch_seconds.set(store.batch_seconds_total.lock().map(|t| *t).unwrap_or(0.0));
+    batch_seconds.inc_by(store.batch_seconds_total.lock().map(|t| *t).unwrap_or(0.0));
     registry.register(Box::new(batch_seconds)).map_err(metric_error)?;
     for (name, help, read) in MACHINE_GAUGES {
         let vec = GaugeVec::new(Opts::new(format!("sysmonstm_machine_{name}"), *help), &["machine_id", "hostname"])

@@ -20,6 +20,15 @@ pub fn headroom(limit: u64, growth: u64) -> u64 {
     (limit / 10).max(growth.saturating_mul(2)).min(limit / 2)
 }
 
+/// Where freeing should bring the store (bytes used), at `used` bytes of
+/// `limit`, `previous` being what it used after the last check; None when
+/// nothing needs to go.
+pub fn mark(used: u64, limit: u64, previous: Option<u64>) -> Option<u64> {
+    let growth = previous.map_or(0, |p| used.saturating_sub(p));
+    let need = to_free(used, limit, growth);
+    (need > 0).then(|| used.saturating_sub(need))
+}
+
 /// How many bytes to free now (0: none), at `used` bytes of `limit`.
 pub fn to_free(used: u64, limit: u64, growth: u64) -> u64 {
     let mark = limit - headroom(limit, growth);
@@ -85,6 +94,11 @@ pub struct Freed {
 }
 
 impl Freed {
+    /// Nothing freed yet, at `used` bytes.
+    pub fn at(used: u64) -> Freed {
+        Freed { before: used, after: used, ..Freed::default() }
+    }
+
     pub fn any(&self) -> bool {
         self.raw_chunks + self.raw_rows + self.minute_rows + self.hour_rows > 0
     }
@@ -108,6 +122,13 @@ mod tests {
         assert_eq!(to_free(9 * GB, 10 * GB, 0), 0, "at the mark");
         // Over by 0.5 GB: free that and a twentieth of the limit more.
         assert_eq!(to_free(9 * GB + GB / 2, 10 * GB, 0), GB / 2 + GB / 2);
+    }
+
+    #[test]
+    fn the_mark_is_below_the_limit_less_headroom() {
+        assert_eq!(mark(8 * GB, 10 * GB, None), None);
+        assert_eq!(mark(9 * GB + GB / 2, 10 * GB, None), Some(9 * GB + GB / 2 - GB));
+        assert_eq!(mark(8 * GB, 10 * GB, Some(6 * GB)), Some(5 * GB + GB / 2), "2 GB growth: 4 GB headroom");
     }
 
     #[test]

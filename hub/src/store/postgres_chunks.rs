@@ -624,7 +624,6 @@ async fn points(
 /// rolled up once a minute, so what it wrote after its last run has no
 /// rollups yet).
 pub async fn legacy_rollup(client: &mut deadpool_postgres::Object, partitions: &Partitions) -> Result<(), StoreError> {
-    use super::metrics::METRICS;
     let span = client
         .query_one(
             "SELECT COALESCE((SELECT max(ts) FROM samples_1m), (SELECT min(ts) FROM samples)),
@@ -639,41 +638,16 @@ pub async fn legacy_rollup(client: &mut deadpool_postgres::Object, partitions: &
     for table in [partition::MINUTES, partition::HOURS] {
         partitions.ensure(&*client, table, to_ms(from) - rollup::HOUR_MS, to_ms(to)).await?;
     }
-    let targets = METRICS.iter().map(|m| format!("{0}_avg, {0}_max", m.name)).collect::<Vec<_>>().join(", ");
-    let updates = METRICS
-        .iter()
-        .map(|m| format!("{0}_avg = excluded.{0}_avg, {0}_max = excluded.{0}_max", m.name))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let minute = METRICS.iter().map(|m| format!("avg({0}), max({0})", m.name)).collect::<Vec<_>>().join(", ");
-    let hour = METRICS
-        .iter()
-        .map(|m| format!("sum({0}_avg * samples) / sum(samples), max({0}_max)", m.name))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let statements = rollup::legacy_rollup_sql(
+        "date_trunc('minute', ts)",
+        "date_trunc('hour', ts)",
+        "date_trunc('minute', $1::timestamptz)",
+        "date_trunc('hour', $1::timestamptz)",
+    );
     let tx = client.transaction().await.map_err(pg)?;
-    tx.execute(
-        &format!(
-            "INSERT INTO samples_1m (machine_id, ts, samples, {targets})
-             SELECT machine_id, date_trunc('minute', ts) AS bucket, count(*), {minute}
-             FROM samples WHERE ts >= date_trunc('minute', $1::timestamptz) GROUP BY machine_id, bucket
-             ON CONFLICT (machine_id, ts) DO UPDATE SET samples = excluded.samples, {updates}"
-        ),
-        &[&from],
-    )
-    .await
-    .map_err(pg)?;
-    tx.execute(
-        &format!(
-            "INSERT INTO samples_1h (machine_id, ts, samples, {targets})
-             SELECT machine_id, date_trunc('hour', ts) AS bucket, sum(samples), {hour}
-             FROM samples_1m WHERE ts >= date_trunc('hour', $1::timestamptz) GROUP BY machine_id, bucket
-             ON CONFLICT (machine_id, ts) DO UPDATE SET samples = excluded.samples, {updates}"
-        ),
-        &[&from],
-    )
-    .await
-    .map_err(pg)?;
+    for sql in &statements {
+        tx.execute(sql, &[&from]).await.map_err(pg)?;
+    }
     tx.commit().await.map_err(pg)
 }
 

@@ -44,14 +44,8 @@ pub async fn free_space(
     previous: Option<u64>,
     now_ms: i64,
 ) -> Result<Freed, StoreError> {
-    let before = used_bytes(client).await?;
-    let mut freed = Freed { before, after: before, ..Freed::default() };
-    let growth = previous.map_or(0, |p| before.saturating_sub(p));
-    let need = budget::to_free(before, limit, growth);
-    if need == 0 {
-        return Ok(freed);
-    }
-    let mark = before - need;
+    let mut freed = Freed::at(used_bytes(client).await?);
+    let Some(mark) = budget::mark(freed.before, limit, previous) else { return Ok(freed) };
     'rounds: for _ in 0..budget::MAX_ROUNDS {
         if used_bytes(client).await? <= mark {
             break;

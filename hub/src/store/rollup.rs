@@ -94,6 +94,39 @@ pub fn merge_sql(table: &str, param: fn(usize) -> String, greatest: &str) -> Str
     )
 }
 
+/// The two statements rolling version-1 wide rows up from a time on
+/// (once, at the upgrade): `samples` into `samples_1m`, then `samples_1m`
+/// into `samples_1h`, replacing the buckets they recompute. Each backend
+/// spells a bucket's start (`minute`, `hour`: expressions of `ts`) and the
+/// one parameter, the time from which (`since_minute`, `since_hour`:
+/// truncated to the bucket).
+pub fn legacy_rollup_sql(minute: &str, hour: &str, since_minute: &str, since_hour: &str) -> [String; 2] {
+    let targets = METRICS.iter().map(|m| format!("{0}_avg, {0}_max", m.name)).collect::<Vec<_>>().join(", ");
+    let updates = METRICS
+        .iter()
+        .map(|m| format!("{0}_avg = excluded.{0}_avg, {0}_max = excluded.{0}_max", m.name))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let from_rows = METRICS.iter().map(|m| format!("avg({0}), max({0})", m.name)).collect::<Vec<_>>().join(", ");
+    let from_minutes = METRICS
+        .iter()
+        .map(|m| format!("sum({0}_avg * samples) / sum(samples), max({0}_max)", m.name))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let statement = |table: &str, bucket: &str, count: &str, sources: &str, source: &str, since: &str| {
+        format!(
+            "INSERT INTO {table} (machine_id, ts, samples, {targets})
+             SELECT machine_id, {bucket} AS bucket, {count}, {sources}
+             FROM {source} WHERE ts >= {since} GROUP BY machine_id, bucket
+             ON CONFLICT (machine_id, ts) DO UPDATE SET samples = excluded.samples, {updates}"
+        )
+    };
+    [
+        statement("samples_1m", minute, "count(*)", &from_rows, "samples", since_minute),
+        statement("samples_1h", hour, "sum(samples)", &from_minutes, "samples_1m", since_hour),
+    ]
+}
+
 /// A point of a history answer: its time, how many samples it stands for,
 /// and its values in plan order.
 #[derive(Debug, Clone, PartialEq)]

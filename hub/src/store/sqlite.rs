@@ -15,8 +15,8 @@ use super::alert_rows::{alert_from_columns, severity_name, AlertColumns};
 use super::budget::{Freed, StoreUsage, TableUsage};
 use super::compact::{ChunkState, Sealed};
 use super::history::Plan;
-use super::metrics::METRICS;
 use super::migrate::{self, Migration};
+use super::rollup::{self, HOUR_MS, MINUTE_MS};
 use super::rows::MachineRefresh;
 use super::seal;
 use super::sqlite_chunks;
@@ -33,8 +33,6 @@ use crate::events::MachineUpdate;
 pub const FILE_NAME: &str = "sysmonstm.db";
 /// How long a statement waits for a lock held by the other connection.
 const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
-const MINUTE_MS: i64 = 60_000;
-const HOUR_MS: i64 = 3_600_000;
 
 /// Page cache of the writer connection (KiB).
 const SQLITE_WRITER_CACHE_KIB: i64 = 48 * 1024;
@@ -209,37 +207,14 @@ fn upsert_machines<'a>(
     Ok(())
 }
 
-fn avg_max(source_avg: impl Fn(&str) -> String, source_max: impl Fn(&str) -> String) -> (String, String) {
-    let targets = METRICS.iter().map(|m| format!("{0}_avg, {0}_max", m.name)).collect::<Vec<_>>().join(", ");
-    let sources = METRICS
-        .iter()
-        .map(|m| format!("{}, {}", source_avg(m.name), source_max(m.name)))
-        .collect::<Vec<_>>()
-        .join(", ");
-    (targets, sources)
-}
-
 /// Rolls up version-1 wide rows from `from_ms` (once, when upgrading).
 fn legacy_rollup(conn: &mut Connection, from_ms: i64) -> Result<(), StoreError> {
+    let minute = format!("(ts / {MINUTE_MS}) * {MINUTE_MS}");
+    let hour = format!("(ts / {HOUR_MS}) * {HOUR_MS}");
+    let statements = rollup::legacy_rollup_sql(&minute, &hour, "?1", "?1");
     let tx = conn.transaction()?;
-    let (targets, sources) = avg_max(|m| format!("avg({m})"), |m| format!("max({m})"));
-    tx.execute(
-        &format!(
-            "INSERT OR REPLACE INTO samples_1m (machine_id, ts, samples, {targets})
-             SELECT machine_id, (ts / {MINUTE_MS}) * {MINUTE_MS} AS bucket, count(*), {sources}
-             FROM samples WHERE ts >= ?1 GROUP BY machine_id, bucket"
-        ),
-        [from_ms / MINUTE_MS * MINUTE_MS],
-    )?;
-    let (targets, sources) = avg_max(|m| format!("sum({m}_avg * samples) / sum(samples)"), |m| format!("max({m}_max)"));
-    tx.execute(
-        &format!(
-            "INSERT OR REPLACE INTO samples_1h (machine_id, ts, samples, {targets})
-             SELECT machine_id, (ts / {HOUR_MS}) * {HOUR_MS} AS bucket, sum(samples), {sources}
-             FROM samples_1m WHERE ts >= ?1 GROUP BY machine_id, bucket"
-        ),
-        [from_ms / HOUR_MS * HOUR_MS],
-    )?;
+    tx.execute(&statements[0], [from_ms.div_euclid(MINUTE_MS) * MINUTE_MS])?;
+    tx.execute(&statements[1], [from_ms.div_euclid(HOUR_MS) * HOUR_MS])?;
     tx.commit()?;
     Ok(())
 }

@@ -77,14 +77,8 @@ fn delete_oldest_chunks(conn: &mut Connection, need: u64) -> Result<u64, StoreEr
 /// 1-minute rollups, then the oldest 1-hour ones. Recent rows are never
 /// dropped.
 pub fn free_space(conn: &mut Connection, path: &Path, limit: u64, previous: Option<u64>) -> Result<Freed, StoreError> {
-    let before = used_bytes(conn, path)?;
-    let mut freed = Freed { before, after: before, ..Freed::default() };
-    let growth = previous.map_or(0, |p| before.saturating_sub(p));
-    let need = budget::to_free(before, limit, growth);
-    if need == 0 {
-        return Ok(freed);
-    }
-    let mark = before - need;
+    let mut freed = Freed::at(used_bytes(conn, path)?);
+    let Some(mark) = budget::mark(freed.before, limit, previous) else { return Ok(freed) };
     for _ in 0..budget::MAX_ROUNDS {
         // The WAL first, every round: checkpointed and truncated, it may
         // be most of the excess, and deleting writes to it again.
