@@ -557,6 +557,9 @@ async fn sqlite_keeps_under_max_disk_dropping_oldest_raw_first() {
         assert!(usage.total_bytes <= limit, "window {window}: {} bytes over {limit}", usage.total_bytes);
     }
     assert!(dropped > 0, "the limit was reached and raw chunks dropped");
+    let conn = rusqlite::Connection::open(&path).expect("open");
+    let mode: i64 = conn.query_row("PRAGMA auto_vacuum", [], |r| r.get(0)).expect("pragma");
+    assert_eq!(mode, 2, "a new database vacuums incrementally, so freed pages leave the file");
     assert_eq!(store.last_seq("d0", "i").await.expect("last_seq"), seq as u64, "the newest samples stay");
     let first_hour = every_metric(T0, T0 + 60 * MINUTE, "raw");
     assert!(store.history("d0", &first_hour).await.expect("raw").is_empty(), "the oldest raw samples went");

@@ -57,6 +57,9 @@ const TABLE_SIZES_INTERVAL_MS: i64 = 600_000;
 fn connect(path: &Path) -> Result<Connection, StoreError> {
     let conn = Connection::open(path)?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
+    // Before anything writes the file's first page: a new database returns
+    // pages freed for --max-disk to the file system.
+    sqlite_usage::prepare_new(&conn)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     // Checkpoint less often: a page dirtied by several batches is copied
@@ -119,7 +122,6 @@ impl SqliteStore {
             // Thousands of machines insert at scattered places of the recent
             // rows' key: keep their pages in memory rather than re-reading them.
             writer.pragma_update(None, "cache_size", -SQLITE_WRITER_CACHE_KIB)?;
-            sqlite_usage::prepare_new(&writer)?;
             let upgrading = !applied(&writer, CHUNKS_VERSION)?;
             apply_migrations(&mut writer, migrate::SQLITE)?;
             if upgrading {
