@@ -18,7 +18,7 @@ use crate::actors::fanout::{Fanout, UpdateSender, FANOUT_CAPACITY};
 use crate::actors::machine_session::SetInterval;
 use crate::actors::notifier::Notifier;
 use crate::actors::redis_bridge::{RedisBridge, RedisStatus};
-use crate::actors::registry::{MachineRegistry, SessionOf};
+use crate::actors::registry::{CountMachines, MachineRegistry, SessionOf};
 use crate::actors::relay_link::RelayLink;
 use crate::actors::storage_writer::{Drain, MaintainNow, StorageWriter, StoreStatus};
 use crate::admin_token;
@@ -285,12 +285,22 @@ fn run_actix(
         let arbiters: Vec<Arbiter> = (0..cores()).map(|_| Arbiter::new()).collect();
         let handles: Vec<ArbiterHandle> = arbiters.iter().map(|a| a.handle()).collect();
         let (updates, _) = broadcast::channel(FANOUT_CAPACITY);
+        let link_arbiter = handles[handles.len() - 1].clone();
+        let bridge_arbiter = handles[0].clone();
+        let registry = MachineRegistry::new(handles, known, updates.clone(), log.clone()).start();
+        // The bridge reads the machines other hubs hold as soon as it runs
+        // and hands them to the registry through the broker: the registry
+        // must have subscribed first (it has once it answers a message).
+        if registry.send(CountMachines).await.is_err() {
+            let _ = ready.send(Err("the machine registry did not start".into()));
+            return;
+        }
         if let Some(cluster) = &shared.cluster {
             let bridge =
                 RedisBridge::new(&cluster.url, &cluster.hub_id, cluster.status.clone(), updates.clone(), log.clone());
             match bridge {
                 Ok(bridge) => {
-                    RedisBridge::start_in_arbiter(&handles[0], |_| bridge);
+                    RedisBridge::start_in_arbiter(&bridge_arbiter, |_| bridge);
                     info!(log, "sharing the fleet through Redis"; "hub_id" => &cluster.hub_id);
                 }
                 Err(e) => {
@@ -299,8 +309,6 @@ fn run_actix(
                 }
             }
         }
-        let link_arbiter = handles[handles.len() - 1].clone();
-        let registry = MachineRegistry::new(handles, known, updates.clone(), log.clone()).start();
         if let Some(target) = &shared.relay {
             match RelayLink::new(&target.url, &target.api_key, registry.clone(), updates.clone(), log.clone()) {
                 Ok(link) => {

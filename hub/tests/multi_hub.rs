@@ -128,15 +128,20 @@ async fn a_hub_started_later_sees_the_fleet_at_once() {
     let redis = RedisServer::start();
     let a = start_hub(None, &redis, "hub-a");
     // One sample, then silence: the late hub can only learn of the machine
-    // from its key in Redis.
-    let agent = RawAgent::open(&a.grpc(), None, hello("early", "i-1")).await.expect("stream opens");
+    // from its key in Redis. A 10 s interval: offline only after 30 s of
+    // silence, so a late hub slow to start (a busy machine) still finds it online.
+    let mut first = hello("early", "i-1");
+    if let Some(sysmonstm_protocol::pb::agent_message::Msg::Hello(h)) = &mut first.msg {
+        h.interval_ms = 10_000;
+    }
+    let agent = RawAgent::open(&a.grpc(), None, first).await.expect("stream opens");
     agent.send(sample(1)).await;
     let http_a = a.http();
     eventually("the sample at hub A", || machine(&http_a, "early")).await;
     eventually("the machine key", || async { (redis.machine_keys() == ["early"]).then_some(()) }).await;
     let late = start_hub(None, &redis, "hub-late");
     let http_late = late.http();
-    // Online: before hub A's "offline" (5 s of silence) could tell it.
+    // Online: before hub A's "offline" (30 s of silence) could tell it.
     let listed = eventually("the late hub to list the machine online", || async {
         machine(&http_late, "early").await.filter(|m| m["status"] == "online")
     })
