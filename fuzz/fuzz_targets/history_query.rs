@@ -6,7 +6,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use sysmonstm_hub::store::history::{plan, select_sql};
+use sysmonstm_hub::store::history::{legacy_sql, plan, rollup_sql};
 use sysmonstm_hub::store::metrics;
 
 const NOW: i64 = 1_800_000_000_000;
@@ -28,8 +28,9 @@ fuzz_target!(|data: &[u8]| {
             assert!(plan.from_ms <= plan.to_ms, "from after to: {} > {}", plan.from_ms, plan.to_ms);
             assert!(plan.limit > 0);
             assert!(plan.metrics.iter().all(|m| metrics::find(m).is_some()));
-            let sql = select_sql(&plan, "ts", |n| format!("?{n}"));
-            assert!(!sql.contains(';'), "one statement: {sql}");
+            for sql in [legacy_sql(&plan, "ts", |n| format!("?{n}")), rollup_sql(&plan, "ts", |n| format!("?{n}"))] {
+                assert!(!sql.contains(';'), "one statement: {sql}");
+            }
         }
         Err(refusal) => assert!(!refusal.field.is_empty(), "a refusal names its field"),
     }
