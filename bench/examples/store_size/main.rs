@@ -19,6 +19,10 @@
 
 mod victoria;
 
+/// The hub's allocator, so the store's CPU is what the hub spends.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 

@@ -22,6 +22,7 @@ use std::collections::HashMap;
 use sysmonstm_protocol::model::{DiskIo, DiskUsage, NetIo, ProcessInfo, Sample};
 
 use super::codec::{self, get_bytes, get_varint, put_varint, CodecError};
+use super::predict::{self, Steps};
 
 /// How a field is kept.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -135,8 +136,9 @@ const fn const_eq(a: &str, b: &str) -> bool {
     true
 }
 
-/// Chunk format version inside the payload.
-const VERSION: u8 = 1;
+/// Chunk format version inside the payload: 2 adds the predicted fields
+/// ([`predict`]); version 1 chunks (no predictions) are still read.
+const VERSION: u8 = 2;
 /// Body format byte: the payload compressed with zstd.
 const FORMAT_ZSTD: u8 = 1;
 /// zstd level of sealed chunks. The columns leave zstd little to find:
@@ -190,27 +192,27 @@ fn visit(s: &mut Sample, v: &mut impl Visitor) {
             .into_iter()
             .enumerate()
     {
-        v.float(index("cpu.total_percent") + i, 0, x);
+        v.float(const { index("cpu.total_percent") } + i, 0, x);
     }
     let m = &mut s.memory;
-    v.uint(index("memory.total"), 0, &mut m.total);
-    v.uint(index("memory.used"), 0, &mut m.used);
-    v.uint(index("memory.available"), 0, &mut m.available);
-    v.float(index("memory.percent"), 0, &mut m.percent);
-    v.uint(index("memory.swap_total"), 0, &mut m.swap_total);
-    v.uint(index("memory.swap_used"), 0, &mut m.swap_used);
-    v.float(index("memory.swap_percent"), 0, &mut m.swap_percent);
-    v.float(index("load.load1"), 0, &mut s.load.load1);
-    v.float(index("load.load5"), 0, &mut s.load.load5);
-    v.float(index("load.load15"), 0, &mut s.load.load15);
-    v.small(index("process_count"), 0, &mut s.process_count);
-    v.small(index("tcp_connections"), 0, &mut s.tcp_connections);
-    v.uint(index("uptime_secs"), 0, &mut s.uptime_secs);
-    v.float(index("disk_read_bps"), 0, &mut s.disk_read_bps);
-    v.float(index("disk_write_bps"), 0, &mut s.disk_write_bps);
-    v.float(index("net_rx_bps"), 0, &mut s.net_rx_bps);
-    v.float(index("net_tx_bps"), 0, &mut s.net_tx_bps);
-    v.small(index("collector_errors"), 0, &mut s.collector_errors);
+    v.uint(const { index("memory.total") }, 0, &mut m.total);
+    v.uint(const { index("memory.used") }, 0, &mut m.used);
+    v.uint(const { index("memory.available") }, 0, &mut m.available);
+    v.float(const { index("memory.percent") }, 0, &mut m.percent);
+    v.uint(const { index("memory.swap_total") }, 0, &mut m.swap_total);
+    v.uint(const { index("memory.swap_used") }, 0, &mut m.swap_used);
+    v.float(const { index("memory.swap_percent") }, 0, &mut m.swap_percent);
+    v.float(const { index("load.load1") }, 0, &mut s.load.load1);
+    v.float(const { index("load.load5") }, 0, &mut s.load.load5);
+    v.float(const { index("load.load15") }, 0, &mut s.load.load15);
+    v.small(const { index("process_count") }, 0, &mut s.process_count);
+    v.small(const { index("tcp_connections") }, 0, &mut s.tcp_connections);
+    v.uint(const { index("uptime_secs") }, 0, &mut s.uptime_secs);
+    v.float(const { index("disk_read_bps") }, 0, &mut s.disk_read_bps);
+    v.float(const { index("disk_write_bps") }, 0, &mut s.disk_write_bps);
+    v.float(const { index("net_rx_bps") }, 0, &mut s.net_rx_bps);
+    v.float(const { index("net_tx_bps") }, 0, &mut s.net_tx_bps);
+    v.small(const { index("collector_errors") }, 0, &mut s.collector_errors);
 
     let cores = &mut s.cpu.per_core_percent;
     let n = v.count(PER_CORE_N, cores.len());
@@ -317,6 +319,14 @@ impl Visitor for Writer {
     }
 
     fn text(&mut self, field: usize, position: usize, value: &mut String) {
+        // Names rarely change from one sample to the next: compare with the last first.
+        let column = slot(&mut self.columns.ints[field], position);
+        if let Some(&last) = column.last() {
+            if self.dictionary.get(last as usize).is_some_and(|w| w == value) {
+                column.push(last);
+                return;
+            }
+        }
         let id = match self.lookup.get(value.as_str()) {
             Some(&id) => id,
             None => {
@@ -359,19 +369,25 @@ fn get_floats(input: &mut &[u8], len: usize, scale: f64) -> Result<Vec<f64>, Cod
     }
 }
 
-/// The payload of `samples` (uncompressed).
+/// The payload of `samples` (uncompressed), derived fields predicted.
 fn payload(samples: &[Sample]) -> Result<Vec<u8>, ChunkError> {
     if samples.is_empty() || samples.len() > MAX_SAMPLES {
         return Err(ChunkError::Size(samples.len()));
     }
+    let (residuals, steps) = predict::residuals(samples);
+    payload_with(residuals, steps)
+}
+
+/// The payload of samples whose `steps` fields are already residuals.
+fn payload_with(mut samples: Vec<Sample>, steps: Steps) -> Result<Vec<u8>, ChunkError> {
     let mut w = Writer { columns: Columns::new(), dictionary: Vec::new(), lookup: HashMap::new(), not_finite: None };
-    for s in samples {
-        visit(&mut s.clone(), &mut w);
+    for s in &mut samples {
+        visit(s, &mut w);
     }
     if let Some((field, value)) = w.not_finite {
         return Err(ChunkError::NotFinite { field, value });
     }
-    let mut out = vec![VERSION];
+    let mut out = vec![VERSION, steps];
     put_varint(&mut out, samples.len() as u64);
     put_varint(&mut out, w.dictionary.len() as u64);
     for word in &w.dictionary {
@@ -397,6 +413,32 @@ fn payload(samples: &[Sample]) -> Result<Vec<u8>, ChunkError> {
         out.extend_from_slice(&field_bytes);
     }
     Ok(out)
+}
+
+/// One field's bytes in a chunk: name, payload bytes, zstd'd alone.
+pub type FieldBytes = (&'static str, usize, usize);
+
+/// Where a chunk's bytes go: the predictions it uses ([`predict::names`])
+/// and, per field, its payload bytes and what zstd makes of that field
+/// alone (`bench/examples/chunk_anatomy.rs` prints them).
+pub fn anatomy(samples: &[Sample]) -> Result<(Steps, Vec<FieldBytes>), ChunkError> {
+    let payload = payload(samples)?;
+    let steps = payload[1];
+    let mut input = &payload[2..];
+    get_varint(&mut input, "sample count")?;
+    let words = get_varint(&mut input, "dictionary size")?;
+    for _ in 0..words {
+        let len = get_varint(&mut input, "dictionary entry")? as usize;
+        get_bytes(&mut input, len, "dictionary entry")?;
+    }
+    let mut out = Vec::with_capacity(FIELDS.len());
+    for field in FIELDS {
+        let len = get_varint(&mut input, "field length")? as usize;
+        let bytes = get_bytes(&mut input, len, "field")?;
+        let packed = zstd::bulk::compress(bytes, SEALED_LEVEL).map_err(|e| ChunkError::Zstd(e.to_string()))?;
+        out.push((field.name, len, packed.len()));
+    }
+    Ok((steps, out))
 }
 
 /// Encodes a run of samples (in seq order, 1 to [`MAX_SAMPLES`]) as a
@@ -526,9 +568,15 @@ pub fn decode(body: &[u8]) -> Result<Vec<Sample>, ChunkError> {
     let mut input = payload.as_slice();
     let version = *input.first().ok_or(CodecError::Truncated("chunk version"))?;
     input = &input[1..];
-    if version != VERSION {
-        return Err(CodecError::Invalid(format!("chunk version {version}")).into());
-    }
+    let steps = match version {
+        1 => 0,
+        VERSION => {
+            let (&steps, rest) = input.split_first().ok_or(CodecError::Truncated("chunk predictions"))?;
+            input = rest;
+            steps
+        }
+        other => return Err(CodecError::Invalid(format!("chunk version {other}")).into()),
+    };
     let samples = get_varint(&mut input, "sample count")? as usize;
     if samples == 0 || samples > MAX_SAMPLES {
         return Err(ChunkError::Size(samples));
@@ -585,7 +633,10 @@ pub fn decode(body: &[u8]) -> Result<Vec<Sample>, ChunkError> {
     }
     match reader.error {
         Some(e) => Err(e.into()),
-        None => Ok(out),
+        None => {
+            predict::restore(&mut out, steps);
+            Ok(out)
+        }
     }
 }
 
@@ -744,6 +795,20 @@ mod tests {
             other => panic!("NaN must be refused, got {other:?}"),
         }
         assert!(matches!(encode(&[]), Err(ChunkError::Size(0))));
+    }
+
+    #[test]
+    fn version_1_chunks_are_still_read() {
+        let samples: Vec<Sample> = (1..=30).map(|i| realistic(i, i as i64 * 1000, (i as f64 * 0.37) % 1.0)).collect();
+        // A version-1 payload: no prediction byte, every field as it is.
+        let mut payload = payload_with(samples.clone(), 0).expect("encodes");
+        payload.remove(1);
+        payload[0] = 1;
+        let mut body = vec![FORMAT_ZSTD];
+        body.extend(zstd::bulk::compress(&payload, SEALED_LEVEL).expect("compresses"));
+        let expected: Vec<Sample> = samples.into_iter().map(quantised).collect();
+        assert_eq!(decode(&body).expect("decodes"), expected);
+        assert_eq!(decode(&encode(&expected).expect("encodes")).expect("decodes"), expected);
     }
 
     #[test]

@@ -102,27 +102,49 @@ fn varint_len(v: u64) -> usize {
 /// Most orders of difference tried.
 const MAX_ORDER: u8 = 2;
 
+/// The greatest common divisor of `residuals` (1 when there is none worth
+/// dividing by: all zero, or only `i64::MIN`, whose magnitude is beyond i64).
+fn divisor(residuals: &[i64]) -> u64 {
+    let mut g = 0u64;
+    for v in residuals {
+        g = gcd(g, v.unsigned_abs());
+        if g == 1 {
+            return 1;
+        }
+    }
+    if g == 0 || g > i64::MAX as u64 {
+        1
+    } else {
+        g
+    }
+}
+
+/// `v` divided by `divisor`, zigzag-mapped.
+fn scaled(v: i64, divisor: u64) -> u64 {
+    if divisor == 1 {
+        zigzag(v)
+    } else {
+        zigzag(v.wrapping_div(divisor as i64))
+    }
+}
+
 /// Appends the column `values`: one byte of order, the divisor, then the
 /// residuals. The reader must know how many values there are.
 pub fn put_column(out: &mut Vec<u8>, values: &[i64]) {
-    let candidates: Vec<(u8, Vec<i64>, u64)> = (1..=MAX_ORDER)
-        .map(|order| {
-            let r = residuals(values, order);
-            let divisor = r.iter().fold(0u64, |g, v| gcd(g, v.unsigned_abs()));
-            // A divisor beyond i64 (only i64::MIN alone) cannot divide: keep 1.
-            let divisor = if divisor == 0 || divisor > i64::MAX as u64 { 1 } else { divisor };
-            (order, r, divisor)
-        })
-        .collect();
-    let size = |(_, r, d): &(u8, Vec<i64>, u64)| -> usize {
-        r.iter().map(|v| varint_len(zigzag(v.wrapping_div(*d as i64)))).sum()
-    };
-    let Some(best) = candidates.iter().min_by_key(|c| size(c)) else { return };
-    let (order, r, divisor) = best;
-    out.push(*order);
-    put_varint(out, *divisor);
+    let first = residuals(values, 1);
+    let second = residuals(&first, 1);
+    let candidates = [(1u8, first), (2u8, second)].map(|(order, r)| {
+        let d = divisor(&r);
+        let size: usize = r.iter().map(|&v| varint_len(scaled(v, d))).sum();
+        (size, order, r, d)
+    });
+    let [a, b] = candidates;
+    let (_, order, r, d) = if b.0 < a.0 { b } else { a };
+    out.reserve(r.len() + 10);
+    out.push(order);
+    put_varint(out, d);
     for v in r {
-        put_varint(out, zigzag(v.wrapping_div(*divisor as i64)));
+        put_varint(out, scaled(v, d));
     }
 }
 

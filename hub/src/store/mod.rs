@@ -19,6 +19,7 @@
 //! - [`rollup`]: rollups from sealed samples, history points in buckets (pure).
 //! - [`sqlite_chunks`]: SQLite's recent rows, sealing and history reads.
 //! - [`postgres_chunks`]: PostgreSQL's recent rows, sealing, partitions and history reads.
+//! - [`predict`]: derived values predicted from the values they come from (pure).
 //! - [`partition`]: PostgreSQL's time partitions (pure).
 //! - [`rows`]: what a row holds, computed once for both backends.
 //! - [`sqlite_usage`]: SQLite's size, and freeing space for `--max-disk`.
@@ -37,6 +38,7 @@ pub mod partition;
 pub mod postgres;
 pub mod postgres_chunks;
 pub mod postgres_usage;
+pub mod predict;
 pub mod rollup;
 pub mod rows;
 pub mod seal;
