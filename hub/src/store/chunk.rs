@@ -140,7 +140,7 @@ const fn const_eq(a: &str, b: &str) -> bool {
 /// ([`predict`]); version 1 chunks (no predictions) are still read.
 const VERSION: u8 = 2;
 /// Body format byte: the payload compressed with zstd.
-const FORMAT_ZSTD: u8 = 1;
+pub const FORMAT_ZSTD: u8 = 1;
 /// zstd level of sealed chunks. The columns leave zstd little to find:
 /// on the load generator's samples, 600 per chunk, level 1 gives 18,337
 /// bytes, 3 gives 18,298 and 19 gives 18,265, at 88 µs, 156 µs and 4.4 ms
@@ -541,8 +541,8 @@ impl Visitor for Reader {
 /// Longest list a chunk may claim (the validator allows 4,096 cores).
 const MAX_LIST: usize = 4096;
 
-/// The payload of a chunk body.
-fn unpack(body: &[u8]) -> Result<Vec<u8>, ChunkError> {
+/// The payload of a chunk body (uncompressed, bounded).
+pub fn unpack(body: &[u8]) -> Result<Vec<u8>, ChunkError> {
     let (&format, rest) = body.split_first().ok_or(CodecError::Truncated("chunk format"))?;
     if format != FORMAT_ZSTD {
         return Err(ChunkError::Format(format));
@@ -562,8 +562,36 @@ fn unpack(body: &[u8]) -> Result<Vec<u8>, ChunkError> {
 /// Largest payload read back (a full chunk of 128-core samples is far below).
 const MAX_PAYLOAD: usize = 256 << 20;
 
+/// Which fields a reader needs; the others are skipped unread (the field
+/// directory gives their length) and come back empty.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    /// Every field.
+    All,
+    /// Every field but the per-core percentages and the top processes:
+    /// what the history metrics read.
+    Summary,
+    /// The timestamps and seqs alone.
+    Seqs,
+}
+
+impl Part {
+    fn wants(self, field: usize) -> bool {
+        match self {
+            Part::All => true,
+            Part::Summary => !(PER_CORE_N..=PER_CORE_N + 1).contains(&field) && !(TOP_N..=TOP_N + 4).contains(&field),
+            Part::Seqs => field == TS || field == SEQ,
+        }
+    }
+}
+
 /// Decodes a chunk body into its samples, in the order they were encoded.
 pub fn decode(body: &[u8]) -> Result<Vec<Sample>, ChunkError> {
+    decode_part(body, Part::All)
+}
+
+/// Decodes the `part` of a chunk body its reader needs.
+pub fn decode_part(body: &[u8], part: Part) -> Result<Vec<Sample>, ChunkError> {
     let payload = unpack(body)?;
     let mut input = payload.as_slice();
     let version = *input.first().ok_or(CodecError::Truncated("chunk version"))?;
@@ -602,6 +630,9 @@ pub fn decode(body: &[u8]) -> Result<Vec<Sample>, ChunkError> {
         }
         let len = get_varint(&mut input, "field length")? as usize;
         let mut bytes = get_bytes(&mut input, len, "field")?;
+        if !part.wants(i) {
+            continue;
+        }
         let positions: Vec<usize> = match field.kind {
             Kind::Count => vec![samples],
             _ => lengths.clone(),
@@ -634,7 +665,9 @@ pub fn decode(body: &[u8]) -> Result<Vec<Sample>, ChunkError> {
     match reader.error {
         Some(e) => Err(e.into()),
         None => {
-            predict::restore(&mut out, steps);
+            if part != Part::Seqs {
+                predict::restore(&mut out, steps);
+            }
             Ok(out)
         }
     }
@@ -809,6 +842,23 @@ mod tests {
         let expected: Vec<Sample> = samples.into_iter().map(quantised).collect();
         assert_eq!(decode(&body).expect("decodes"), expected);
         assert_eq!(decode(&encode(&expected).expect("encodes")).expect("decodes"), expected);
+    }
+
+    #[test]
+    fn parts_decode_only_what_their_reader_needs() {
+        let samples: Vec<Sample> = (1..=40).map(|i| realistic(i, i as i64 * 1000, (i as f64 * 0.37) % 1.0)).collect();
+        let body = encode(&samples).expect("encodes");
+        let all = decode(&body).expect("decodes");
+        let summary = decode_part(&body, Part::Summary).expect("decodes");
+        let seqs = decode_part(&body, Part::Seqs).expect("decodes");
+        for ((a, s), q) in all.iter().zip(&summary).zip(&seqs) {
+            let mut trimmed = a.clone();
+            trimmed.cpu.per_core_percent.clear();
+            trimmed.top_processes.clear();
+            assert_eq!(s, &trimmed, "the summary is every other field, exactly");
+            assert_eq!((q.seq, q.timestamp_ms), (a.seq, a.timestamp_ms));
+            assert_eq!(q.memory.used, 0);
+        }
     }
 
     #[test]

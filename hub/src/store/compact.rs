@@ -217,7 +217,7 @@ pub fn add_held(held: &mut HashSet<u64>, first: i64, last: i64, samples: i64, bo
     if samples == last - first + 1 {
         held.extend(first.max(0) as u64..=last.max(0) as u64);
     } else {
-        held.extend(chunk::decode(body)?.iter().map(|s| s.seq));
+        held.extend(chunk::decode_part(body, chunk::Part::Seqs)?.iter().map(|s| s.seq));
     }
     Ok(())
 }
@@ -360,7 +360,7 @@ impl Gather {
     /// A chunk of `instance` (whose machine has `cpu_cores`).
     pub fn add_chunk(&mut self, instance: i64, cpu_cores: u32, body: &[u8]) -> Result<(), ChunkError> {
         let host = HostInfo { cpu_cores, ..HostInfo::default() };
-        for s in chunk::decode(body)? {
+        for s in chunk::decode_part(body, chunk::Part::Summary)? {
             self.add_sample(instance, &host, &s);
         }
         Ok(())

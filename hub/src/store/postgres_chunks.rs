@@ -680,7 +680,11 @@ pub async fn stored_samples(
         .map_err(pg)?
     {
         let instance: String = r.get(0);
-        out.extend(super::chunk::decode(r.get(1))?.into_iter().map(|s| (instance.clone(), s.seq, s.timestamp_ms)));
+        out.extend(
+            super::chunk::decode_part(r.get(1), super::chunk::Part::Seqs)?
+                .into_iter()
+                .map(|s| (instance.clone(), s.seq, s.timestamp_ms)),
+        );
     }
     Ok(out)
 }

@@ -379,7 +379,11 @@ pub fn stored_samples(conn: &Connection, machine_id: &str) -> Result<Vec<(String
     )?;
     for row in stmt.query_map([machine_id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?)))? {
         let (instance, body) = row?;
-        out.extend(chunk::decode(&body)?.into_iter().map(|s| (instance.clone(), s.seq, s.timestamp_ms)));
+        out.extend(
+            chunk::decode_part(&body, chunk::Part::Seqs)?
+                .into_iter()
+                .map(|s| (instance.clone(), s.seq, s.timestamp_ms)),
+        );
     }
     let mut stmt = conn.prepare("SELECT instance_id, seq, ts FROM samples WHERE machine_id = ?1")?;
     for row in
