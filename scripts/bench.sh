@@ -10,6 +10,10 @@
 # Usage: scripts/bench.sh [--agents "100 1000 2000 5000 10000"] [--duration 60s]
 #                         [--postgres-agents "2000 10000"] [--postgres URL | --no-postgres]
 #                         [--agent-seconds 60 | --no-agent]
+#                         [--hub-args "--compact-after 2m"] [--loadgen-args "--values walk"]
+# (--hub-args and --loadgen-args are added to every hub's and load
+# generator's command line: a run longer than --compact-after measures
+# sealing too.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,6 +23,8 @@ duration="60s"
 database=""
 with_pg=true
 agent_seconds=60
+hub_args=""
+loadgen_args=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --agents) agents="$2"; shift 2 ;;
@@ -28,7 +34,9 @@ while [ $# -gt 0 ]; do
     --no-postgres) with_pg=false; shift ;;
     --agent-seconds) agent_seconds="$2"; shift 2 ;;
     --no-agent) agent_seconds=0; shift ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    --hub-args) hub_args="$2"; shift 2 ;;
+    --loadgen-args) loadgen_args="$2"; shift 2 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "unknown option: $1 (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -56,13 +64,13 @@ run_fleet() {
     data=$(mktemp -d /tmp/sysmonstm-bench.XXXXXX)
     http=$(free_port); grpc=$(free_port)
     target/release/sysmonstm-hub --no-local-agent --data-dir "$data" --http-addr "127.0.0.1:$http" \
-      --grpc-addr "127.0.0.1:$grpc" ${url:+--database-url "$url"} --log-format json 2>"$data/hub.log" &
+      --grpc-addr "127.0.0.1:$grpc" ${url:+--database-url "$url"} --log-format json $hub_args 2>"$data/hub.log" &
     hub=$!
     for _ in $(seq 100); do curl -sf "http://127.0.0.1:$http/health" >/dev/null 2>&1 && break; sleep 0.1; done
     ramp=$(( n / 500 + 2 ))s
     echo "== $label: $n agents, $duration after a ${ramp} ramp"
     line=$(target/release/sysmonstm-loadgen --hub "http://127.0.0.1:$grpc" --ws-url "ws://127.0.0.1:$http/ws" \
-      --agents "$n" --duration "$duration" --ramp "$ramp" --hub-pid "$hub" --json | tee -a /dev/stderr | tail -n 1) || true
+      --agents "$n" --duration "$duration" --ramp "$ramp" --hub-pid "$hub" --json $loadgen_args | tee -a /dev/stderr | tail -n 1) || true
     results+=("{\"storage\":\"$label\",${line#\{}")
     kill -TERM "$hub"; wait "$hub" 2>/dev/null || true
     rm -rf "$data"

@@ -1,16 +1,21 @@
-//! Writes the seed inputs of the `agent_message` fuzz target
-//! (`fuzz/seeds/agent_message/`): a Hello, the load generator's realistic
-//! sample and an empty one, as protobuf, so the fuzzer starts from messages
-//! an agent really sends.
+//! Writes the seed inputs of the fuzz targets, so the fuzzer starts from
+//! what the hub really reads:
+//! - `agent_message/`: a Hello, the load generator's realistic sample and an
+//!   empty one, as protobuf;
+//! - `chunk_body/`: sealed chunks of jittered and walking samples, as bodies
+//!   and as the payloads inside them.
 //!
-//! `cargo run -p sysmonstm-bench --example fuzz_seeds -- fuzz/seeds/agent_message`
+//! `cargo run -p sysmonstm-bench --example fuzz_seeds [-- fuzz/seeds]`
 
 use prost::Message;
-use sysmonstm_bench::sample::sample;
+use sysmonstm_bench::sample::{sample, Source, Values};
+use sysmonstm_hub::store::chunk;
+use sysmonstm_protocol::model::Sample;
 use sysmonstm_protocol::pb::{self, agent_message::Msg};
 
-fn main() -> std::io::Result<()> {
-    let dir = std::path::PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| "fuzz/seeds/agent_message".into()));
+fn main() -> anyhow::Result<()> {
+    let root = std::path::PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| "fuzz/seeds".into()));
+    let dir = root.join("agent_message");
     std::fs::create_dir_all(&dir)?;
     let hello = pb::Hello {
         machine_id: "web-1".into(),
@@ -28,6 +33,16 @@ fn main() -> std::io::Result<()> {
     for (name, msg) in messages {
         std::fs::write(dir.join(name), pb::AgentMessage { msg: Some(msg) }.encode_to_vec())?;
     }
-    println!("wrote seeds to {}", dir.display());
+    let dir = root.join("chunk_body");
+    std::fs::create_dir_all(&dir)?;
+    for (name, values, n) in [("jitter-3", Values::Jitter, 3u64), ("walk-12", Values::Walk, 12)] {
+        let mut source = Source::new(values, 1);
+        let samples: Vec<Sample> =
+            (1..=n).map(|i| source.next(i, 1_800_000_000_000 + i as i64 * 1000).into()).collect();
+        let body = chunk::encode(&samples)?;
+        std::fs::write(dir.join(format!("{name}-payload")), chunk::unpack(&body)?)?;
+        std::fs::write(dir.join(format!("{name}-body")), body)?;
+    }
+    println!("wrote seeds to {}", root.display());
     Ok(())
 }
