@@ -9,7 +9,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use sysmonstm_protocol::model::{HostInfo, Sample};
@@ -21,17 +21,57 @@ use super::metrics::{self, METRICS};
 use super::rollup::{self, Point, Rollups};
 use super::seal::Pending;
 use super::{Points, StoreError};
+use crate::events::MachineUpdate;
 
 /// (machine_id, instance_id): an agent instance as the wire names it.
 pub type InstanceId = (String, String);
 /// Instance keys by [`InstanceId`].
 pub type KeyMap = HashMap<InstanceId, i64>;
 
+/// Instance keys by machine id, then instance id (looked up by `&str`,
+/// without building an [`InstanceId`] per sample).
+type Keys = HashMap<String, HashMap<String, i64>>;
+
+fn add_keys(keys: &mut Keys, made: impl IntoIterator<Item = (InstanceId, i64)>) {
+    for ((machine, instance), key) in made {
+        keys.entry(machine).or_default().insert(instance, key);
+    }
+}
+
+/// A batch's instance keys, in batch order: those known, and the
+/// instances still to make (with the CPU cores their machine reports).
+#[derive(Debug, Default, PartialEq)]
+pub struct BatchKeys {
+    pub keys: Vec<Option<i64>>,
+    pub missing: Vec<(InstanceId, u32)>,
+}
+
+impl BatchKeys {
+    /// Every position's key, once `made` holds the missing ones.
+    pub fn resolve<'a>(
+        self,
+        batch: impl IntoIterator<Item = &'a Arc<MachineUpdate>>,
+        made: &KeyMap,
+    ) -> Result<Vec<i64>, StoreError> {
+        self.keys
+            .into_iter()
+            .zip(batch)
+            .map(|(key, update)| match key {
+                Some(key) => Ok(key),
+                None => {
+                    let id = (update.machine_id().to_owned(), update.instance_id.to_string());
+                    made.get(&id).copied().ok_or_else(|| StoreError::Worker(format!("no key for {id:?}")))
+                }
+            })
+            .collect()
+    }
+}
+
 /// What a store keeps in memory about its compact history.
 #[derive(Debug)]
 pub struct ChunkState {
     /// Instance keys known to be stored.
-    keys: Mutex<HashMap<InstanceId, i64>>,
+    keys: Mutex<Keys>,
     /// Instances with recent rows, and their oldest.
     pending: Mutex<Pending>,
     /// How much of an instance's timeline one chunk covers.
@@ -60,8 +100,10 @@ impl ChunkState {
         for (instance, ts) in oldest {
             pending.wrote(instance, ts);
         }
+        let mut by_machine = Keys::new();
+        add_keys(&mut by_machine, keys);
         ChunkState {
-            keys: Mutex::new(keys),
+            keys: Mutex::new(by_machine),
             pending: Mutex::new(pending),
             compact_after,
             legacy: legacy.into(),
@@ -69,28 +111,24 @@ impl ChunkState {
         }
     }
 
-    /// The keys of `ids` already known, and the ids still to look up or make.
-    pub fn known_keys<'a>(
-        &self,
-        ids: impl IntoIterator<Item = &'a InstanceId>,
-    ) -> (HashMap<InstanceId, i64>, Vec<InstanceId>) {
+    /// The keys of a batch's instances, in batch order (see [`BatchKeys`]).
+    pub fn batch_keys<'a>(&self, batch: impl IntoIterator<Item = &'a Arc<MachineUpdate>>) -> BatchKeys {
         let keys = lock(&self.keys);
-        let (mut known, mut missing) = (HashMap::new(), Vec::new());
-        for id in ids {
-            match keys.get(id) {
-                Some(&key) => {
-                    known.insert(id.clone(), key);
-                }
-                None if !missing.contains(id) => missing.push(id.clone()),
-                None => {}
+        let mut out = BatchKeys::default();
+        for update in batch {
+            let (machine, instance) = (update.machine_id(), &*update.instance_id);
+            let key = keys.get(machine).and_then(|m| m.get(instance)).copied();
+            if key.is_none() && !out.missing.iter().any(|((m, i), _)| m == machine && i == instance) {
+                out.missing.push(((machine.to_owned(), instance.to_owned()), update.host.cpu_cores));
             }
+            out.keys.push(key);
         }
-        (known, missing)
+        out
     }
 
     /// After a commit: keys made, and recent rows written as (instance, ts).
     pub fn committed(&self, made: HashMap<InstanceId, i64>, written: impl IntoIterator<Item = (i64, i64)>) {
-        lock(&self.keys).extend(made);
+        add_keys(&mut lock(&self.keys), made);
         let mut pending = lock(&self.pending);
         for (instance, ts) in written {
             pending.wrote(instance, ts);
@@ -464,10 +502,25 @@ mod tests {
         let id = ("m".to_owned(), "i".to_owned());
         let state = ChunkState::new(HashMap::from([(id.clone(), 7)]), [(7, 1000)], Duration::from_secs(10), false);
         let other = ("m".to_owned(), "j".to_owned());
-        let (known, missing) = state.known_keys([&id, &other, &other]);
-        assert_eq!((known[&id], missing), (7, vec![other.clone()]));
-        state.committed(HashMap::from([(other.clone(), 8)]), [(8, 5000)]);
-        assert!(state.known_keys([&other]).1.is_empty());
+        let update = |(m, i): &InstanceId, cores: u32| {
+            let host = Arc::new(HostInfo { cpu_cores: cores, ..HostInfo::default() });
+            let summary = sysmonstm_protocol::model::MachineSummary::new(
+                m,
+                &host,
+                &Sample::default(),
+                sysmonstm_protocol::model::MachineStatus::Online,
+                0,
+            );
+            MachineUpdate::new(summary, i.as_str().into(), host, Arc::new(Sample::default()))
+        };
+        let batch = [update(&id, 4), update(&other, 2), update(&other, 2)];
+        let wanted = state.batch_keys(&batch);
+        assert_eq!(wanted, BatchKeys { keys: vec![Some(7), None, None], missing: vec![(other.clone(), 2)] });
+        assert!(wanted.resolve(&batch, &KeyMap::new()).is_err(), "a key left unmade is an error");
+        let made = HashMap::from([(other.clone(), 8)]);
+        assert_eq!(state.batch_keys(&batch).resolve(&batch, &made).expect("resolved"), vec![7, 8, 8]);
+        state.committed(made, [(8, 5000)]);
+        assert!(state.batch_keys(&batch).missing.is_empty());
         assert_eq!(state.pending_instances(), 2);
         assert_eq!(state.older_than(2000), vec![7]);
         state.left(vec![(7, None)]);

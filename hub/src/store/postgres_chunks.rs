@@ -65,26 +65,19 @@ pub async fn reload_pending(client: &impl GenericClient, state: &ChunkState) -> 
     Ok(())
 }
 
-/// The keys of a batch's instances, made in `tx` where new (returned
-/// apart, to remember once the transaction commits).
+/// The keys of a batch's instances in batch order, made in `tx` where
+/// new (returned apart, to remember once the transaction commits).
 pub async fn keys_of(
     tx: &impl GenericClient,
     state: &ChunkState,
     batch: &Batch,
-) -> Result<(KeyMap, KeyMap), StoreError> {
-    let ids: Vec<InstanceId> = batch.iter().map(|u| (u.machine_id().to_owned(), u.instance_id.to_string())).collect();
-    let (mut keys, missing) = state.known_keys(&ids);
+) -> Result<(Vec<i64>, KeyMap), StoreError> {
+    let wanted = state.batch_keys(batch.iter());
     let mut made = HashMap::new();
-    if !missing.is_empty() {
-        let cores: Vec<i32> = missing
-            .iter()
-            .map(|id| {
-                batch.iter().find(|u| u.machine_id() == id.0 && *u.instance_id == *id.1).map_or(0, |u| u.host.cpu_cores)
-                    as i32
-            })
-            .collect();
+    if !wanted.missing.is_empty() {
+        let cores: Vec<i32> = wanted.missing.iter().map(|(_, cores)| *cores as i32).collect();
         let (machines, instances): (Vec<&str>, Vec<&str>) =
-            missing.iter().map(|(m, i)| (m.as_str(), i.as_str())).unzip();
+            wanted.missing.iter().map(|((m, i), _)| (m.as_str(), i.as_str())).unzip();
         let rows = tx
             .query(
                 "INSERT INTO instances (machine_id, instance_id, cpu_cores)
@@ -99,8 +92,7 @@ pub async fn keys_of(
             made.insert((r.get::<_, String>(1), r.get::<_, String>(2)), r.get::<_, i64>(0));
         }
     }
-    keys.extend(made.iter().map(|(id, key)| (id.clone(), *key)));
-    Ok((keys, made))
+    Ok((wanted.resolve(batch.iter(), &made)?, made))
 }
 
 /// Why a COPY failed: a sample already stored (the batch goes again,
@@ -173,9 +165,7 @@ pub async fn copy_recent(
     let writer = BinaryCopyInWriter::new(sink, &[Type::INT8, Type::INT8, Type::TIMESTAMPTZ, Type::BYTEA]);
     futures::pin_mut!(writer);
     let mut written = Vec::with_capacity(batch.len());
-    for update in batch.iter() {
-        let id = (update.machine_id().to_owned(), update.instance_id.to_string());
-        let key = *keys.get(&id).ok_or_else(|| StoreError::Worker(format!("no key for {id:?}")))?;
+    for (update, key) in batch.iter().zip(keys) {
         let (seq, ts) = (update.latest.seq as i64, to_time(update.latest.timestamp_ms));
         let body = compact::recent_body(&update.latest);
         writer.as_mut().write(&[&key, &seq, &ts, &body]).await?;

@@ -36,33 +36,27 @@ pub fn load_state(conn: &Connection, compact_after: Duration) -> Result<ChunkSta
     Ok(ChunkState::new(keys, oldest, compact_after, legacy))
 }
 
-/// The keys of a batch's instances, made in `tx` where new (returned
-/// apart, to remember once the transaction commits).
+/// The keys of a batch's instances in batch order, made in `tx` where
+/// new (returned apart, to remember once the transaction commits).
 fn keys_of(
     tx: &Transaction,
     state: &ChunkState,
     batch: &[&Arc<MachineUpdate>],
-) -> Result<(KeyMap, KeyMap), StoreError> {
-    let ids: Vec<InstanceId> = batch.iter().map(|u| (u.machine_id().to_owned(), u.instance_id.to_string())).collect();
-    let (mut keys, missing) = state.known_keys(&ids);
+) -> Result<(Vec<i64>, KeyMap), StoreError> {
+    let wanted = state.batch_keys(batch.iter().copied());
     let mut made = HashMap::new();
-    if !missing.is_empty() {
+    if !wanted.missing.is_empty() {
         let mut insert = tx.prepare_cached(
             "INSERT INTO instances (machine_id, instance_id, cpu_cores) VALUES (?1, ?2, ?3)
              ON CONFLICT (machine_id, instance_id) DO UPDATE SET cpu_cores = excluded.cpu_cores
              RETURNING key",
         )?;
-        for id in missing {
-            let cores = batch
-                .iter()
-                .find(|u| u.machine_id() == id.0 && *u.instance_id == *id.1)
-                .map_or(0, |u| u.host.cpu_cores);
+        for (id, cores) in &wanted.missing {
             let key: i64 = insert.query_row(params![id.0, id.1, cores], |r| r.get(0))?;
-            made.insert(id, key);
+            made.insert(id.clone(), key);
         }
     }
-    keys.extend(made.iter().map(|(id, key)| (id.clone(), *key)));
-    Ok((keys, made))
+    Ok((wanted.resolve(batch.iter().copied(), &made)?, made))
 }
 
 /// Writes a batch as recent rows, with the machine rows due, in one
@@ -88,9 +82,7 @@ pub fn write_batch(
         let mut insert = tx.prepare_cached(
             "INSERT OR IGNORE INTO samples_recent (instance, seq, ts, sample) VALUES (?1, ?2, ?3, ?4)",
         )?;
-        for update in ordered {
-            let id = (update.machine_id().to_owned(), update.instance_id.to_string());
-            let key = *keys.get(&id).ok_or_else(|| StoreError::Worker(format!("no key for {id:?}")))?;
+        for (update, key) in ordered.into_iter().zip(keys) {
             let body = compact::recent_body(&update.latest);
             insert.execute(params![key, update.latest.seq as i64, update.latest.timestamp_ms, body])?;
             written.push((key, update.latest.timestamp_ms));
