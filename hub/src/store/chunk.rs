@@ -423,14 +423,7 @@ pub type FieldBytes = (&'static str, usize, usize);
 /// alone (`bench/examples/chunk_anatomy.rs` prints them).
 pub fn anatomy(samples: &[Sample]) -> Result<(Steps, Vec<FieldBytes>), ChunkError> {
     let payload = payload(samples)?;
-    let steps = payload[1];
-    let mut input = &payload[2..];
-    get_varint(&mut input, "sample count")?;
-    let words = get_varint(&mut input, "dictionary size")?;
-    for _ in 0..words {
-        let len = get_varint(&mut input, "dictionary entry")? as usize;
-        get_bytes(&mut input, len, "dictionary entry")?;
-    }
+    let Header { steps, fields: mut input, .. } = header(&payload)?;
     let mut out = Vec::with_capacity(FIELDS.len());
     for field in FIELDS {
         let len = get_varint(&mut input, "field length")? as usize;
@@ -585,15 +578,17 @@ impl Part {
     }
 }
 
-/// Decodes a chunk body into its samples, in the order they were encoded.
-pub fn decode(body: &[u8]) -> Result<Vec<Sample>, ChunkError> {
-    decode_part(body, Part::All)
+/// What comes before a payload's fields.
+struct Header<'a> {
+    steps: Steps,
+    samples: usize,
+    dictionary: Vec<String>,
+    /// The fields, each prefixed by its byte length.
+    fields: &'a [u8],
 }
 
-/// Decodes the `part` of a chunk body its reader needs.
-pub fn decode_part(body: &[u8], part: Part) -> Result<Vec<Sample>, ChunkError> {
-    let payload = unpack(body)?;
-    let mut input = payload.as_slice();
+fn header(payload: &[u8]) -> Result<Header<'_>, ChunkError> {
+    let mut input = payload;
     let version = *input.first().ok_or(CodecError::Truncated("chunk version"))?;
     input = &input[1..];
     let steps = match version {
@@ -616,6 +611,18 @@ pub fn decode_part(body: &[u8], part: Part) -> Result<Vec<Sample>, ChunkError> {
         let bytes = get_bytes(&mut input, len, "dictionary entry")?;
         dictionary.push(String::from_utf8(bytes.to_vec()).map_err(|_| CodecError::Invalid("dictionary".into()))?);
     }
+    Ok(Header { steps, samples, dictionary, fields: input })
+}
+
+/// Decodes a chunk body into its samples, in the order they were encoded.
+pub fn decode(body: &[u8]) -> Result<Vec<Sample>, ChunkError> {
+    decode_part(body, Part::All)
+}
+
+/// Decodes the `part` of a chunk body its reader needs.
+pub fn decode_part(body: &[u8], part: Part) -> Result<Vec<Sample>, ChunkError> {
+    let payload = unpack(body)?;
+    let Header { steps, samples, dictionary, fields: mut input } = header(&payload)?;
     let mut reader = Reader {
         ints: vec![Vec::new(); FIELDS.len()],
         floats: vec![Vec::new(); FIELDS.len()],

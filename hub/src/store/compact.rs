@@ -115,10 +115,11 @@ impl ChunkState {
     pub fn batch_keys<'a>(&self, batch: impl IntoIterator<Item = &'a Arc<MachineUpdate>>) -> BatchKeys {
         let keys = lock(&self.keys);
         let mut out = BatchKeys::default();
+        let mut seen: HashSet<(&str, &str)> = HashSet::new();
         for update in batch {
             let (machine, instance) = (update.machine_id(), &*update.instance_id);
             let key = keys.get(machine).and_then(|m| m.get(instance)).copied();
-            if key.is_none() && !out.missing.iter().any(|((m, i), _)| m == machine && i == instance) {
+            if key.is_none() && seen.insert((machine, instance)) {
                 out.missing.push(((machine.to_owned(), instance.to_owned()), update.host.cpu_cores));
             }
             out.keys.push(key);

@@ -224,20 +224,25 @@ const STEPS: [Step; 8] = [
 /// Which steps a chunk uses: bit `i` for `STEPS[i]`.
 pub type Steps = u8;
 
-/// Bits a run of values costs, roughly: the magnitude of each difference.
-fn cost(runs: &[Vec<i64>]) -> u64 {
-    runs.iter()
-        .map(|run| {
-            let mut previous = 0i64;
-            run.iter()
-                .map(|&v| {
-                    let d = v.wrapping_sub(previous).unsigned_abs();
-                    previous = v;
-                    u64::from(64 - d.leading_zeros())
-                })
-                .sum::<u64>()
-        })
-        .sum()
+/// Bits a difference costs, roughly: its magnitude.
+fn bits(previous: i64, value: i64) -> u64 {
+    u64::from(64 - value.wrapping_sub(previous).unsigned_abs().leading_zeros())
+}
+
+/// A slot's runs so far, with and without the prediction: the last value
+/// of each and the bits their differences cost.
+#[derive(Default, Clone, Copy)]
+struct Cost {
+    plain: (i64, u64),
+    left: (i64, u64),
+}
+
+impl Cost {
+    fn add(&mut self, value: i64, prediction: i64) {
+        let left = value.wrapping_sub(prediction);
+        self.plain = (value, self.plain.1 + bits(self.plain.0, value));
+        self.left = (left, self.left.1 + bits(self.left.0, left));
+    }
 }
 
 /// `samples` (one chunk, in order) with the fields of every step that makes
@@ -246,11 +251,10 @@ fn cost(runs: &[Vec<i64>]) -> u64 {
 pub fn residuals(samples: &[Sample]) -> (Vec<Sample>, Steps) {
     let mut out = samples.to_vec();
     let mut chosen = 0;
-    // Per slot: the values as they are, and what the prediction leaves.
-    let (mut plain, mut left): (Vec<Vec<i64>>, Vec<Vec<i64>>) = (Vec::new(), Vec::new());
+    let mut costs: Vec<Cost> = Vec::new();
     let mut predicted = Vec::new();
     for (bit, step) in STEPS.iter().enumerate() {
-        plain.iter_mut().chain(left.iter_mut()).for_each(Vec::clear);
+        costs.clear();
         let mut usable = true;
         for (i, (s, copy)) in samples.iter().zip(out.iter_mut()).enumerate() {
             predicted.clear();
@@ -259,12 +263,10 @@ pub fn residuals(samples: &[Sample]) -> (Vec<Sample>, Steps) {
             (step.slots)(copy, &mut |slot| {
                 match (slot.value(), predicted.get(k)) {
                     (Some(v), Some(&prediction)) => {
-                        if plain.len() <= k {
-                            plain.resize_with(k + 1, Vec::new);
-                            left.resize_with(k + 1, Vec::new);
+                        if costs.len() <= k {
+                            costs.resize(k + 1, Cost::default());
                         }
-                        plain[k].push(v);
-                        left[k].push(v.wrapping_sub(prediction));
+                        costs[k].add(v, prediction);
                     }
                     _ => usable = false,
                 }
@@ -274,7 +276,8 @@ pub fn residuals(samples: &[Sample]) -> (Vec<Sample>, Steps) {
                 break;
             }
         }
-        if usable && cost(&left) < cost(&plain) {
+        let total = |side: fn(&Cost) -> u64| costs.iter().map(side).sum::<u64>();
+        if usable && total(|c| c.left.1) < total(|c| c.plain.1) {
             chosen |= 1 << bit;
             for (i, (s, copy)) in samples.iter().zip(out.iter_mut()).enumerate() {
                 predicted.clear();
