@@ -7,6 +7,8 @@
 #   history_query   any bytes as a history query string: the planner and its SQL
 #   chunk_body      any bytes as a sealed chunk (body, and payload inside one):
 #                   decoding never panics; what decodes re-encodes to itself
+#   recent_body     any bytes as a recent row's body (the hub's format, and
+#                   protobuf): never panics; what decodes writes back stably
 # Each runs for --seconds, starting from fuzz/seeds/<target> and replaying
 # every input kept in fuzz/regressions/<target> (inputs that once crashed);
 # what it learns goes to fuzz/corpus/<target> (not committed). A crash
@@ -22,12 +24,12 @@ targets=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) seconds="$2"; shift 2 ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
     -*) echo "unknown option: $1 (try --help)" >&2; exit 2 ;;
     *) targets+=("$1"); shift ;;
   esac
 done
-[ ${#targets[@]} -gt 0 ] || targets=(agent_message rule_json history_query chunk_body)
+[ ${#targets[@]} -gt 0 ] || targets=(agent_message rule_json history_query chunk_body recent_body)
 
 if ! cargo fuzz --version >/dev/null 2>&1; then
   echo "==> installing cargo-fuzz"

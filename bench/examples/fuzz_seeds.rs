@@ -3,13 +3,14 @@
 //! - `agent_message/`: a Hello, the load generator's realistic sample and an
 //!   empty one, as protobuf;
 //! - `chunk_body/`: sealed chunks of jittered and walking samples, as bodies
-//!   and as the payloads inside them.
+//!   and as the payloads inside them;
+//! - `recent_body/`: a realistic sample and an empty one as recent rows.
 //!
 //! `cargo run -p sysmonstm-bench --example fuzz_seeds [-- fuzz/seeds]`
 
 use prost::Message;
 use sysmonstm_bench::sample::{sample, Source, Values};
-use sysmonstm_hub::store::chunk;
+use sysmonstm_hub::store::{chunk, recent};
 use sysmonstm_protocol::model::Sample;
 use sysmonstm_protocol::pb::{self, agent_message::Msg};
 
@@ -43,6 +44,11 @@ fn main() -> anyhow::Result<()> {
         std::fs::write(dir.join(format!("{name}-payload")), chunk::unpack(&body)?)?;
         std::fs::write(dir.join(format!("{name}-body")), body)?;
     }
+    let dir = root.join("recent_body");
+    std::fs::create_dir_all(&dir)?;
+    let realistic: Sample = Source::new(Values::Walk, 1).next(7, 1_800_000_000_000).into();
+    std::fs::write(dir.join("walk"), recent::encode(&realistic))?;
+    std::fs::write(dir.join("empty"), recent::encode(&Sample::default()))?;
     println!("wrote seeds to {}", root.display());
     Ok(())
 }

@@ -12,6 +12,8 @@ use sysmonstm_hub::store::{Retention, Store};
 use sysmonstm_protocol::model::{CpuStats, DiskUsage, HostInfo, MachineStatus, MachineSummary, MemoryStats, Sample};
 
 const T0: i64 = 1_800_000_000_000; // a fixed, minute- and hour-aligned time
+/// When the suite's samples (T0 to T0 + 3 min) are all due for sealing.
+const SEALED: i64 = T0 + 14 * MINUTE;
 const MINUTE: i64 = 60_000;
 
 fn update(machine: &str, instance: &str, seq: u64, ts: i64, cpu: f64) -> Arc<MachineUpdate> {
@@ -72,8 +74,10 @@ async fn suite(store: Arc<dyn Store>) {
     assert_eq!(points[5].1[0], Some(6.0));
     assert!(points.windows(2).all(|w| w[0].0 < w[1].0));
 
-    // Rollups after maintenance: 2 full minutes of 60 samples each.
-    store.maintain(T0 + 10 * MINUTE, Retention::default()).await.expect("maintain");
+    // Rollups after maintenance: 2 full minutes of 60 samples each. (Once
+    // every sample's cell has ended and its grace passed, whatever the
+    // instance's phase: cells are 10 minutes wide by default.)
+    store.maintain(SEALED, Retention::default()).await.expect("maintain");
     let minutes =
         plan(Some("cpu_percent"), Some(&T0.to_string()), Some(&(T0 + 2 * MINUTE).to_string()), Some("1m"), None)
             .expect("plan");
@@ -94,7 +98,7 @@ async fn suite(store: Arc<dyn Store>) {
     let late: Vec<_> =
         (121..=180).map(|i| update("m1", "i1", i, T0 + (i as i64 - 121) * 1000 + 2 * MINUTE, 100.0)).collect();
     store.write(Arc::new(late)).await.expect("late write");
-    store.maintain(T0 + 10 * MINUTE, Retention::default()).await.expect("maintain again");
+    store.maintain(SEALED, Retention::default()).await.expect("maintain again");
     let minutes3 =
         plan(Some("cpu_percent"), Some(&T0.to_string()), Some(&(T0 + 3 * MINUTE).to_string()), Some("1m"), None)
             .expect("plan");

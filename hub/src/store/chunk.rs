@@ -154,7 +154,7 @@ pub const MAX_SAMPLES: usize = 4096;
 
 /// Walks every field of a sample in [`FIELDS`] order: the one place that
 /// order is spelt out, for writing and reading alike.
-trait Visitor {
+pub(super) trait Visitor {
     fn int(&mut self, field: usize, position: usize, value: &mut i64);
     fn float(&mut self, field: usize, position: usize, value: &mut f64);
     fn text(&mut self, field: usize, position: usize, value: &mut String);
@@ -183,7 +183,7 @@ const NET_N: usize = index("net[]");
 const TOP_N: usize = index("top_processes[]");
 
 /// Every field of `s`, in [`FIELDS`] order (the list fields follow their count).
-fn visit(s: &mut Sample, v: &mut impl Visitor) {
+pub(super) fn visit(s: &mut Sample, v: &mut impl Visitor) {
     v.int(TS, 0, &mut s.timestamp_ms);
     v.uint(SEQ, 0, &mut s.seq);
     let c = &mut s.cpu;
@@ -532,7 +532,7 @@ impl Visitor for Reader {
 }
 
 /// Longest list a chunk may claim (the validator allows 4,096 cores).
-const MAX_LIST: usize = 4096;
+pub(super) const MAX_LIST: usize = 4096;
 
 /// The payload of a chunk body (uncompressed, bounded).
 pub fn unpack(body: &[u8]) -> Result<Vec<u8>, ChunkError> {

@@ -67,11 +67,11 @@ pub fn get_bytes<'a>(input: &mut &'a [u8], len: usize, what: &'static str) -> Re
     Ok(head)
 }
 
-fn zigzag(v: i64) -> u64 {
+pub fn zigzag(v: i64) -> u64 {
     ((v << 1) ^ (v >> 63)) as u64
 }
 
-fn unzigzag(v: u64) -> i64 {
+pub fn unzigzag(v: u64) -> i64 {
     ((v >> 1) as i64) ^ -((v & 1) as i64)
 }
 

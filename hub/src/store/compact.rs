@@ -13,7 +13,6 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use sysmonstm_protocol::model::{HostInfo, Sample};
-use sysmonstm_protocol::pb;
 
 use super::chunk::{self, ChunkError};
 use super::history::{Plan, Resolution};
@@ -208,17 +207,14 @@ pub fn fault_pause() -> Option<Duration> {
     pause
 }
 
-/// A recent row's body: the sample as protobuf. Recent rows live for
-/// minutes, so cheap to write and read matters more than size here.
+/// A recent row's body (see [`super::recent`]).
 pub fn recent_body(sample: &Sample) -> Vec<u8> {
-    prost::Message::encode_to_vec(&pb::Sample::from(sample))
+    super::recent::encode(sample)
 }
 
 /// The sample of a recent row.
 pub fn from_recent_body(body: &[u8]) -> Result<Sample, StoreError> {
-    let decoded: pb::Sample =
-        prost::Message::decode(body).map_err(|e| StoreError::Corrupt(format!("recent sample: {e}")))?;
-    Ok(decoded.into())
+    super::recent::decode(body).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
 /// A chunk as both backends store it.

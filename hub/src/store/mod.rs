@@ -20,6 +20,7 @@
 //! - [`sqlite_chunks`]: SQLite's recent rows, sealing and history reads.
 //! - [`postgres_chunks`]: PostgreSQL's recent rows, sealing, partitions and history reads.
 //! - [`predict`]: derived values predicted from the values they come from (pure).
+//! - [`recent`]: a recent row's body, one sample at storage precision (pure).
 //! - [`partition`]: PostgreSQL's time partitions (pure).
 //! - [`rows`]: what a row holds, computed once for both backends.
 //! - [`sqlite_usage`]: SQLite's size, and freeing space for `--max-disk`.
@@ -39,6 +40,7 @@ pub mod postgres;
 pub mod postgres_chunks;
 pub mod postgres_usage;
 pub mod predict;
+pub mod recent;
 pub mod rollup;
 pub mod rows;
 pub mod seal;

@@ -183,7 +183,7 @@ impl PostgresStore {
     async fn seal_due(&self, now_ms: i64) -> Result<Sealed, StoreError> {
         let due = self.chunks.due(now_ms);
         let mut done = Sealed::default();
-        for group in due.chunks(seal::INSTANCES_PER_TRANSACTION) {
+        for group in seal::groups(&due) {
             let mut client = self.client().await?;
             done += chunks::seal(&mut client, group, &self.chunks, &self.partitions).await?;
         }

@@ -227,7 +227,7 @@ impl SqliteStore {
     async fn seal_due(&self, now_ms: i64) -> Result<Sealed, StoreError> {
         let due = self.chunks.due(now_ms);
         let mut done = Sealed::default();
-        for group in due.chunks(seal::INSTANCES_PER_TRANSACTION) {
+        for group in seal::groups(&due) {
             let (group, chunks) = (group.to_vec(), self.chunks.clone());
             done += self.writer.run(move |conn| sqlite_chunks::seal(conn, &group, &chunks)).await?;
         }

@@ -70,19 +70,20 @@ pub fn write_batch(
     upsert_machines: impl FnOnce(&Transaction, &[&Arc<MachineUpdate>]) -> Result<(), StoreError>,
 ) -> Result<(), StoreError> {
     let plan = refresh.plan(batch);
-    // In key order, the inserts walk the primary key forward.
-    let mut ordered: Vec<&Arc<MachineUpdate>> = batch.iter().collect();
-    ordered.sort_unstable_by(|a, b| {
-        (a.machine_id(), &*a.instance_id, a.latest.seq).cmp(&(b.machine_id(), &*b.instance_id, b.latest.seq))
-    });
+    let updates: Vec<&Arc<MachineUpdate>> = batch.iter().collect();
     let mut written: Vec<(i64, i64)> = Vec::with_capacity(batch.len());
     let tx = conn.transaction()?;
-    let (keys, made) = keys_of(&tx, state, &ordered)?;
+    let (keys, made) = keys_of(&tx, state, &updates)?;
+    // In key order, the inserts walk the index forward, and the rows of
+    // neighbouring instances share pages, which sealing (in key order
+    // too) then frees together.
+    let mut ordered: Vec<(i64, &Arc<MachineUpdate>)> = keys.into_iter().zip(updates).collect();
+    ordered.sort_unstable_by_key(|(key, update)| (*key, update.latest.seq));
     {
         let mut insert = tx.prepare_cached(
             "INSERT OR IGNORE INTO samples_recent (instance, seq, ts, sample) VALUES (?1, ?2, ?3, ?4)",
         )?;
-        for (update, key) in ordered.into_iter().zip(keys) {
+        for (key, update) in ordered {
             let body = compact::recent_body(&update.latest);
             insert.execute(params![key, update.latest.seq as i64, update.latest.timestamp_ms, body])?;
             written.push((key, update.latest.timestamp_ms));
