@@ -19,7 +19,7 @@
 
 use std::collections::HashMap;
 
-use sysmonstm_protocol::model::{DiskIo, DiskUsage, NetIo, ProcessInfo, Sample};
+use sysmonstm_protocol::model::Sample;
 
 use super::codec::{self, get_bytes, get_varint, put_varint, CodecError};
 use super::predict::{self, Steps};
@@ -182,84 +182,130 @@ const DISK_IO_N: usize = index("disk_io[]");
 const NET_N: usize = index("net[]");
 const TOP_N: usize = index("top_processes[]");
 
-/// Every field of `s`, in [`FIELDS`] order (the list fields follow their count).
+/// Every field of a sample, in [`FIELDS`] order (the list fields follow
+/// their count), as calls on a visitor: written once for both
+/// [`visit`] (places to read into or quantise) and [`visit_ref`] (values
+/// to write, without a copy of the sample). `$m` is `mut` or nothing,
+/// `$iter` the matching iterator, `$fit` what a list's count does to it.
+macro_rules! walk {
+    ($s:expr, $v:expr, [$($m:ident)?], $iter:ident, $fit:path) => {{
+        let (s, v) = ($s, $v);
+        v.int(TS, 0, &$($m)? s.timestamp_ms);
+        v.uint(SEQ, 0, &$($m)? s.seq);
+        let c = &$($m)? s.cpu;
+        for (i, x) in [
+            &$($m)? c.total_percent,
+            &$($m)? c.user_percent,
+            &$($m)? c.system_percent,
+            &$($m)? c.iowait_percent,
+            &$($m)? c.steal_percent,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            v.float(const { index("cpu.total_percent") } + i, 0, x);
+        }
+        let m = &$($m)? s.memory;
+        v.uint(const { index("memory.total") }, 0, &$($m)? m.total);
+        v.uint(const { index("memory.used") }, 0, &$($m)? m.used);
+        v.uint(const { index("memory.available") }, 0, &$($m)? m.available);
+        v.float(const { index("memory.percent") }, 0, &$($m)? m.percent);
+        v.uint(const { index("memory.swap_total") }, 0, &$($m)? m.swap_total);
+        v.uint(const { index("memory.swap_used") }, 0, &$($m)? m.swap_used);
+        v.float(const { index("memory.swap_percent") }, 0, &$($m)? m.swap_percent);
+        v.float(const { index("load.load1") }, 0, &$($m)? s.load.load1);
+        v.float(const { index("load.load5") }, 0, &$($m)? s.load.load5);
+        v.float(const { index("load.load15") }, 0, &$($m)? s.load.load15);
+        v.small(const { index("process_count") }, 0, &$($m)? s.process_count);
+        v.small(const { index("tcp_connections") }, 0, &$($m)? s.tcp_connections);
+        v.uint(const { index("uptime_secs") }, 0, &$($m)? s.uptime_secs);
+        v.float(const { index("disk_read_bps") }, 0, &$($m)? s.disk_read_bps);
+        v.float(const { index("disk_write_bps") }, 0, &$($m)? s.disk_write_bps);
+        v.float(const { index("net_rx_bps") }, 0, &$($m)? s.net_rx_bps);
+        v.float(const { index("net_tx_bps") }, 0, &$($m)? s.net_tx_bps);
+        v.small(const { index("collector_errors") }, 0, &$($m)? s.collector_errors);
+
+        let n = v.count(PER_CORE_N, s.cpu.per_core_percent.len());
+        $fit(&$($m)? s.cpu.per_core_percent, n);
+        for (p, x) in s.cpu.per_core_percent.$iter().enumerate() {
+            v.float(PER_CORE_N + 1, p, x);
+        }
+
+        let n = v.count(DISKS_N, s.disks.len());
+        $fit(&$($m)? s.disks, n);
+        for (p, d) in s.disks.$iter().enumerate() {
+            v.text(DISKS_N + 1, p, &$($m)? d.mount_point);
+            v.text(DISKS_N + 2, p, &$($m)? d.device);
+            v.text(DISKS_N + 3, p, &$($m)? d.filesystem);
+            v.uint(DISKS_N + 4, p, &$($m)? d.total);
+            v.uint(DISKS_N + 5, p, &$($m)? d.used);
+            v.uint(DISKS_N + 6, p, &$($m)? d.free);
+            v.float(DISKS_N + 7, p, &$($m)? d.percent);
+        }
+
+        let n = v.count(DISK_IO_N, s.disk_io.len());
+        $fit(&$($m)? s.disk_io, n);
+        for (p, d) in s.disk_io.$iter().enumerate() {
+            v.text(DISK_IO_N + 1, p, &$($m)? d.device);
+            v.float(DISK_IO_N + 2, p, &$($m)? d.read_bps);
+            v.float(DISK_IO_N + 3, p, &$($m)? d.write_bps);
+            v.uint(DISK_IO_N + 4, p, &$($m)? d.read_bytes_total);
+            v.uint(DISK_IO_N + 5, p, &$($m)? d.write_bytes_total);
+        }
+
+        let n = v.count(NET_N, s.net.len());
+        $fit(&$($m)? s.net, n);
+        for (p, d) in s.net.$iter().enumerate() {
+            v.text(NET_N + 1, p, &$($m)? d.interface);
+            v.float(NET_N + 2, p, &$($m)? d.rx_bps);
+            v.float(NET_N + 3, p, &$($m)? d.tx_bps);
+            v.uint(NET_N + 4, p, &$($m)? d.rx_bytes_total);
+            v.uint(NET_N + 5, p, &$($m)? d.tx_bytes_total);
+        }
+
+        let n = v.count(TOP_N, s.top_processes.len());
+        $fit(&$($m)? s.top_processes, n);
+        for (p, t) in s.top_processes.$iter().enumerate() {
+            v.small(TOP_N + 1, p, &$($m)? t.pid);
+            v.text(TOP_N + 2, p, &$($m)? t.name);
+            v.float(TOP_N + 3, p, &$($m)? t.cpu_percent);
+            v.uint(TOP_N + 4, p, &$($m)? t.rss);
+        }
+    }};
+}
+
+/// A list given its count: as long as the count says.
+fn fit<T: Default>(list: &mut Vec<T>, n: usize) {
+    list.resize_with(n, T::default);
+}
+
+/// A list being written: its count is its length already.
+fn keep<T>(_: &[T], _: usize) {}
+
+/// Every field of `s`, in [`FIELDS`] order, as places a visitor reads
+/// into (a list takes the length its count says).
 pub(super) fn visit(s: &mut Sample, v: &mut impl Visitor) {
-    v.int(TS, 0, &mut s.timestamp_ms);
-    v.uint(SEQ, 0, &mut s.seq);
-    let c = &mut s.cpu;
-    for (i, x) in
-        [&mut c.total_percent, &mut c.user_percent, &mut c.system_percent, &mut c.iowait_percent, &mut c.steal_percent]
-            .into_iter()
-            .enumerate()
-    {
-        v.float(const { index("cpu.total_percent") } + i, 0, x);
-    }
-    let m = &mut s.memory;
-    v.uint(const { index("memory.total") }, 0, &mut m.total);
-    v.uint(const { index("memory.used") }, 0, &mut m.used);
-    v.uint(const { index("memory.available") }, 0, &mut m.available);
-    v.float(const { index("memory.percent") }, 0, &mut m.percent);
-    v.uint(const { index("memory.swap_total") }, 0, &mut m.swap_total);
-    v.uint(const { index("memory.swap_used") }, 0, &mut m.swap_used);
-    v.float(const { index("memory.swap_percent") }, 0, &mut m.swap_percent);
-    v.float(const { index("load.load1") }, 0, &mut s.load.load1);
-    v.float(const { index("load.load5") }, 0, &mut s.load.load5);
-    v.float(const { index("load.load15") }, 0, &mut s.load.load15);
-    v.small(const { index("process_count") }, 0, &mut s.process_count);
-    v.small(const { index("tcp_connections") }, 0, &mut s.tcp_connections);
-    v.uint(const { index("uptime_secs") }, 0, &mut s.uptime_secs);
-    v.float(const { index("disk_read_bps") }, 0, &mut s.disk_read_bps);
-    v.float(const { index("disk_write_bps") }, 0, &mut s.disk_write_bps);
-    v.float(const { index("net_rx_bps") }, 0, &mut s.net_rx_bps);
-    v.float(const { index("net_tx_bps") }, 0, &mut s.net_tx_bps);
-    v.small(const { index("collector_errors") }, 0, &mut s.collector_errors);
+    walk!(s, v, [mut], iter_mut, fit);
+}
 
-    let cores = &mut s.cpu.per_core_percent;
-    let n = v.count(PER_CORE_N, cores.len());
-    cores.resize(n, 0.0);
-    for (p, x) in cores.iter_mut().enumerate() {
-        v.float(PER_CORE_N + 1, p, x);
+/// Every field of `s`, in [`FIELDS`] order, as values a writer takes.
+pub(super) fn visit_ref(s: &Sample, v: &mut impl Writes) {
+    walk!(s, v, [], iter, keep);
+}
+
+/// What [`visit_ref`] passes every value of a sample to.
+pub(super) trait Writes {
+    fn int(&mut self, field: usize, position: usize, value: &i64);
+    fn float(&mut self, field: usize, position: usize, value: &f64);
+    fn text(&mut self, field: usize, position: usize, value: &str);
+    fn count(&mut self, field: usize, len: usize) -> usize;
+
+    fn uint(&mut self, field: usize, position: usize, value: &u64) {
+        self.int(field, position, &(*value as i64));
     }
 
-    let n = v.count(DISKS_N, s.disks.len());
-    s.disks.resize_with(n, DiskUsage::default);
-    for (p, d) in s.disks.iter_mut().enumerate() {
-        v.text(DISKS_N + 1, p, &mut d.mount_point);
-        v.text(DISKS_N + 2, p, &mut d.device);
-        v.text(DISKS_N + 3, p, &mut d.filesystem);
-        v.uint(DISKS_N + 4, p, &mut d.total);
-        v.uint(DISKS_N + 5, p, &mut d.used);
-        v.uint(DISKS_N + 6, p, &mut d.free);
-        v.float(DISKS_N + 7, p, &mut d.percent);
-    }
-
-    let n = v.count(DISK_IO_N, s.disk_io.len());
-    s.disk_io.resize_with(n, DiskIo::default);
-    for (p, d) in s.disk_io.iter_mut().enumerate() {
-        v.text(DISK_IO_N + 1, p, &mut d.device);
-        v.float(DISK_IO_N + 2, p, &mut d.read_bps);
-        v.float(DISK_IO_N + 3, p, &mut d.write_bps);
-        v.uint(DISK_IO_N + 4, p, &mut d.read_bytes_total);
-        v.uint(DISK_IO_N + 5, p, &mut d.write_bytes_total);
-    }
-
-    let n = v.count(NET_N, s.net.len());
-    s.net.resize_with(n, NetIo::default);
-    for (p, d) in s.net.iter_mut().enumerate() {
-        v.text(NET_N + 1, p, &mut d.interface);
-        v.float(NET_N + 2, p, &mut d.rx_bps);
-        v.float(NET_N + 3, p, &mut d.tx_bps);
-        v.uint(NET_N + 4, p, &mut d.rx_bytes_total);
-        v.uint(NET_N + 5, p, &mut d.tx_bytes_total);
-    }
-
-    let n = v.count(TOP_N, s.top_processes.len());
-    s.top_processes.resize_with(n, ProcessInfo::default);
-    for (p, t) in s.top_processes.iter_mut().enumerate() {
-        v.small(TOP_N + 1, p, &mut t.pid);
-        v.text(TOP_N + 2, p, &mut t.name);
-        v.float(TOP_N + 3, p, &mut t.cpu_percent);
-        v.uint(TOP_N + 4, p, &mut t.rss);
+    fn small(&mut self, field: usize, position: usize, value: &u32) {
+        self.int(field, position, &i64::from(*value));
     }
 }
 
@@ -684,7 +730,7 @@ pub fn decode_part(body: &[u8], part: Part) -> Result<Vec<Sample>, ChunkError> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
-    use sysmonstm_protocol::model::{CpuStats, LoadAvg, MemoryStats};
+    use sysmonstm_protocol::model::{CpuStats, DiskIo, DiskUsage, LoadAvg, MemoryStats, NetIo, ProcessInfo};
 
     /// Like the load generator's sample: 8 cores, 3 disks, 3 devices, 2 interfaces, 5 processes.
     pub(crate) fn realistic(seq: u64, ts: i64, jitter: f64) -> Sample {

@@ -6,7 +6,7 @@
 //! until this format.
 //!
 //! The fields are those of a chunk ([`chunk::FIELDS`], walked in the same
-//! order by the same visitor), each written as one value instead of a
+//! order by the same code), each written as one value instead of a
 //! column:
 //!
 //! ```text
@@ -25,7 +25,7 @@
 use sysmonstm_protocol::model::Sample;
 use sysmonstm_protocol::pb;
 
-use super::chunk::{self, Kind, Visitor, FIELDS, MAX_LIST};
+use super::chunk::{self, Kind, Visitor, Writes, FIELDS, MAX_LIST};
 use super::codec::{get_bytes, get_varint, put_varint, unzigzag, zigzag, CodecError};
 
 /// The first byte of a body in this format.
@@ -62,12 +62,12 @@ struct Writer {
     out: Vec<u8>,
 }
 
-impl Visitor for Writer {
-    fn int(&mut self, _: usize, _: usize, value: &mut i64) {
+impl Writes for Writer {
+    fn int(&mut self, _: usize, _: usize, value: &i64) {
         put_varint(&mut self.out, zigzag(*value));
     }
 
-    fn float(&mut self, field: usize, _: usize, value: &mut f64) {
+    fn float(&mut self, field: usize, _: usize, value: &f64) {
         let q = *value * scale(field);
         if q.is_finite() && q.abs() < MAX_ROW_QUANTA as f64 {
             put_varint(&mut self.out, zigzag(q.round() as i64) << 1);
@@ -77,7 +77,7 @@ impl Visitor for Writer {
         }
     }
 
-    fn text(&mut self, _: usize, _: usize, value: &mut String) {
+    fn text(&mut self, _: usize, _: usize, value: &str) {
         put_varint(&mut self.out, value.len() as u64);
         self.out.extend_from_slice(value.as_bytes());
     }
@@ -92,7 +92,7 @@ impl Visitor for Writer {
 pub fn encode(sample: &Sample) -> Vec<u8> {
     let mut w = Writer { out: Vec::with_capacity(TYPICAL_LEN) };
     w.out.extend([MARK, VERSION]);
-    chunk::visit(&mut sample.clone(), &mut w);
+    chunk::visit_ref(sample, &mut w);
     w.out
 }
 
