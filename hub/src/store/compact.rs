@@ -66,6 +66,19 @@ impl BatchKeys {
     }
 }
 
+/// A batch's updates with their keys (in batch order), sorted by key and
+/// seq: how both backends write recent rows, so the inserts walk the
+/// index forward and neighbouring instances share pages, which sealing
+/// (a block of keys per transaction) then frees together.
+pub fn in_key_order<'a>(
+    keys: Vec<i64>,
+    batch: impl IntoIterator<Item = &'a Arc<MachineUpdate>>,
+) -> Vec<(i64, &'a Arc<MachineUpdate>)> {
+    let mut ordered: Vec<(i64, &Arc<MachineUpdate>)> = keys.into_iter().zip(batch).collect();
+    ordered.sort_unstable_by_key(|(key, update)| (*key, update.latest.seq));
+    ordered
+}
+
 /// What a store keeps in memory about its compact history.
 #[derive(Debug)]
 pub struct ChunkState {

@@ -165,11 +165,8 @@ pub async fn copy_recent(
     let writer = BinaryCopyInWriter::new(sink, &[Type::INT8, Type::INT8, Type::TIMESTAMPTZ, Type::BYTEA]);
     futures::pin_mut!(writer);
     let mut written = Vec::with_capacity(batch.len());
-    // In key order, as sealing goes: neighbouring instances share heap
-    // pages, which a sealing transaction then leaves wholly dead.
-    let mut ordered: Vec<_> = keys.into_iter().zip(batch.iter()).collect();
-    ordered.sort_unstable_by_key(|(key, update)| (*key, update.latest.seq));
-    for (key, update) in ordered {
+    // In key order (heap pages a sealing transaction then leaves wholly dead).
+    for (key, update) in compact::in_key_order(keys, batch.iter()) {
         let (seq, ts) = (update.latest.seq as i64, to_time(update.latest.timestamp_ms));
         let body = compact::recent_body(&update.latest);
         writer.as_mut().write(&[&key, &seq, &ts, &body]).await?;

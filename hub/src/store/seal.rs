@@ -3,15 +3,15 @@
 //! Each agent instance's timeline is cut into cells `--compact-after`
 //! wide; a cell is sealed into one chunk once it has ended and a grace
 //! period has passed (for samples still in flight: the writer batches for
-//! up to 5 s). Cells start at a phase of their own per block of
-//! [`BLOCK`] consecutive instance keys, so 10,000
-//! machines do not all seal at the same moment: sealing is spread evenly
-//! over time. A block is sealed in one transaction, and batches are
-//! written in key order, so the recent rows that share a page are sealed,
-//! and their page freed, together (with a phase per instance, each page
-//! was rewritten once for every instance on it). Late samples (an agent's buffer after an outage) land in
-//! cells already sealed and are sealed on the next round, as a chunk of
-//! their own.
+//! up to 5 s). Cells start at a phase of their own per block of [`BLOCK`]
+//! consecutive instance keys, so 10,000 machines do not all seal at the
+//! same moment: sealing is spread evenly over time. A block is sealed in
+//! one transaction, and batches are written in key order, so the recent
+//! rows that share a page are sealed, and their page freed, together (with
+//! a phase per instance, each page was rewritten once for every instance
+//! on it). Late samples (an agent's buffer after an outage) land in cells
+//! already sealed and are sealed on the next round, as a chunk of their
+//! own.
 
 use std::collections::HashMap;
 use std::time::Duration;

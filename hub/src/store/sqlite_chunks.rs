@@ -74,11 +74,7 @@ pub fn write_batch(
     let mut written: Vec<(i64, i64)> = Vec::with_capacity(batch.len());
     let tx = conn.transaction()?;
     let (keys, made) = keys_of(&tx, state, &updates)?;
-    // In key order, the inserts walk the index forward, and the rows of
-    // neighbouring instances share pages, which sealing (in key order
-    // too) then frees together.
-    let mut ordered: Vec<(i64, &Arc<MachineUpdate>)> = keys.into_iter().zip(updates).collect();
-    ordered.sort_unstable_by_key(|(key, update)| (*key, update.latest.seq));
+    let ordered = compact::in_key_order(keys, updates);
     {
         let mut insert = tx.prepare_cached(
             "INSERT OR IGNORE INTO samples_recent (instance, seq, ts, sample) VALUES (?1, ?2, ?3, ?4)",
