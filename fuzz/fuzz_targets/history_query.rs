@@ -7,7 +7,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use sysmonstm_hub::store::history::{legacy_sql, plan, rollup_sql};
-use sysmonstm_hub::store::metrics;
+use sysmonstm_hub::metrics;
 
 const NOW: i64 = 1_800_000_000_000;
 

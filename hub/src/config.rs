@@ -10,8 +10,7 @@ use sysmonstm_protocol::duration::parse_positive;
 use sysmonstm_protocol::logging::LogFormat;
 use sysmonstm_protocol::machine_id;
 
-use crate::actors::storage_writer::MAINTENANCE_INTERVAL;
-use crate::grpc::auth::{self, TokenRule};
+use crate::token_rules::{self, TokenRule};
 use sysmonstm_protocol::tls::ServerTls;
 
 /// Default cap on open gRPC connections (agents, fleet watchers).
@@ -19,7 +18,7 @@ pub const DEFAULT_MAX_AGENT_CONNECTIONS: u32 = 20_000;
 /// Default cap on concurrent streams per gRPC connection.
 pub const DEFAULT_MAX_STREAMS_PER_CONNECTION: u32 = 128;
 use crate::store::seal::MIN_COMPACT_AFTER;
-use crate::store::{Retention, StoreOptions};
+use crate::store::{Retention, StoreOptions, MAINTENANCE_INTERVAL};
 
 /// What a hub needs to run.
 #[derive(Debug, Clone)]
@@ -200,7 +199,7 @@ pub struct HubArgs {
     /// An origin (https://ops.example.com) whose pages may open the live
     /// WebSocket besides the hub's own; repeatable, or comma-separated.
     #[arg(long = "allowed-origin", env = "SYSMONSTM_ALLOWED_ORIGINS", value_delimiter = ',',
-        value_parser = crate::http::origin::parse)]
+        value_parser = crate::origin::parse)]
     pub allowed_origins: Vec<String>,
     /// Log format.
     #[arg(long, env = "SYSMONSTM_LOG_FORMAT", value_enum, default_value = "text")]
@@ -240,7 +239,7 @@ fn parse_token_arg(text: &str) -> Result<TokenArg, String> {
     if text.is_empty() {
         return Ok(TokenArg(None));
     }
-    auth::parse_rule(text).map(|rule| TokenArg(Some(rule)))
+    token_rules::parse_rule(text).map(|rule| TokenArg(Some(rule)))
 }
 
 /// One `--agent-token` value: a rule, or nothing for an empty value.
@@ -252,7 +251,7 @@ pub struct TokenArg(pub Option<TokenRule>);
 pub struct TokenFile(pub Vec<TokenRule>);
 
 fn parse_token_file(path: &str) -> Result<TokenFile, String> {
-    auth::read_file(std::path::Path::new(path)).map(TokenFile)
+    token_rules::read_file(std::path::Path::new(path)).map(TokenFile)
 }
 
 fn parse_database_url(text: &str) -> Result<String, String> {

@@ -1,11 +1,19 @@
-//! Broker messages: past-tense facts that machine sessions publish and the
-//! fan-out (and later storage and alerting) subscribe to. Cheap to clone:
-//! the payload is one `Arc`.
+//! What the hub's parts tell each other, as domain types (no wire format):
+//! broker facts (past tense: a session applied a sample, a machine went
+//! offline, an alert changed), the viewers' live channel and its events, and
+//! what an agent's stream and its machine session say to each other (the
+//! checked Hello in, acks / interval changes / an end out). Cheap to clone:
+//! payloads are `Arc`s.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix::Message;
 use sysmonstm_protocol::model::{HostInfo, MachineStatus, MachineSummary, Sample};
+use tokio::sync::{broadcast, mpsc};
+
+use crate::alerts::engine::Alert;
+use crate::alerts::rule::Rule;
 
 /// A machine's state after a change, with its summary encoded to JSON once
 /// so that every browser session shares the same bytes.
@@ -67,3 +75,62 @@ pub struct RemoteMachineUpdated {
     pub hub: Arc<str>,
     pub update: Arc<MachineUpdate>,
 }
+
+/// An alert fired or resolved, with the rule as it was then.
+#[derive(Debug, Clone, Message)]
+#[rtype(result = "()")]
+pub struct AlertChanged {
+    pub alert: Arc<Alert>,
+    pub rule: Option<Arc<Rule>>,
+}
+
+/// What viewers (browser sessions, gRPC `Watch`, the relay link) receive.
+#[derive(Debug, Clone)]
+pub enum LiveEvent {
+    /// A machine's accepted state, local or remote.
+    Machine(Arc<MachineUpdate>),
+    /// `{"type":"alert","alert":{…}}`, encoded once and ready to send.
+    Alert(Arc<str>),
+}
+
+/// The viewers' broadcast channel: each event is delivered once however
+/// many viewers read it, and a viewer that falls behind loses only its own
+/// place (`Lagged`).
+pub type LiveSender = broadcast::Sender<LiveEvent>;
+
+/// What an agent said in its Hello, checked (see `grpc::validate`).
+#[derive(Debug, Clone)]
+pub struct AgentHello {
+    pub machine_id: String,
+    pub instance_id: String,
+    pub host: HostInfo,
+    pub agent_version: String,
+    /// The agent's sampling interval; 0 when it did not say.
+    pub interval_ms: u32,
+    /// Samples the agent dropped (buffer full) since it started.
+    pub dropped_samples: u64,
+}
+
+/// What a machine session says to the agent streaming to it. The gRPC
+/// edge turns each into a protobuf message or a status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AgentReply {
+    /// Every sample up to this seq is held durably.
+    Ack(u64),
+    /// Sample at this interval from now on.
+    Interval(Duration),
+    /// This stream is no longer the machine's: the agent should reconnect.
+    End(StreamEnd),
+}
+
+/// Why a session ended its agent's stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StreamEnd {
+    /// A newer stream for the same machine id took over.
+    Replaced,
+    /// The session failed and is restarting under its supervisor.
+    SessionRestarting,
+}
+
+/// Where a session's replies to one agent stream go.
+pub type AgentSender = mpsc::Sender<AgentReply>;

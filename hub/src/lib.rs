@@ -7,22 +7,35 @@
 //! # Layout
 //! - [`cluster`]: what hubs sharing one Redis tell each other (pure).
 //! - [`config`]: flags / environment and [`HubConfig`].
-//! - [`server`]: start/stop: actix system thread, tonic runtime.
+//! - [`server`]: start/stop: the actix system thread (actors + HTTP), the
+//!   tonic runtime.
 //! - [`actors`]: `MachineRegistry`, `MachineSession` (supervised, one per
 //!   machine), `StorageWriter` (batches -> store -> acks), `AlertEngine`,
 //!   `Notifier`, `Fanout` (viewers' broadcast), `WsSession` (one per
-//!   browser), `RedisBridge` (hubs sharing Redis).
+//!   browser), `RedisBridge` (hubs sharing Redis), `RelayLink`;
+//!   `actors::system` starts them all.
 //! - [`admin_token`]: the token REST mutations need (configured or generated).
 //! - [`alerts`]: alert rules, validation and the alert state machine (pure).
-//! - [`events`]: broker messages (`MetricsReceived`, `MachineWentOffline`).
+//! - [`events`]: what the parts tell each other, as domain types: broker
+//!   facts (`MetricsReceived`, `MachineWentOffline`, `AlertChanged`), the
+//!   viewers' channel (`LiveEvent`), an agent's Hello and its session's
+//!   replies (`AgentReply`).
+//! - [`health`]: "failing, and the last error" of the store or Redis.
 //! - [`grpc`]: `AgentIngest` and `FleetQuery` services, agent token rules,
 //!   validation, the gRPC side's start-up (TLS, caps, the hub's own agent).
 //! - [`http`]: REST handlers, `/ws`, embedded dashboard, viewer sign-in.
 //! - [`liveness`]: when a machine counts as offline.
+//! - [`metrics`]: the stored metrics, one column each (store, alerts, HTTP).
+//! - [`origin`]: which pages may open the live feed (`--allowed-origin`).
 //! - [`read_access`]: who may read with `--viewer-token` (HTTP and FleetQuery).
 //! - [`recent`]: the 5-minute live-chart ring of a machine.
 //! - [`stats`]: counters behind `/api/stats`.
 //! - [`store`]: history storage (SQLite default, PostgreSQL), rollups, history queries.
+//! - [`token_rules`]: agent token rules as written (`TOKEN[=GLOB]`).
+//!
+//! Imports run one way: leaves (`metrics`, `health`, `origin`,
+//! `token_rules`) <- `alerts` <- `events` <- `store` <- `actors` <- `grpc`,
+//! `http` <- `server`; `tests/structure.rs` fails on a cycle.
 
 pub mod actors;
 pub mod admin_token;
@@ -31,13 +44,17 @@ pub mod cluster;
 pub mod config;
 pub mod events;
 pub mod grpc;
+pub mod health;
 pub mod http;
 pub mod liveness;
+pub mod metrics;
+pub mod origin;
 pub mod read_access;
 pub mod recent;
 pub mod server;
 pub mod stats;
 pub mod store;
+pub mod token_rules;
 
 pub use config::{HubArgs, HubConfig};
 pub use server::{start, HubHandle, StartError};

@@ -9,32 +9,29 @@ use std::time::Duration;
 
 use actix::prelude::*;
 use actix_web::{web, App, HttpServer};
-use slog::{info, warn, Logger};
+use slog::{info, Logger};
 use sysmonstm_protocol::tls::{ServerTls, TlsError};
-use tokio::sync::{broadcast, oneshot, watch};
+use tokio::sync::{oneshot, watch};
 
-use crate::actors::alert_engine::AlertEngine;
-use crate::actors::fanout::{Fanout, UpdateSender, FANOUT_CAPACITY};
 use crate::actors::machine_session::SetInterval;
-use crate::actors::notifier::Notifier;
-use crate::actors::redis_bridge::{RedisBridge, RedisStatus};
-use crate::actors::registry::{CountMachines, MachineRegistry, SessionOf};
-use crate::actors::relay_link::RelayLink;
-use crate::actors::storage_writer::{Drain, MaintainNow, StorageWriter, StoreStatus};
+use crate::actors::registry::{MachineRegistry, SessionOf};
+use crate::actors::storage_writer::{MaintainNow, StorageWriter};
+use crate::actors::system::{Actors, ActorsConfig, ClusterLink};
 use crate::admin_token;
 use crate::alerts::engine::{Alert, AlertState};
 use crate::alerts::rule::{self, Policy, Rule};
-use crate::config::{HubConfig, RelayTarget};
+use crate::config::HubConfig;
+use crate::events::LiveSender;
 use crate::grpc::{self, serve::GrpcParts};
+use crate::health::Health;
 use crate::http::{self, AppState};
 use crate::read_access::ReadAccess;
 use crate::stats::Stats;
-use crate::store::{self, AlertQuery, KnownMachine, Retention, Store, StoreError};
+use crate::store::status::StoreStatus;
+use crate::store::{self, AlertQuery, KnownMachine, Store, StoreError};
 
 /// How long in-flight requests get to finish when the hub stops.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
-/// How long a stopping hub waits for the storage writer's last batch.
-pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Why the hub could not start.
 #[derive(Debug, thiserror::Error)]
@@ -61,7 +58,8 @@ pub struct HubHandle {
     writer: Addr<StorageWriter>,
     shutdown: watch::Sender<bool>,
     stop_actix: Option<oneshot::Sender<()>>,
-    threads: Vec<JoinHandle<()>>,
+    actix_thread: JoinHandle<()>,
+    grpc_thread: JoinHandle<()>,
 }
 
 impl HubHandle {
@@ -85,14 +83,11 @@ impl HubHandle {
     /// storage writer commits what it holds, then the actors and HTTP stop.
     pub fn stop(mut self) {
         self.shutdown.send_replace(true);
-        let actix = self.threads.remove(0);
-        for grpc in self.threads.drain(..) {
-            let _ = grpc.join();
-        }
+        let _ = self.grpc_thread.join();
         if let Some(stop) = self.stop_actix.take() {
             let _ = stop.send(());
         }
-        let _ = actix.join();
+        let _ = self.actix_thread.join();
     }
 }
 
@@ -104,28 +99,6 @@ fn bind(what: &'static str, addr: SocketAddr) -> Result<TcpListener, StartError>
 
 fn cores() -> usize {
     std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)
-}
-
-/// What both runtimes share.
-#[derive(Clone)]
-struct Shared {
-    stats: Arc<Stats>,
-    store: Arc<dyn Store>,
-    store_status: Arc<StoreStatus>,
-    cluster: Option<Cluster>,
-    relay: Option<RelayTarget>,
-    allowed_origins: Arc<[String]>,
-    /// With `--viewer-token`: who may read.
-    readers: ReadAccess,
-    log: Logger,
-}
-
-/// Redis, when hubs share one.
-#[derive(Clone)]
-struct Cluster {
-    url: String,
-    hub_id: String,
-    status: Arc<RedisStatus>,
 }
 
 /// What the hub loads from its store at start-up.
@@ -182,44 +155,54 @@ pub fn start(config: HubConfig, log: Logger) -> Result<HubHandle, StartError> {
     if readers.required() {
         info!(log, "reading the dashboard, API, /metrics and FleetQuery needs the viewer (or admin) token");
     }
-    let alerting = Alerting {
+    let store_status = Arc::new(StoreStatus::default());
+    let stats = Arc::new(Stats::default());
+    let cluster = config.redis_url.clone().map(|url| ClusterLink {
+        url,
+        hub_id: config.hub_id.clone(),
+        health: Arc::new(Health::default()),
+    });
+    let web = WebParts {
+        admin_token,
+        readers: readers.clone(),
+        store: store.clone(),
+        store_status: store_status.clone(),
+        stats: stats.clone(),
+        redis_health: cluster.as_ref().map(|c| c.health.clone()),
+        allowed_origins: Arc::from(config.allowed_origins.clone()),
+        log: log.clone(),
+    };
+    let actors = ActorsConfig {
+        store: store.clone(),
+        store_status: store_status.clone(),
+        stats: stats.clone(),
+        known,
         rules,
         firing,
-        admin_token,
         policy: Policy { allow_private_webhooks: config.allow_private_webhooks },
-    };
-    let shared = Shared {
-        stats: Arc::new(Stats::default()),
-        store,
-        store_status: Arc::new(StoreStatus::default()),
-        cluster: config.redis_url.clone().map(|url| Cluster {
-            url,
-            hub_id: config.hub_id.clone(),
-            status: Arc::new(RedisStatus::default()),
-        }),
+        retention: config.retention,
+        maintenance_interval: config.maintenance_interval,
+        cluster,
         relay: config.relay.clone(),
-        allowed_origins: Arc::from(config.allowed_origins.clone()),
-        readers: readers.clone(),
+        session_arbiters: cores(),
+        clock: Arc::new(crate::now_ms),
         log: log.clone(),
     };
     let (shutdown, shutdown_rx) = watch::channel(false);
 
     let (stop_actix, stop_actix_rx) = oneshot::channel();
     let (ready_tx, ready_rx) = std::sync::mpsc::channel();
-    let actix_thread = {
-        let (shared, storage) = (shared.clone(), (config.retention, config.maintenance_interval));
-        std::thread::Builder::new()
-            .name("hub-actix".into())
-            .spawn(move || run_actix(http_listener, shared, known, alerting, storage, ready_tx, stop_actix_rx))
-            .map_err(|e| StartError::Runtime("actix", e))?
-    };
-    let Started { registry, updates, writer } = ready_rx
+    let actix_thread = std::thread::Builder::new()
+        .name("hub-actix".into())
+        .spawn(move || run_actix(http_listener, actors, web, ready_tx, stop_actix_rx))
+        .map_err(|e| StartError::Runtime("actix", e))?;
+    let Started { registry, live, writer } = ready_rx
         .recv()
         .map_err(|_| StartError::Actors("the actor thread ended early".into()))?
         .map_err(StartError::Actors)?;
 
     let grpc_thread = {
-        let registry = registry.clone();
+        let (registry, log) = (registry.clone(), log.clone());
         std::thread::Builder::new()
             .name("hub-grpc-main".into())
             .spawn(move || {
@@ -230,11 +213,11 @@ pub fn start(config: HubConfig, log: Logger) -> Result<HubHandle, StartError> {
                     tls,
                     readers,
                     registry,
-                    updates,
-                    store: shared.store.clone(),
-                    store_status: shared.store_status.clone(),
-                    stats: shared.stats.clone(),
-                    log: shared.log.clone(),
+                    live,
+                    store,
+                    store_status,
+                    stats,
+                    log: log.clone(),
                 };
                 runtime.block_on(grpc::serve::run(parts, shutdown_rx, SHUTDOWN_GRACE));
                 runtime.shutdown_timeout(SHUTDOWN_GRACE);
@@ -249,110 +232,60 @@ pub fn start(config: HubConfig, log: Logger) -> Result<HubHandle, StartError> {
         writer,
         shutdown,
         stop_actix: Some(stop_actix),
-        threads: vec![actix_thread, grpc_thread],
+        actix_thread,
+        grpc_thread,
     })
 }
 
 /// What the actor thread hands back once it runs.
 struct Started {
     registry: Addr<MachineRegistry>,
-    updates: UpdateSender,
+    live: LiveSender,
     writer: Addr<StorageWriter>,
 }
 
-/// The actix system: arbiters for machine sessions, registry, fan-out,
-/// storage writer, HTTP.
-/// What the alerting actor and the REST API start with.
-struct Alerting {
-    rules: Vec<Rule>,
-    firing: Vec<Alert>,
+/// What the HTTP side starts with, besides the actors' addresses.
+struct WebParts {
     admin_token: Arc<str>,
-    policy: Policy,
+    readers: ReadAccess,
+    store: Arc<dyn Store>,
+    store_status: Arc<StoreStatus>,
+    stats: Arc<Stats>,
+    redis_health: Option<Arc<Health>>,
+    allowed_origins: Arc<[String]>,
+    log: Logger,
 }
 
+/// The actix system thread: the actors, then the HTTP server on it; on
+/// `stop`, the writer's last batch, HTTP, then the actors.
 fn run_actix(
     listener: TcpListener,
-    shared: Shared,
-    known: Vec<KnownMachine>,
-    alerting: Alerting,
-    (retention, maintenance_interval): (Retention, Duration),
+    actors: ActorsConfig,
+    web: WebParts,
     ready: std::sync::mpsc::Sender<Result<Started, String>>,
     stop: oneshot::Receiver<()>,
 ) {
     let system = actix_rt::System::new();
     system.block_on(async move {
-        let log = shared.log.clone();
-        let arbiters: Vec<Arbiter> = (0..cores()).map(|_| Arbiter::new()).collect();
-        let handles: Vec<ArbiterHandle> = arbiters.iter().map(|a| a.handle()).collect();
-        let (updates, _) = broadcast::channel(FANOUT_CAPACITY);
-        let link_arbiter = handles[handles.len() - 1].clone();
-        let bridge_arbiter = handles[0].clone();
-        let registry = MachineRegistry::new(handles, known, updates.clone(), log.clone()).start();
-        // The bridge reads the machines other hubs hold as soon as it runs
-        // and hands them to the registry through the broker: the registry
-        // must have subscribed first (it has once it answers a message).
-        if registry.send(CountMachines).await.is_err() {
-            let _ = ready.send(Err("the machine registry did not start".into()));
-            return;
-        }
-        if let Some(cluster) = &shared.cluster {
-            let bridge =
-                RedisBridge::new(&cluster.url, &cluster.hub_id, cluster.status.clone(), updates.clone(), log.clone());
-            match bridge {
-                Ok(bridge) => {
-                    RedisBridge::start_in_arbiter(&bridge_arbiter, |_| bridge);
-                    info!(log, "sharing the fleet through Redis"; "hub_id" => &cluster.hub_id);
-                }
-                Err(e) => {
-                    let _ = ready.send(Err(e.to_string()));
-                    return;
-                }
+        let log = web.log.clone();
+        let actors = match Actors::start(actors).await {
+            Ok(actors) => actors,
+            Err(e) => {
+                let _ = ready.send(Err(e.to_string()));
+                return;
             }
-        }
-        if let Some(target) = &shared.relay {
-            match RelayLink::new(&target.url, &target.api_key, registry.clone(), updates.clone(), log.clone()) {
-                Ok(link) => {
-                    RelayLink::start_in_arbiter(&link_arbiter, |_| link);
-                    info!(log, "pushing the live feed to a relay"; "relay" => &target.url);
-                }
-                Err(e) => {
-                    let _ = ready.send(Err(e.to_string()));
-                    return;
-                }
-            }
-        }
-        let writer = StorageWriter::new(
-            shared.store.clone(),
-            registry.clone(),
-            shared.store_status.clone(),
-            retention,
-            maintenance_interval,
-            log.clone(),
-        )
-        .start();
-        let alerts = AlertEngine::new(
-            alerting.rules,
-            alerting.firing,
-            shared.store.clone(),
-            Arc::new(crate::now_ms),
-            alerting.policy,
-            shared.stats.clone(),
-            log.clone(),
-        )
-        .start();
-        Notifier::new(alerting.policy, shared.stats.clone(), log.clone()).start();
-        Fanout::new(updates.clone()).start();
+        };
         let state = AppState {
-            alerts,
-            admin_token: alerting.admin_token,
-            readers: shared.readers.clone(),
-            registry: registry.clone(),
-            updates: updates.clone(),
-            stats: shared.stats.clone(),
-            store: shared.store.clone(),
-            store_status: shared.store_status.clone(),
-            redis_status: shared.cluster.as_ref().map(|c| c.status.clone()),
-            allowed_origins: shared.allowed_origins.clone(),
+            alerts: actors.alerts.clone(),
+            admin_token: web.admin_token,
+            readers: web.readers,
+            registry: actors.registry.clone(),
+            live: actors.live.clone(),
+            stats: web.stats,
+            store: web.store,
+            store_status: web.store_status,
+            redis_health: web.redis_health,
+            allowed_origins: web.allowed_origins,
             lockout: Arc::default(),
             log: log.clone(),
         };
@@ -375,19 +308,15 @@ fn run_actix(
         };
         let handle = server.handle();
         actix_rt::spawn(server);
-        if ready.send(Ok(Started { registry, updates, writer: writer.clone() })).is_err() {
+        let started =
+            Started { registry: actors.registry.clone(), live: actors.live.clone(), writer: actors.writer.clone() };
+        if ready.send(Ok(started)).is_err() {
             return;
         }
         let _ = stop.await;
-        match tokio::time::timeout(DRAIN_TIMEOUT, writer.send(Drain)).await {
-            Ok(Ok(Ok(()))) => {}
-            Ok(Ok(Err(e))) => warn!(log, "could not write the last samples; agents resend them"; "error" => %e),
-            _ => warn!(log, "the last samples were not written in time; agents resend them"),
-        }
+        actors.drain().await;
         handle.stop(true).await;
-        for arbiter in arbiters {
-            arbiter.stop();
-        }
+        actors.stop();
         info!(log, "HTTP server and actors stopped");
     });
 }

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use crate::actors::storage_writer::StoreStatus;
+use crate::store::status::StoreStatus;
 
 /// How often the samples-per-second rate is recomputed.
 pub const RATE_WINDOW: Duration = Duration::from_secs(1);

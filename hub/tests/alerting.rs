@@ -349,7 +349,7 @@ async fn openapi_describes_every_route() {
         .iter()
         .map(|m| m.as_str().expect("name"))
         .collect();
-    let known: Vec<&str> = sysmonstm_hub::store::metrics::METRICS.iter().map(|m| m.name).chain(["offline"]).collect();
+    let known: Vec<&str> = sysmonstm_hub::metrics::METRICS.iter().map(|m| m.name).chain(["offline"]).collect();
     assert_eq!(listed, known);
 }
 

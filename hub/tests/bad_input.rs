@@ -71,7 +71,7 @@ async fn duplicate_seq_is_ignored_and_acked() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn agent_tokens_are_enforced_per_machine_glob() {
-    use sysmonstm_hub::grpc::auth::parse_rule;
+    use sysmonstm_hub::token_rules::parse_rule;
     let dir = tempfile::tempdir().expect("temp dir");
     let mut config = sysmonstm_hub::HubConfig::ephemeral(dir.path().to_path_buf());
     config.agent_tokens = ["web-token-0123456789=it-web-*", "any-token-0123456789"]

@@ -396,7 +396,7 @@ async fn disk_full_holds_samples_and_writes_them_when_space_returns() {
 /// A data directory of the version-1 schema with `n` samples of one
 /// machine (cpu = seq, one a second), as the previous release left it.
 fn version_one_data_dir(dir: &std::path::Path, machine: &str, n: i64) {
-    use sysmonstm_hub::store::metrics::METRICS;
+    use sysmonstm_hub::metrics::METRICS;
     let conn = rusqlite::Connection::open(dir.join("sysmonstm.db")).expect("open");
     conn.execute(sysmonstm_hub::store::migrate::CREATE_TABLE, []).expect("table");
     for m in &sysmonstm_hub::store::migrate::SQLITE[..2] {

@@ -242,7 +242,7 @@ fn assert_same_points(a: &sysmonstm_hub::store::Points, b: &sysmonstm_hub::store
 }
 
 fn every_metric(from: i64, to: i64, step: &str) -> sysmonstm_hub::store::history::Plan {
-    let all: Vec<&str> = sysmonstm_hub::store::metrics::METRICS.iter().map(|m| m.name).collect();
+    let all: Vec<&str> = sysmonstm_hub::metrics::METRICS.iter().map(|m| m.name).collect();
     plan(Some(&all.join(",")), Some(&from.to_string()), Some(&to.to_string()), Some(step), None).expect("plan")
 }
 
@@ -380,7 +380,7 @@ async fn postgres_seals_history_into_chunks() {
 /// a second from T0), the first minute already rolled up. `ts(ms)` spells
 /// a time for the backend; the statements run in order.
 fn version_one_rows(ts: fn(i64) -> String) -> Vec<String> {
-    use sysmonstm_hub::store::metrics::METRICS;
+    use sysmonstm_hub::metrics::METRICS;
     let names: Vec<&str> = METRICS.iter().map(|m| m.name).collect();
     let mut sql = Vec::new();
     for seq in 1..=180_i64 {
@@ -415,7 +415,7 @@ fn version_one_rows(ts: fn(i64) -> String) -> Vec<String> {
 async fn upgraded(store: &dyn Store) {
     assert_eq!(store.last_seq("old", "v1").await.expect("last_seq"), 180);
     let raw = every_metric(T0, T0 + 10 * MINUTE, "raw");
-    let cpu = sysmonstm_hub::store::metrics::METRICS.iter().position(|m| m.name == "cpu_percent").expect("cpu");
+    let cpu = sysmonstm_hub::metrics::METRICS.iter().position(|m| m.name == "cpu_percent").expect("cpu");
     let before = store.history("old", &raw).await.expect("raw history");
     assert_eq!(before.len(), 180, "every version-1 sample");
     assert!(before.iter().enumerate().all(|(i, p)| p.1[cpu] == Some(i as f64 + 1.0)));

@@ -328,7 +328,7 @@ async fn main() -> anyhow::Result<()> {
     }
     if args.history_days > 0 {
         let now = t0 + (warmup_s + measure_s) * 1000;
-        let all: Vec<&str> = sysmonstm_hub::store::metrics::METRICS.iter().map(|m| m.name).collect();
+        let all: Vec<&str> = sysmonstm_hub::metrics::METRICS.iter().map(|m| m.name).collect();
         let hour = plan(
             Some(&all.join(",")),
             Some(&(now - 3_600_000).to_string()),

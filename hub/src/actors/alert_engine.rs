@@ -18,7 +18,7 @@ use tokio::sync::mpsc;
 
 use crate::alerts::engine::{Alert, Engine};
 use crate::alerts::rule::{self, FieldError, Policy, Rule};
-use crate::events::{MachineWentOffline, MetricsReceived};
+use crate::events::{AlertChanged, MachineWentOffline, MetricsReceived};
 use crate::stats::Stats;
 use crate::store::Store;
 
@@ -29,14 +29,6 @@ const PERSIST_RETRY: Duration = Duration::from_secs(1);
 
 /// Milliseconds since the epoch; injectable so tests can drive time.
 pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
-
-/// An alert fired or resolved, with the rule as it was then.
-#[derive(Debug, Clone, Message)]
-#[rtype(result = "()")]
-pub struct AlertChanged {
-    pub alert: Arc<Alert>,
-    pub rule: Option<Arc<Rule>>,
-}
 
 /// Why a rule change was refused.
 #[derive(Debug, thiserror::Error)]

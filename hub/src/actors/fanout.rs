@@ -2,7 +2,7 @@
 //! puts alert events into it.
 //!
 //! Browser sessions, gRPC `Watch` streams and the relay link read one tokio
-//! broadcast channel of [`LiveEvent`]s. Machine states enter it from the
+//! broadcast channel of `LiveEvent`s (see `events`). Machine states enter it from the
 //! registry (which decides between local and remote states), alert frames
 //! from here, encoded once. Each event is delivered once however many
 //! viewers there are, and a viewer that falls behind only loses its own
@@ -14,21 +14,15 @@ use actix::prelude::*;
 use actix_broker::BrokerSubscribe;
 use tokio::sync::broadcast;
 
-use super::alert_engine::AlertChanged;
-use crate::events::MachineUpdate;
+use crate::events::{AlertChanged, LiveEvent, LiveSender};
 
 /// Updates a viewer may fall behind by before it is dropped.
 pub const FANOUT_CAPACITY: usize = 16_384;
 
-/// What viewers receive: machine updates, and alert frames encoded once.
-#[derive(Debug, Clone)]
-pub enum LiveEvent {
-    Machine(Arc<MachineUpdate>),
-    /// `{"type":"alert","alert":{…}}`, ready to send.
-    Alert(Arc<str>),
+/// A viewers' channel (with no viewer yet).
+pub fn live_channel() -> LiveSender {
+    broadcast::channel(FANOUT_CAPACITY).0
 }
-
-pub type UpdateSender = broadcast::Sender<LiveEvent>;
 
 /// `{"type":"alert","alert":{…}}` for an alert change.
 pub fn alert_frame(change: &AlertChanged) -> Arc<str> {
@@ -37,12 +31,12 @@ pub fn alert_frame(change: &AlertChanged) -> Arc<str> {
 }
 
 pub struct Fanout {
-    tx: UpdateSender,
+    live: LiveSender,
 }
 
 impl Fanout {
-    pub fn new(tx: UpdateSender) -> Self {
-        Fanout { tx }
+    pub fn new(live: LiveSender) -> Self {
+        Fanout { live }
     }
 }
 
@@ -58,6 +52,6 @@ impl Handler<AlertChanged> for Fanout {
     type Result = ();
 
     fn handle(&mut self, msg: AlertChanged, _: &mut Context<Self>) {
-        let _ = self.tx.send(LiveEvent::Alert(alert_frame(&msg)));
+        let _ = self.live.send(LiveEvent::Alert(alert_frame(&msg)));
     }
 }

@@ -12,12 +12,10 @@ use actix::prelude::*;
 use actix_broker::BrokerIssue;
 use slog::{debug, info, warn, Logger};
 use sysmonstm_protocol::model::{HostInfo, MachineStatus, MachineSummary, Sample};
-use sysmonstm_protocol::pb::{self, hub_message};
-use tokio::sync::mpsc;
-use tonic::Status;
 
-use crate::events::{MachineUpdate, MachineWentOffline, MetricsReceived, Persisted};
-use crate::grpc::validate::ValidHello;
+use crate::events::{
+    AgentHello, AgentReply, AgentSender, MachineUpdate, MachineWentOffline, MetricsReceived, Persisted, StreamEnd,
+};
 use crate::liveness::{is_overdue, OFFLINE_CHECK_INTERVAL};
 use crate::now_ms;
 use crate::recent::{RecentPoint, RecentRing};
@@ -25,9 +23,6 @@ use crate::store::KnownMachine;
 
 /// Interval assumed until an agent says otherwise.
 const DEFAULT_INTERVAL: Duration = Duration::from_secs(1);
-
-/// Where replies to one agent stream go.
-pub type AgentSender = mpsc::Sender<Result<pb::HubMessage, Status>>;
 
 /// The stream currently feeding this machine.
 struct Connection {
@@ -94,7 +89,7 @@ impl MachineSession {
     fn acknowledge(&self, seq: u64) {
         if let Some(conn) = &self.connection {
             // Acks are cumulative: if the queue is full, the next one covers this.
-            let _ = conn.tx.try_send(Ok(pb::HubMessage { msg: Some(hub_message::Msg::Ack(pb::Ack { seq })) }));
+            let _ = conn.tx.try_send(AgentReply::Ack(seq));
         }
     }
 
@@ -129,7 +124,7 @@ impl Supervised for MachineSession {
     fn restarting(&mut self, _: &mut Context<Self>) {
         warn!(self.log, "machine session restarting; the agent will reconnect");
         if let Some(conn) = self.connection.take() {
-            let _ = conn.tx.try_send(Err(Status::unavailable("machine session restarting; reconnect")));
+            let _ = conn.tx.try_send(AgentReply::End(StreamEnd::SessionRestarting));
         }
         self.status = MachineStatus::Offline;
     }
@@ -141,7 +136,7 @@ impl Supervised for MachineSession {
 #[rtype(result = "u64")]
 pub struct Attach {
     pub connection_id: u64,
-    pub hello: ValidHello,
+    pub hello: AgentHello,
     /// What the store holds for this instance (read by the caller).
     pub stored_last_seq: u64,
     pub tx: AgentSender,
@@ -152,7 +147,7 @@ impl Handler<Attach> for MachineSession {
 
     fn handle(&mut self, msg: Attach, _: &mut Context<Self>) -> u64 {
         if let Some(old) = self.connection.take() {
-            let _ = old.tx.try_send(Err(Status::aborted("replaced by a newer connection for this machine_id")));
+            let _ = old.tx.try_send(AgentReply::End(StreamEnd::Replaced));
             info!(self.log, "a newer connection replaces the current one");
         }
         let hello = msg.hello;
@@ -261,8 +256,7 @@ impl Handler<SetInterval> for MachineSession {
         let Some(conn) = &self.connection else {
             return false;
         };
-        let update = pb::ConfigUpdate { interval_ms: msg.0.as_millis().min(u32::MAX as u128) as u32 };
-        conn.tx.try_send(Ok(pb::HubMessage { msg: Some(hub_message::Msg::Config(update)) })).is_ok()
+        conn.tx.try_send(AgentReply::Interval(msg.0)).is_ok()
     }
 }
 

@@ -8,4 +8,5 @@ pub mod redis_bridge;
 pub mod registry;
 pub mod relay_link;
 pub mod storage_writer;
+pub mod system;
 pub mod ws_session;

@@ -17,8 +17,8 @@ use actix::prelude::*;
 use actix_broker::BrokerSubscribe;
 use slog::{debug, warn, Logger};
 
-use super::alert_engine::AlertChanged;
 use crate::alerts::rule::{check_webhook, is_private, Policy};
+use crate::events::AlertChanged;
 use crate::stats::Stats;
 
 /// How long one delivery attempt may take.

@@ -10,13 +10,12 @@
 //! sees the fleet at once.
 //!
 //! Redis is never on the sample path: when it is down, states are dropped
-//! (the next sample brings them back), [`RedisStatus`] says so for `/ready`,
+//! (the next sample brings them back), its [`Health`] says so for `/ready`,
 //! and both sides reconnect by themselves with backoff. After Redis loses
 //! its data, every hub's next flush writes its machines again.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix::prelude::*;
@@ -26,10 +25,12 @@ use deadpool_redis::{Pool, PoolConfig, Runtime, Timeouts};
 use futures::StreamExt;
 use slog::{debug, info, warn, Logger};
 
-use super::alert_engine::AlertChanged;
-use super::fanout::{alert_frame, LiveEvent, UpdateSender};
+use super::fanout::alert_frame;
 use crate::cluster::{self, Remote};
-use crate::events::{MachineUpdate, MachineWentOffline, MetricsReceived, RemoteMachineUpdated};
+use crate::events::{
+    AlertChanged, LiveEvent, LiveSender, MachineUpdate, MachineWentOffline, MetricsReceived, RemoteMachineUpdated,
+};
+use crate::health::Health;
 
 /// How often pending states go to Redis (one pipeline each time).
 pub const FLUSH_INTERVAL: Duration = Duration::from_millis(50);
@@ -49,49 +50,19 @@ pub enum RedisError {
     Url(String),
 }
 
-/// Whether Redis works, for `/ready` and `/api/stats`.
-#[derive(Debug, Default)]
-pub struct RedisStatus {
-    failing: AtomicBool,
-    last_error: Mutex<Option<String>>,
-}
-
-impl RedisStatus {
-    /// Records a failure; true when Redis was working until now.
-    fn fail(&self, error: String) -> bool {
-        if let Ok(mut last) = self.last_error.lock() {
-            *last = Some(error);
-        }
-        !self.failing.swap(true, Ordering::Relaxed)
-    }
-
-    /// Records success; true when Redis was failing until now.
-    fn recover(&self) -> bool {
-        self.failing.swap(false, Ordering::Relaxed)
-    }
-
-    /// The last error while Redis is failing.
-    pub fn error(&self) -> Option<String> {
-        if !self.failing.load(Ordering::Relaxed) {
-            return None;
-        }
-        self.last_error.lock().ok().and_then(|e| e.clone()).or_else(|| Some("unavailable".into()))
-    }
-}
-
 /// Everything the bridge needs to talk to Redis.
 #[derive(Clone)]
 struct Link {
     hub_id: Arc<str>,
     pool: Pool,
     client: redis::Client,
-    status: Arc<RedisStatus>,
+    status: Arc<Health>,
     log: Logger,
 }
 
 pub struct RedisBridge {
     link: Link,
-    viewers: UpdateSender,
+    live: LiveSender,
     /// Newest unsent state per machine.
     pending: HashMap<String, Arc<MachineUpdate>>,
     pending_alerts: Vec<Arc<str>>,
@@ -103,8 +74,8 @@ impl RedisBridge {
     pub fn new(
         url: &str,
         hub_id: &str,
-        status: Arc<RedisStatus>,
-        viewers: UpdateSender,
+        status: Arc<Health>,
+        live: LiveSender,
         log: Logger,
     ) -> Result<Self, RedisError> {
         let client = redis::Client::open(url).map_err(|e| RedisError::Url(e.to_string()))?;
@@ -114,7 +85,7 @@ impl RedisBridge {
         config.pool = Some(PoolConfig { max_size: POOL_SIZE, timeouts, ..PoolConfig::default() });
         let pool = config.create_pool(Some(Runtime::Tokio1)).map_err(|e| RedisError::Url(e.to_string()))?;
         let link = Link { hub_id: Arc::from(hub_id), pool, client, status, log };
-        Ok(RedisBridge { link, viewers, pending: HashMap::new(), pending_alerts: Vec::new(), flushing: false })
+        Ok(RedisBridge { link, live, pending: HashMap::new(), pending_alerts: Vec::new(), flushing: false })
     }
 
     fn flush(&mut self, ctx: &mut Context<Self>) {
@@ -191,21 +162,21 @@ impl Link {
     }
 
     /// Hands one message from Redis to the broker or the viewers.
-    fn deliver(&self, payload: &[u8], viewers: &UpdateSender) {
+    fn deliver(&self, payload: &[u8], live: &LiveSender) {
         match cluster::decode(&self.hub_id, payload) {
             Ok(None) => {}
             Ok(Some(Remote::Machine { hub, update })) => {
                 Broker::<SystemBroker>::issue_async(RemoteMachineUpdated { hub, update });
             }
             Ok(Some(Remote::Alert(frame))) => {
-                let _ = viewers.send(LiveEvent::Alert(frame));
+                let _ = live.send(LiveEvent::Alert(frame));
             }
             Err(e) => debug!(self.log, "unreadable message from Redis ignored"; "error" => %e),
         }
     }
 
     /// Reads every machine key (other hubs' machines, for a fresh view).
-    async fn rebuild(&self, viewers: &UpdateSender) -> Result<usize, String> {
+    async fn rebuild(&self, live: &LiveSender) -> Result<usize, String> {
         let mut conn = self.pool.get().await.map_err(|e| e.to_string())?;
         let pattern = format!("{}*", cluster::KEY_PREFIX);
         let mut cursor: u64 = 0;
@@ -223,7 +194,7 @@ impl Link {
             for key in keys {
                 let state: Option<Vec<u8>> = conn.hget(&key, "state").await.map_err(|e| e.to_string())?;
                 if let Some(state) = state {
-                    self.deliver(&state, viewers);
+                    self.deliver(&state, live);
                     seen += 1;
                 }
             }
@@ -235,7 +206,7 @@ impl Link {
     }
 
     /// Subscribes and delivers other hubs' messages until the connection ends.
-    async fn listen(&self, viewers: &UpdateSender) -> Result<(), String> {
+    async fn listen(&self, live: &LiveSender) -> Result<(), String> {
         let connect = async {
             let mut pubsub = self.client.get_async_pubsub().await?;
             pubsub.subscribe(cluster::CHANNEL).await?;
@@ -245,23 +216,23 @@ impl Link {
             .await
             .map_err(|_| "connect timed out".to_owned())?
             .map_err(|e| e.to_string())?;
-        let machines = tokio::time::timeout(REDIS_TIMEOUT * 10, self.rebuild(viewers))
+        let machines = tokio::time::timeout(REDIS_TIMEOUT * 10, self.rebuild(live))
             .await
             .map_err(|_| "reading machine keys timed out".to_owned())??;
         self.up();
         info!(self.log, "joined the fleet in Redis"; "machines_in_redis" => machines);
         let mut messages = pubsub.into_on_message();
         while let Some(message) = messages.next().await {
-            self.deliver(message.get_payload_bytes(), viewers);
+            self.deliver(message.get_payload_bytes(), live);
         }
         Err("subscription closed".into())
     }
 
     /// Listens forever, reconnecting with backoff.
-    async fn listen_forever(self, viewers: UpdateSender) {
+    async fn listen_forever(self, live: LiveSender) {
         let mut delay = RECONNECT_MIN;
         loop {
-            if let Err(e) = self.listen(&viewers).await {
+            if let Err(e) = self.listen(&live).await {
                 self.down(&format!("subscription: {e}"));
             }
             tokio::time::sleep(delay).await;
@@ -278,7 +249,7 @@ impl Actor for RedisBridge {
         self.subscribe_system_async::<MachineWentOffline>(ctx);
         self.subscribe_system_async::<AlertChanged>(ctx);
         ctx.run_interval(FLUSH_INTERVAL, |bridge, ctx| bridge.flush(ctx));
-        ctx.spawn(self.link.clone().listen_forever(self.viewers.clone()).into_actor(self));
+        ctx.spawn(self.link.clone().listen_forever(self.live.clone()).into_actor(self));
     }
 }
 

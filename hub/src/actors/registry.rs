@@ -22,8 +22,8 @@ use slog::Logger;
 
 use sysmonstm_protocol::model::MachineStatus;
 
-use super::fanout::{LiveEvent, UpdateSender};
 use super::machine_session::{GetRecent, MachineSession};
+use crate::events::{LiveEvent, LiveSender};
 use crate::events::{MachineUpdate, MachineWentOffline, MetricsReceived, Persisted, RemoteMachineUpdated};
 use crate::liveness::{is_overdue, OFFLINE_CHECK_INTERVAL};
 use crate::recent::{RecentPoint, RecentRing};
@@ -48,13 +48,13 @@ pub struct MachineRegistry {
     latest: HashMap<String, Arc<MachineUpdate>>,
     /// Machines whose current state comes from another hub.
     remote: HashMap<String, RemoteMachine>,
-    viewers: UpdateSender,
+    live: LiveSender,
 }
 
 impl MachineRegistry {
     /// A registry spreading sessions over `arbiters` (the current one when
     /// empty), starting with the machines the store knows (offline).
-    pub fn new(arbiters: Vec<ArbiterHandle>, known: Vec<KnownMachine>, viewers: UpdateSender, log: Logger) -> Self {
+    pub fn new(arbiters: Vec<ArbiterHandle>, known: Vec<KnownMachine>, live: LiveSender, log: Logger) -> Self {
         let mut registry = MachineRegistry {
             log,
             arbiters,
@@ -62,7 +62,7 @@ impl MachineRegistry {
             sessions: HashMap::new(),
             latest: HashMap::new(),
             remote: HashMap::new(),
-            viewers,
+            live,
         };
         for machine in known {
             let id = machine.machine_id.clone();
@@ -90,7 +90,7 @@ impl MachineRegistry {
     fn accept(&mut self, update: Arc<MachineUpdate>) {
         self.latest.insert(update.machine_id().to_owned(), update.clone());
         // No receiver is not an error: nobody is watching.
-        let _ = self.viewers.send(LiveEvent::Machine(update));
+        let _ = self.live.send(LiveEvent::Machine(update));
     }
 
     /// Whether a remote state may replace what the registry holds: it must

@@ -21,9 +21,9 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::header::{HeaderValue, AUTHORIZATION};
 use tokio_tungstenite::tungstenite::Message;
 
-use super::fanout::{LiveEvent, UpdateSender};
 use super::registry::{ListMachines, MachineRegistry};
 use crate::events::MachineUpdate;
+use crate::events::{LiveEvent, LiveSender};
 use crate::frames::machines_frame;
 
 /// How often coalesced updates go to the relay (a public view needs no
@@ -75,13 +75,13 @@ impl RelayLink {
         url: &str,
         api_key: &str,
         registry: Addr<MachineRegistry>,
-        viewers: UpdateSender,
+        live: LiveSender,
         log: Logger,
     ) -> Result<Self, LinkError> {
         let mut request = url.into_client_request().map_err(|e| LinkError::Url(e.to_string()))?;
         let bearer = HeaderValue::from_str(&format!("Bearer {api_key}")).map_err(|_| LinkError::Key)?;
         request.headers_mut().insert(AUTHORIZATION, bearer);
-        Ok(RelayLink { link: Some(Link { request, url: url.to_owned(), registry, viewers, log }) })
+        Ok(RelayLink { link: Some(Link { request, url: url.to_owned(), registry, live, log }) })
     }
 }
 
@@ -99,7 +99,7 @@ struct Link {
     request: tokio_tungstenite::tungstenite::handshake::client::Request,
     url: String,
     registry: Addr<MachineRegistry>,
-    viewers: UpdateSender,
+    live: LiveSender,
     log: Logger,
 }
 
@@ -158,7 +158,7 @@ impl Link {
     /// Snapshot, then updates and alerts, until the link or the hub ends.
     async fn stream(&self, socket: &mut Socket) -> Result<(), Ended> {
         // Subscribe before the snapshot so that nothing falls in between.
-        let mut events = self.viewers.subscribe();
+        let mut events = self.live.subscribe();
         send(socket, self.snapshot().await?).await?;
         let mut pending: HashMap<String, Arc<MachineUpdate>> = HashMap::new();
         let mut flush = tokio::time::interval(RELAY_FLUSH_INTERVAL);
@@ -173,7 +173,7 @@ impl Link {
                     Err(RecvError::Lagged(_)) => {
                         // The relay (or this link) fell behind: start over from the current state.
                         pending.clear();
-                        events = self.viewers.subscribe();
+                        events = self.live.subscribe();
                         send(socket, self.snapshot().await?).await?;
                     }
                     Err(RecvError::Closed) => return Err(Ended::Stopping),

@@ -13,18 +13,17 @@
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 use actix_broker::BrokerSubscribe;
 use slog::{info, warn, Logger};
 
-use super::registry::MachineRegistry;
 use crate::events::{MachineUpdate, MetricsReceived, Persisted};
-use crate::store::budget::{Freed, StoreUsage};
 use crate::store::seal::SEAL_TICK;
+use crate::store::status::StoreStatus;
 use crate::store::{Batch, Retention, Store, StoreError};
 
 /// Most rows one transaction writes (5 s of 10,000 agents).
@@ -49,8 +48,6 @@ pub const MAX_BACKLOG: usize = 100_000;
 /// Retry delays after a failed write: doubling from the first to the last.
 pub const RETRY_FIRST: Duration = Duration::from_millis(250);
 pub const RETRY_MAX: Duration = Duration::from_secs(10);
-/// How often rollups and retention run by default.
-pub const MAINTENANCE_INTERVAL: Duration = Duration::from_secs(60);
 /// How often the writer converts version-1 rows after an upgrade, and for
 /// how long at most each time: a bounded share of the store's time, so
 /// batch writes (and acks) go on meanwhile.
@@ -62,60 +59,10 @@ pub const CONVERT_PROGRESS: Duration = Duration::from_secs(10);
 /// space was freed (per-table sizes less often: see the stores).
 pub const USAGE_INTERVAL: Duration = Duration::from_secs(60);
 
-/// What the rest of the hub sees of the writer: backlog, health, counts.
-#[derive(Debug, Default)]
-pub struct StoreStatus {
-    /// Rows received and not yet committed.
-    pub backlog: AtomicUsize,
-    /// Rows committed (and so acked) since start.
-    pub stored: std::sync::atomic::AtomicU64,
-    /// Committed batches and the seconds they took, for /metrics.
-    pub batches: std::sync::atomic::AtomicU64,
-    pub batch_seconds_total: Mutex<f64>,
-    /// Samples sealed into chunks since start.
-    pub sealed: std::sync::atomic::AtomicU64,
-    /// False while writes fail.
-    pub failing: AtomicBool,
-    pub last_error: Mutex<Option<String>>,
-    /// The store's size, as last measured.
-    pub usage: Mutex<Option<StoreUsage>>,
-    /// Dropped to keep under `--max-disk` since start: raw chunks, raw
-    /// version-1 rows, 1-minute rows, 1-hour rows.
-    pub dropped_for_space: [std::sync::atomic::AtomicU64; 4],
-}
-
-impl StoreStatus {
-    fn fail(&self, error: String) {
-        self.failing.store(true, Ordering::Relaxed);
-        if let Ok(mut last) = self.last_error.lock() {
-            *last = Some(error);
-        }
-    }
-
-    /// The store's size, as last measured.
-    pub fn usage(&self) -> Option<StoreUsage> {
-        self.usage.lock().ok().and_then(|u| u.clone())
-    }
-
-    fn dropped(&self, freed: &Freed) {
-        let counts = [freed.raw_chunks, freed.raw_rows, freed.minute_rows, freed.hour_rows];
-        for (counter, n) in self.dropped_for_space.iter().zip(counts) {
-            counter.fetch_add(n, Ordering::Relaxed);
-        }
-    }
-
-    /// The last write error while writes are failing.
-    pub fn error(&self) -> Option<String> {
-        if !self.failing.load(Ordering::Relaxed) {
-            return None;
-        }
-        self.last_error.lock().ok().and_then(|e| e.clone()).or_else(|| Some("writes failing".into()))
-    }
-}
-
 pub struct StorageWriter {
     store: Arc<dyn Store>,
-    registry: Addr<MachineRegistry>,
+    /// Who hears what was committed (the registry, which tells the sessions).
+    persisted: Recipient<Persisted>,
     status: Arc<StoreStatus>,
     retention: Retention,
     maintenance_interval: Duration,
@@ -164,7 +111,7 @@ fn lane_of(machine_id: &str, lanes: usize) -> usize {
 impl StorageWriter {
     pub fn new(
         store: Arc<dyn Store>,
-        registry: Addr<MachineRegistry>,
+        persisted: Recipient<Persisted>,
         status: Arc<StoreStatus>,
         retention: Retention,
         maintenance_interval: Duration,
@@ -172,7 +119,7 @@ impl StorageWriter {
     ) -> Self {
         StorageWriter {
             store,
-            registry,
+            persisted,
             status,
             retention,
             maintenance_interval,
@@ -298,11 +245,10 @@ impl StorageWriter {
                         writer.committed(&batch);
                     }
                     Err(e) => {
-                        if !writer.status.failing.load(Ordering::Relaxed) {
+                        if writer.status.health.fail(e.to_string()) {
                             warn!(writer.log, "store write failed; holding the batch and retrying"; "error" => %e,
                                 "rows" => batch.len());
                         }
-                        writer.status.fail(e.to_string());
                         // Put the batch back in front, in order.
                         let lane = &mut writer.lanes[index];
                         let rest = std::mem::take(&mut lane.pending);
@@ -321,7 +267,7 @@ impl StorageWriter {
     }
 
     fn committed(&mut self, batch: &Batch) {
-        if self.status.failing.swap(false, Ordering::Relaxed) {
+        if self.status.health.recover() {
             info!(self.log, "store writes recovered"; "store" => self.store.describe());
         }
         self.status.backlog.fetch_sub(batch.len(), Ordering::Relaxed);
@@ -332,7 +278,7 @@ impl StorageWriter {
             *seq = (*seq).max(update.latest.seq);
         }
         for ((machine_id, instance_id), seq) in highest {
-            self.registry.do_send(Persisted {
+            self.persisted.do_send(Persisted {
                 machine_id: machine_id.to_owned(),
                 instance_id: instance_id.clone(),
                 seq,
@@ -409,7 +355,7 @@ impl Handler<MetricsReceived> for StorageWriter {
         self.status.backlog.fetch_add(1, Ordering::Relaxed);
         // A full batch goes at once, unless the store is failing: then the
         // lane waits out its retry pause.
-        if self.lanes[index].pending.len() >= BATCH_MAX && !self.status.failing.load(Ordering::Relaxed) {
+        if self.lanes[index].pending.len() >= BATCH_MAX && !self.status.health.is_failing() {
             self.flush(index, ctx);
         }
     }

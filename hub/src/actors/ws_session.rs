@@ -19,8 +19,8 @@ use tokio::sync::broadcast;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 use tokio_stream::wrappers::BroadcastStream;
 
-use super::fanout::LiveEvent;
 use super::registry::{ListMachines, MachineRegistry};
+use crate::events::LiveEvent;
 use crate::events::MachineUpdate;
 use crate::frames::machines_frame;
 use crate::stats::Stats;

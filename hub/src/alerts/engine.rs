@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use sysmonstm_protocol::model::{HostInfo, ProcessInfo, Sample};
 
 use super::rule::{Rule, Severity};
-use crate::store::metrics;
+use crate::metrics;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::store::metrics;
+use crate::metrics;
 
 /// The metric of offline rules: fires when a machine has been offline for `for`.
 pub const OFFLINE: &str = "offline";

@@ -10,13 +10,13 @@ use sysmonstm_protocol::token;
 use tokio_stream::wrappers::BroadcastStream;
 use tonic::{metadata::MetadataMap, Request, Response, Status};
 
-use crate::actors::fanout::{LiveEvent, UpdateSender};
 use crate::actors::registry::{GetMachine, ListMachines, MachineRegistry};
+use crate::events::{LiveEvent, LiveSender};
 use crate::read_access::ReadAccess;
 
 pub struct FleetService {
     pub registry: Addr<MachineRegistry>,
-    pub updates: UpdateSender,
+    pub live: LiveSender,
     /// With `--viewer-token`, who may read.
     pub readers: ReadAccess,
 }
@@ -78,7 +78,7 @@ impl FleetQuery for FleetService {
 
     async fn watch(&self, request: Request<pb::WatchRequest>) -> Result<Response<Self::WatchStream>, Status> {
         self.authorize(request.metadata())?;
-        let updates = BroadcastStream::new(self.updates.subscribe());
+        let updates = BroadcastStream::new(self.live.subscribe());
         let snapshot = pb::WatchEvent { snapshot: true, machines: self.summaries().await? };
         let live = updates.filter_map(|item| async move {
             match item {

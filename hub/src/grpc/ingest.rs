@@ -4,8 +4,9 @@
 //! message must be a valid Hello (anything wrong ends the stream with
 //! `INVALID_ARGUMENT` naming the field) whose machine id the token may
 //! report (`PERMISSION_DENIED`), all before anything is stored. Samples go to the machine's
-//! session one at a time (awaiting each, which is the backpressure); the
-//! session sends the acks itself through the reply channel.
+//! session in order; the session answers through a channel of domain
+//! replies (ack, interval, end) that [`to_wire`] turns into protobuf and
+//! `Status`, after the Welcome and beside this side's own refusals.
 
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -13,10 +14,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix::Addr;
-use futures::Stream;
+use futures::{Stream, StreamExt};
 use slog::{debug, warn, Logger};
 use sysmonstm_protocol::pb::{self, agent_ingest_server::AgentIngest, agent_message, hub_message};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status, Streaming};
 
@@ -24,8 +25,10 @@ use super::auth::AgentAuth;
 use super::validate;
 use crate::actors::machine_session::{Attach, Detach, Ingest, MachineSession};
 use crate::actors::registry::{MachineRegistry, SessionFor};
-use crate::actors::storage_writer::{StoreStatus, MAX_BACKLOG};
+use crate::actors::storage_writer::MAX_BACKLOG;
+use crate::events::{AgentHello, AgentReply, StreamEnd};
 use crate::stats::Stats;
+use crate::store::status::StoreStatus;
 use crate::store::Store;
 
 /// How long a new stream may take to say Hello.
@@ -64,7 +67,7 @@ fn size_refusal(status: Status) -> Status {
 }
 
 impl IngestService {
-    async fn read_hello(inbound: &mut Streaming<pb::AgentMessage>) -> Result<validate::ValidHello, Status> {
+    async fn read_hello(inbound: &mut Streaming<pb::AgentMessage>) -> Result<AgentHello, Status> {
         let first = tokio::time::timeout(HELLO_TIMEOUT, inbound.message())
             .await
             .map_err(|_| Status::invalid_argument(format!("no Hello within {}s", HELLO_TIMEOUT.as_secs())))?
@@ -82,18 +85,36 @@ impl IngestService {
     }
 }
 
-/// One accepted agent stream: where its samples go and where replies go.
+/// What a session's reply is on the wire: a message, or the status that ends the stream.
+pub fn to_wire(reply: AgentReply) -> Result<pb::HubMessage, Status> {
+    let msg = match reply {
+        AgentReply::Ack(seq) => hub_message::Msg::Ack(pb::Ack { seq }),
+        AgentReply::Interval(every) => {
+            hub_message::Msg::Config(pb::ConfigUpdate { interval_ms: every.as_millis().min(u32::MAX as u128) as u32 })
+        }
+        AgentReply::End(StreamEnd::Replaced) => {
+            return Err(Status::aborted("replaced by a newer connection for this machine_id"))
+        }
+        AgentReply::End(StreamEnd::SessionRestarting) => {
+            return Err(Status::unavailable("machine session restarting; reconnect"))
+        }
+    };
+    Ok(pb::HubMessage { msg: Some(msg) })
+}
+
+/// One accepted agent stream: where its samples go, and where this side's
+/// refusal (a bad message, the hub stopping) goes.
 struct AgentStream {
     session: Addr<MachineSession>,
     connection_id: u64,
-    tx: mpsc::Sender<Result<pb::HubMessage, Status>>,
+    refusal: oneshot::Sender<Status>,
     log: Logger,
 }
 
 /// Reads samples until the stream ends, then detaches from the session.
 async fn pump(
     mut inbound: Streaming<pb::AgentMessage>,
-    AgentStream { session, connection_id, tx, log }: AgentStream,
+    AgentStream { session, connection_id, refusal: refuse, log }: AgentStream,
     stats: Arc<Stats>,
     store_status: Arc<StoreStatus>,
     mut shutdown: watch::Receiver<bool>,
@@ -139,7 +160,7 @@ async fn pump(
     };
     if let Some(status) = refusal {
         debug!(log, "ending agent stream"; "status" => %status);
-        let _ = tx.send(Err(status)).await;
+        let _ = refuse.send(status);
     }
     stats.agents_connected.fetch_sub(1, Ordering::Relaxed);
     session.do_send(Detach { connection_id });
@@ -175,22 +196,44 @@ impl AgentIngest for IngestService {
             }
         };
         let connection_id = self.next_connection.fetch_add(1, Ordering::Relaxed);
-        let (tx, rx) = mpsc::channel(REPLY_QUEUE);
-        let last_seq = session
-            .send(Attach { connection_id, hello, stored_last_seq, tx: tx.clone() })
-            .await
-            .map_err(unavailable)?;
+        let (tx, replies) = mpsc::channel(REPLY_QUEUE);
+        let last_seq = session.send(Attach { connection_id, hello, stored_last_seq, tx }).await.map_err(unavailable)?;
         let welcome = pb::Welcome { last_seq, interval_ms: 0, hub_id: self.hub_id.clone() };
-        tx.send(Ok(pb::HubMessage { msg: Some(hub_message::Msg::Welcome(welcome)) }))
-            .await
-            .map_err(|_| Status::internal("reply channel closed"))?;
+        let (refuse, refusal) = oneshot::channel();
         tokio::spawn(pump(
             inbound,
-            AgentStream { session, connection_id, tx, log },
+            AgentStream { session, connection_id, refusal: refuse, log },
             self.stats.clone(),
             self.store_status.clone(),
             self.shutdown.clone(),
         ));
-        Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
+        // Welcome first, then the session's replies and this side's refusal
+        // as they come; the stream ends when both have ended (the session
+        // let go of the stream, and the pump stopped reading).
+        let welcome =
+            futures::stream::once(async move { Ok(pb::HubMessage { msg: Some(hub_message::Msg::Welcome(welcome)) }) });
+        let refusal = futures::stream::once(refusal).filter_map(|r| async move { r.ok().map(Err) });
+        let replies = ReceiverStream::new(replies).map(to_wire);
+        let outbound = welcome.chain(futures::stream::select(replies, refusal));
+        Ok(Response::new(Box::pin(outbound)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replies_on_the_wire() {
+        let ack = to_wire(AgentReply::Ack(42)).expect("a message");
+        assert_eq!(ack.msg, Some(hub_message::Msg::Ack(pb::Ack { seq: 42 })));
+        let config = to_wire(AgentReply::Interval(Duration::from_millis(2_500))).expect("a message");
+        assert_eq!(config.msg, Some(hub_message::Msg::Config(pb::ConfigUpdate { interval_ms: 2_500 })));
+        let huge = to_wire(AgentReply::Interval(Duration::from_secs(u64::MAX))).expect("a message");
+        assert_eq!(huge.msg, Some(hub_message::Msg::Config(pb::ConfigUpdate { interval_ms: u32::MAX })));
+        let replaced = to_wire(AgentReply::End(StreamEnd::Replaced)).expect_err("ends the stream");
+        assert_eq!(replaced.code(), tonic::Code::Aborted);
+        let restarting = to_wire(AgentReply::End(StreamEnd::SessionRestarting)).expect_err("ends the stream");
+        assert_eq!(restarting.code(), tonic::Code::Unavailable, "the agent reconnects at once");
     }
 }

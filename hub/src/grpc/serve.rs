@@ -20,17 +20,18 @@ use tokio::sync::watch;
 use tokio_stream::wrappers::TcpListenerStream;
 use tonic::transport::{Server, ServerTlsConfig};
 
-use super::auth::{AgentAuth, TokenRule, RECOMMENDED_TOKEN_LEN};
+use super::auth::AgentAuth;
 use super::fleet::FleetService;
 use super::ingest::{IngestService, MAX_AGENT_MESSAGE};
 use super::limit;
-use crate::actors::fanout::UpdateSender;
 use crate::actors::registry::MachineRegistry;
-use crate::actors::storage_writer::StoreStatus;
 use crate::config::HubConfig;
+use crate::events::LiveSender;
 use crate::read_access::ReadAccess;
 use crate::stats::{Stats, RATE_WINDOW};
+use crate::store::status::StoreStatus;
 use crate::store::Store;
+use crate::token_rules::{TokenRule, RECOMMENDED_TOKEN_LEN};
 
 /// HTTP/2 pings toward agents, to notice dead connections.
 pub const GRPC_KEEPALIVE: Duration = Duration::from_secs(20);
@@ -48,7 +49,7 @@ pub struct GrpcParts {
     /// With `--viewer-token`, who may call `FleetQuery`.
     pub readers: ReadAccess,
     pub registry: Addr<MachineRegistry>,
-    pub updates: UpdateSender,
+    pub live: LiveSender,
     pub store: Arc<dyn Store>,
     pub store_status: Arc<StoreStatus>,
     pub stats: Arc<Stats>,
@@ -112,11 +113,8 @@ pub async fn run(mut parts: GrpcParts, shutdown: watch::Receiver<bool>, grace: D
         }
     };
     let ingest = parts.ingest(AgentAuth::new(parts.config.agent_tokens.clone()), &connections, &shutdown);
-    let fleet = FleetService {
-        registry: parts.registry.clone(),
-        updates: parts.updates.clone(),
-        readers: parts.readers.clone(),
-    };
+    let fleet =
+        FleetService { registry: parts.registry.clone(), live: parts.live.clone(), readers: parts.readers.clone() };
     let mut builder = Server::builder()
         .http2_keepalive_interval(Some(GRPC_KEEPALIVE))
         .max_concurrent_streams(Some(parts.config.max_streams_per_connection));

@@ -4,6 +4,8 @@
 use sysmonstm_protocol::model::{HostInfo, Sample};
 use sysmonstm_protocol::{machine_id, pb};
 
+use crate::events::AgentHello;
+
 /// Longest string field (names, mount points, OS...) accepted, bytes.
 pub const MAX_TEXT: usize = 256;
 /// Longest instance id accepted, bytes.
@@ -14,17 +16,6 @@ pub const MAX_CORES: usize = 4096;
 pub const MAX_DEVICES: usize = 512;
 /// Most top processes a sample may list.
 pub const MAX_TOP_PROCESSES: usize = 64;
-
-/// What an agent said in Hello, checked.
-#[derive(Debug, Clone)]
-pub struct ValidHello {
-    pub machine_id: String,
-    pub instance_id: String,
-    pub host: HostInfo,
-    pub agent_version: String,
-    pub interval_ms: u32,
-    pub dropped_samples: u64,
-}
 
 /// A refused message: the field and what was wrong with it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -62,7 +53,7 @@ fn finite(field: &str, value: f64) -> Result<(), Invalid> {
     Ok(())
 }
 
-pub fn hello(h: pb::Hello) -> Result<ValidHello, Invalid> {
+pub fn hello(h: pb::Hello) -> Result<AgentHello, Invalid> {
     machine_id::validate(&h.machine_id).map_err(|e| invalid("hello.machine_id", e.to_string()))?;
     if h.instance_id.is_empty() {
         return Err(invalid("hello.instance_id", "is empty"));
@@ -85,7 +76,7 @@ pub fn hello(h: pb::Hello) -> Result<ValidHello, Invalid> {
     ] {
         text(field, value)?;
     }
-    Ok(ValidHello {
+    Ok(AgentHello {
         machine_id: h.machine_id,
         instance_id: h.instance_id,
         host,

@@ -22,7 +22,7 @@ const READY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
     let store = state.store.describe();
     let ping = tokio::time::timeout(READY_TIMEOUT, state.store.ping()).await;
-    let problem = match (ping, state.store_status.error()) {
+    let problem = match (ping, state.store_status.health.error()) {
         (Err(_), _) => Some(format!("store {store} did not answer within {}s", READY_TIMEOUT.as_secs())),
         (Ok(Err(e)), _) => Some(format!("store {store}: {e}")),
         (Ok(Ok(())), Some(e)) => Some(format!("store {store}: writes failing: {e}")),
@@ -34,7 +34,7 @@ pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
     }
     // Redis down leaves this hub working alone (its agents, its store):
     // still ready, but it says so.
-    let redis = state.redis_status.as_ref().map(|status| match status.error() {
+    let redis = state.redis_health.as_ref().map(|status| match status.error() {
         None => serde_json::json!({ "ok": true }),
         Some(error) => serde_json::json!({ "ok": false, "error": format!("redis: {error}") }),
     });

@@ -14,9 +14,9 @@ use sysmonstm_protocol::model::{MachineStatus, MachineSummary};
 
 use super::{ApiError, AppState};
 use crate::actors::registry::ListMachines;
-use crate::actors::storage_writer::StoreStatus;
 use crate::events::MachineUpdate;
 use crate::stats::Stats;
+use crate::store::status::StoreStatus;
 
 fn metric_error(e: prometheus::Error) -> ApiError {
     ApiError::Store(format!("metrics: {e}"))

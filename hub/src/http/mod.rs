@@ -12,7 +12,6 @@ mod assets;
 mod error;
 mod lockout;
 mod metrics;
-pub mod origin;
 mod rules;
 mod ws;
 
@@ -25,12 +24,12 @@ use slog::Logger;
 pub use error::ApiError;
 
 use crate::actors::alert_engine::AlertEngine;
-use crate::actors::fanout::UpdateSender;
-use crate::actors::redis_bridge::RedisStatus;
 use crate::actors::registry::MachineRegistry;
-use crate::actors::storage_writer::StoreStatus;
+use crate::events::LiveSender;
+use crate::health::Health;
 use crate::read_access::ReadAccess;
 use crate::stats::Stats;
+use crate::store::status::StoreStatus;
 use crate::store::Store;
 
 /// What every HTTP handler can reach.
@@ -42,7 +41,7 @@ pub struct AppState {
     pub admin_token: Arc<str>,
     /// With `--viewer-token`, who may read ([`access::gate`]).
     pub readers: ReadAccess,
-    pub updates: UpdateSender,
+    pub live: LiveSender,
     pub stats: Arc<Stats>,
     pub store: Arc<dyn Store>,
     pub store_status: Arc<StoreStatus>,
@@ -51,7 +50,7 @@ pub struct AppState {
     /// Origins besides the hub's own whose pages may open `/ws`.
     pub allowed_origins: Arc<[String]>,
     /// Redis, when this hub shares the fleet with others.
-    pub redis_status: Option<Arc<RedisStatus>>,
+    pub redis_health: Option<Arc<Health>>,
     pub log: Logger,
 }
 

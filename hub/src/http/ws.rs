@@ -6,8 +6,9 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use actix_web_actors::ws;
 use slog::debug;
 
-use super::{origin, AppState};
+use super::AppState;
 use crate::actors::ws_session::{WsSession, MAX_INBOUND_FRAME};
+use crate::origin;
 
 pub async fn connect(
     request: HttpRequest,
@@ -23,6 +24,6 @@ pub async fn connect(
         })));
     }
     let session =
-        WsSession::new(state.registry.clone(), state.updates.subscribe(), state.stats.clone(), state.log.clone());
+        WsSession::new(state.registry.clone(), state.live.subscribe(), state.stats.clone(), state.log.clone());
     ws::WsResponseBuilder::new(session, &request, body).frame_size(MAX_INBOUND_FRAME).start()
 }

@@ -16,11 +16,11 @@ use sysmonstm_protocol::model::{HostInfo, Sample};
 
 use super::chunk::{self, ChunkError};
 use super::history::{Plan, Resolution};
-use super::metrics::{self, METRICS};
 use super::rollup::{self, Point, Rollups};
 use super::seal::Pending;
 use super::{Points, StoreError};
 use crate::events::MachineUpdate;
+use crate::metrics::{self, METRICS};
 
 /// (machine_id, instance_id): an agent instance as the wire names it.
 pub type InstanceId = (String, String);

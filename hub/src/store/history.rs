@@ -3,7 +3,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use super::metrics;
+use crate::metrics;
 
 /// Longest range answered from raw samples by `step=auto`.
 pub const RAW_UP_TO: Duration = Duration::from_secs(3600);

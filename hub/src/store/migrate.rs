@@ -44,7 +44,7 @@ pub const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::metrics::METRICS;
+    use crate::metrics::METRICS;
 
     #[test]
     fn versions_increase_and_every_metric_has_columns() {

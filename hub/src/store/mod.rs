@@ -12,7 +12,6 @@
 //! - [`codec`]: the integer column codec under chunks (pure).
 //! - [`compact`]: compact history's state, sealing and history gathering, shared by both backends (pure).
 //! - [`chunk`]: sealed chunks, a run of samples as columns (pure).
-//! - [`metrics`]: the stored metrics, one column each.
 //! - [`history`]: history query parameters and resolution choice (pure).
 //! - [`migrate`]: versioned, embedded migrations for both backends.
 //! - [`seal`]: when recent rows become chunks (pure).
@@ -26,6 +25,7 @@
 //! - [`sqlite_usage`]: SQLite's size, and freeing space for `--max-disk`.
 //! - [`postgres_usage`]: PostgreSQL's size, and freeing space for `--max-disk`.
 //! - [`sqlite_writer`]: SQLite's writer connection on a lower-priority thread.
+//! - [`status`]: what the hub sees of the storage writer (backlog, health, counts).
 
 pub mod alert_rows;
 pub mod budget;
@@ -33,7 +33,6 @@ pub mod chunk;
 pub mod codec;
 pub mod compact;
 pub mod history;
-pub mod metrics;
 pub mod migrate;
 pub mod partition;
 pub mod postgres;
@@ -48,6 +47,7 @@ pub mod sqlite;
 pub mod sqlite_chunks;
 pub mod sqlite_usage;
 pub mod sqlite_writer;
+pub mod status;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -94,6 +94,9 @@ pub struct KnownMachine {
 
 /// Rows of a history answer: `(ts_ms, values in plan order)`.
 pub type Points = Vec<(i64, Vec<Option<f64>>)>;
+
+/// How often rollups, retention and `--max-disk` run by default (`--maintenance-interval`).
+pub const MAINTENANCE_INTERVAL: Duration = Duration::from_secs(60);
 
 /// How long each resolution is kept, and how much disk all of it may take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

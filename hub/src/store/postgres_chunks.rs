@@ -398,7 +398,7 @@ pub async fn convert_legacy(
     state: &ChunkState,
     partitions: &Partitions,
 ) -> Result<usize, StoreError> {
-    use super::metrics::METRICS;
+    use crate::metrics::METRICS;
     if !state.has_legacy() {
         return Ok(0);
     }

@@ -12,8 +12,8 @@ use std::collections::BTreeMap;
 
 use sysmonstm_protocol::model::{HostInfo, Sample};
 
-use super::metrics::{self, METRICS};
 use super::Points;
+use crate::metrics::{self, METRICS};
 
 pub const MINUTE_MS: i64 = 60_000;
 pub const HOUR_MS: i64 = 3_600_000;

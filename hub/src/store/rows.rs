@@ -6,8 +6,8 @@ use std::sync::{Arc, Mutex};
 use serde::Serialize;
 use sysmonstm_protocol::model::{DiskIo, DiskUsage, NetIo, ProcessInfo, Sample};
 
-use super::metrics;
 use crate::events::MachineUpdate;
+use crate::metrics;
 
 /// The `detail` column: everything of a sample that is not a summary column.
 #[derive(Serialize)]

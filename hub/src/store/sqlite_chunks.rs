@@ -15,11 +15,11 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use super::chunk;
 use super::compact::{self, ChunkRow, ChunkState, Gather, InstanceId, KeyMap, Sealed};
 use super::history::{self, Plan, Resolution};
-use super::metrics::METRICS;
 use super::rollup::{self, Point, Rollups};
 use super::rows::MachineRefresh;
 use super::{Batch, Points, StoreError};
 use crate::events::MachineUpdate;
+use crate::metrics::METRICS;
 
 /// Reads the compact history's state (once, at open).
 pub fn load_state(conn: &Connection, compact_after: Duration) -> Result<ChunkState, StoreError> {
