@@ -293,6 +293,7 @@ fn run_actix(
             App::new()
                 .app_data(web::Data::new(state.clone()))
                 .wrap(actix_web::middleware::from_fn(http::access::gate))
+                .wrap(sysmonstm_viewer::security_headers())
                 .configure(http::configure)
         })
         .workers(cores())

@@ -212,10 +212,18 @@ async fn config_update_changes_agent_interval_live() {
 }
 
 /// Prometheus' own checker finds nothing to say about the scrape
-/// (`$PROMTOOL`, or promtool on the PATH; scripts/test.sh provides it).
+/// (`$PROMTOOL`, the one scripts/test.sh fetched into target/promtool, or
+/// promtool on the PATH).
 fn promtool_accepts(metrics: &str) {
     use std::io::Write;
-    let promtool = std::env::var("PROMTOOL").unwrap_or_else(|_| "promtool".into());
+    let fetched = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/promtool/usr/bin/promtool");
+    let promtool = std::env::var("PROMTOOL").unwrap_or_else(|_| {
+        if fetched.exists() {
+            fetched.display().to_string()
+        } else {
+            "promtool".into()
+        }
+    });
     let mut child = std::process::Command::new(&promtool)
         .args(["check", "metrics"])
         .stdin(std::process::Stdio::piped())

@@ -18,6 +18,40 @@ pub enum TlsError {
     NotPem { what: &'static str, path: String, expected: &'static str },
     #[error("TLS set-up failed: {0}")]
     Config(String),
+    #[error(
+        "the TLS certificate {path} is a CA certificate (basicConstraints CA:TRUE), and agents refuse a CA \
+         certificate as the hub's own (CaUsedAsEndEntity). Keep it as the CA (agents' --tls-ca) and give the \
+         hub a certificate signed by it: SECURITY.md, \"TLS certificates\", shows the openssl commands"
+    )]
+    CaAsServer { path: String },
+    #[error(
+        "the TLS certificate {path} names no host (no subjectAltName), and agents match the hub's name only \
+         against subjectAltName: add one (-addext subjectAltName=DNS:<the name agents use>; SECURITY.md, \
+         \"TLS certificates\")"
+    )]
+    NoSubjectAltName { path: String },
+    #[error("the TLS certificate {path} cannot be read as X.509: {problem}")]
+    BadCertificate { path: String, problem: String },
+}
+
+/// Checks the hub's own certificate (the first in the chain) is one agents
+/// accept as a server's: not a CA, and naming a host in subjectAltName.
+/// rustls refuses either at every agent's handshake; refusing it at the
+/// hub's start says what is wrong once, where it can be fixed.
+pub fn check_server_cert(pem: &[u8], path: &Path) -> Result<(), TlsError> {
+    let shown = || path.display().to_string();
+    let bad = |problem: String| TlsError::BadCertificate { path: shown(), problem };
+    let (_, block) = x509_parser::pem::parse_x509_pem(pem).map_err(|e| bad(e.to_string()))?;
+    let cert = block.parse_x509().map_err(|e| bad(e.to_string()))?;
+    let constraints = cert.basic_constraints().map_err(|e| bad(e.to_string()))?;
+    if constraints.is_some_and(|c| c.value.ca) {
+        return Err(TlsError::CaAsServer { path: shown() });
+    }
+    let names = cert.subject_alternative_name().map_err(|e| bad(e.to_string()))?;
+    if names.is_none_or(|n| n.value.general_names.is_empty()) {
+        return Err(TlsError::NoSubjectAltName { path: shown() });
+    }
+    Ok(())
 }
 
 /// Reads a PEM file and checks it holds a block whose label ends with `label`.
@@ -44,6 +78,7 @@ pub struct ServerTls {
 impl ServerTls {
     pub fn config(&self) -> Result<ServerTlsConfig, TlsError> {
         let cert = read_pem("TLS certificate", &self.cert, "CERTIFICATE")?;
+        check_server_cert(&cert, &self.cert)?;
         let key = read_pem("TLS key", &self.key, "PRIVATE KEY")?;
         let mut config = ServerTlsConfig::new().identity(Identity::from_pem(cert, key));
         if let Some(ca) = &self.client_ca {
@@ -106,5 +141,31 @@ mod tests {
         let half = ClientTls { ca: None, cert: Some(junk.clone()), key: None };
         assert!(half.config().expect_err("cert without key").to_string().contains("--tls-key"));
         std::fs::remove_dir_all(&dir).ok();
+    }
+
+    fn self_signed(ca: bool, names: &[&str]) -> Vec<u8> {
+        let mut params =
+            rcgen::CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>()).expect("params");
+        params.distinguished_name.push(rcgen::DnType::CommonName, "hub");
+        if ca {
+            params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        }
+        let key = rcgen::KeyPair::generate().expect("key");
+        params.self_signed(&key).expect("cert").pem().into_bytes()
+    }
+
+    #[test]
+    fn a_ca_or_nameless_certificate_is_refused_saying_what_to_do() {
+        let path = Path::new("/etc/hub.pem");
+        let error = check_server_cert(&self_signed(true, &["hub"]), path).expect_err("a CA").to_string();
+        assert!(error.contains("/etc/hub.pem") && error.contains("CA certificate"), "{error}");
+        assert!(error.contains("SECURITY.md"), "says where the commands are: {error}");
+        let error = check_server_cert(&self_signed(false, &[]), path).expect_err("no SAN").to_string();
+        assert!(error.contains("subjectAltName"), "{error}");
+        check_server_cert(&self_signed(false, &["hub.example.com"]), path).expect("a server certificate");
+        let error = check_server_cert(b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", path)
+            .expect_err("not X.509")
+            .to_string();
+        assert!(error.contains("/etc/hub.pem"), "{error}");
     }
 }

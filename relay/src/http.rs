@@ -7,21 +7,10 @@ use std::sync::atomic::Ordering;
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use rust_embed::RustEmbed;
+use sysmonstm_viewer::dashboard::{self, Mode};
 
 use crate::relay::Relay;
 use crate::{ingest, viewers};
-
-#[derive(RustEmbed)]
-#[folder = "../static/"]
-struct Dashboard;
-
-/// Marks the page read-only; the dashboard hides what needs a hub.
-const READ_ONLY_BODY: &str = "<body data-mode=\"relay\">";
-
-/// What browsers may load and connect to from the relay's pages.
-const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; style-src 'self' 'unsafe-inline'; \
-     img-src 'self' data:; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/health", web::get().to(health))
@@ -64,20 +53,5 @@ async fn read_only(request: HttpRequest) -> HttpResponse {
 
 /// `static/<path>`, `/` as `index.html` (marked read-only).
 async fn asset(request: HttpRequest) -> HttpResponse {
-    let path = request.path().trim_start_matches('/');
-    let path = if path.is_empty() { "index.html" } else { path };
-    let Some(file) = Dashboard::get(path) else {
-        return HttpResponse::NotFound().json(serde_json::json!({ "error": format!("no file `/{path}`") }));
-    };
-    let mut response = HttpResponse::Ok();
-    response
-        .content_type(file.metadata.mimetype())
-        .insert_header((header::CACHE_CONTROL, "no-cache"))
-        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .insert_header((header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY));
-    if path == "index.html" {
-        let html = String::from_utf8_lossy(&file.data).replacen("<body>", READ_ONLY_BODY, 1);
-        return response.body(html);
-    }
-    response.body(file.data.into_owned())
+    dashboard::serve(&request, Mode::Relay)
 }

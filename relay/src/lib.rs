@@ -100,11 +100,16 @@ pub fn start(config: RelayConfig, log: Logger) -> Result<RelayHandle, StartError
         .spawn(move || {
             let system = actix_rt::System::new();
             system.block_on(async move {
-                let server = HttpServer::new(move || App::new().app_data(relay.clone()).configure(http::configure))
-                    .workers(cores())
-                    .disable_signals()
-                    .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
-                    .listen(listener);
+                let server = HttpServer::new(move || {
+                    App::new()
+                        .app_data(relay.clone())
+                        .wrap(sysmonstm_viewer::security_headers())
+                        .configure(http::configure)
+                })
+                .workers(cores())
+                .disable_signals()
+                .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
+                .listen(listener);
                 let server = match server {
                     Ok(server) => server.run(),
                     Err(e) => {

@@ -89,12 +89,10 @@ pub async fn sign_in(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let body = read_json(payload).await?;
-    let given = body
-        .get("token")
-        .and_then(|t| t.as_str())
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .ok_or(ApiError::BadParam { field: "token", message: "send {\"token\": \"<viewer token>\"}".into() })?;
+    let given =
+        body.get("token").and_then(|t| t.as_str()).map(str::trim).filter(|t| !t.is_empty()).ok_or(
+            ApiError::BadParam { field: "token".into(), message: "send {\"token\": \"<viewer token>\"}".into() },
+        )?;
     if !state.readers.required() {
         return Ok(HttpResponse::NoContent().finish());
     }

@@ -9,7 +9,7 @@ pub enum ApiError {
     #[error("{0}")]
     NotFound(String),
     #[error("{message}")]
-    BadParam { field: &'static str, message: String },
+    BadParam { field: String, message: String },
     #[error("the store failed: {0}")]
     Store(String),
     #[error("{0}")]
@@ -26,6 +26,8 @@ pub enum ApiError {
     Unavailable,
     #[error("too many wrong tokens from this address; try again in {0} s")]
     LockedOut(u64),
+    #[error("{method} is not allowed on {path}; it takes {allow}")]
+    MethodNotAllowed { method: String, path: String, allow: &'static str },
 }
 
 #[derive(Serialize)]
@@ -48,12 +50,13 @@ impl ResponseError for ApiError {
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::LockedOut(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
         let field = match self {
-            ApiError::BadParam { field, .. } => Some(*field),
+            ApiError::BadParam { field, .. } => Some(field.as_str()),
             ApiError::Invalid { field, .. } => Some(field.as_str()),
             _ => None,
         };
@@ -64,12 +67,69 @@ impl ResponseError for ApiError {
         if let ApiError::LockedOut(seconds) = self {
             response.insert_header(("Retry-After", seconds.to_string()));
         }
+        if let ApiError::MethodNotAllowed { allow, .. } = self {
+            response.insert_header(("Allow", *allow));
+        }
         response.json(Body { error: self.to_string(), field })
     }
+}
+
+/// A query string that does not parse (`?state=a&state=b`, `?limit=x`):
+/// 400 naming the parameter when the parser says which.
+pub fn bad_query(error: actix_web::error::QueryPayloadError) -> ApiError {
+    let message = error.to_string();
+    // serde names the field in backquotes: "duplicate field `state`", "invalid digit … for `limit`".
+    let field = message.split('`').nth(1).unwrap_or("query").to_owned();
+    ApiError::BadParam { field, message: format!("bad query string: {message}") }
+}
+
+/// A path segment that does not parse: 400 naming the segment.
+pub fn bad_path(error: actix_web::error::PathError) -> ApiError {
+    ApiError::BadParam { field: "path".into(), message: format!("bad path: {error}") }
 }
 
 impl From<actix::MailboxError> for ApiError {
     fn from(_: actix::MailboxError) -> Self {
         ApiError::Unavailable
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::body::to_bytes;
+
+    use super::*;
+
+    async fn body(error: ApiError) -> (u16, serde_json::Value, Option<String>) {
+        let response = error.error_response();
+        let status = response.status().as_u16();
+        let allow = response.headers().get("allow").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let bytes = to_bytes(response.into_body()).await.expect("body");
+        (status, serde_json::from_slice(&bytes).expect("JSON"), allow)
+    }
+
+    #[actix_web::test]
+    async fn query_errors_name_the_parameter() {
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Params {
+            state: Option<String>,
+            limit: Option<u32>,
+        }
+        for (query, field) in [("state=a&state=b", "state"), ("limit=x", "query"), ("limit=-1", "query")] {
+            let error = actix_web::web::Query::<Params>::from_query(query).expect_err(query);
+            let (status, json, _) = body(bad_query(error)).await;
+            assert_eq!(status, 400, "{query}");
+            assert_eq!(json["field"], field, "{query}: {json}");
+            assert!(json["error"].as_str().is_some_and(|e| e.starts_with("bad query string")), "{json}");
+        }
+    }
+
+    #[actix_web::test]
+    async fn a_method_not_allowed_says_which_are() {
+        let error = ApiError::MethodNotAllowed { method: "PUT".into(), path: "/api/rules".into(), allow: "GET, POST" };
+        let (status, json, allow) = body(error).await;
+        assert_eq!((status, allow.as_deref()), (405, Some("GET, POST")));
+        assert!(json["error"].as_str().is_some_and(|e| e.contains("PUT") && e.contains("GET, POST")), "{json}");
     }
 }

@@ -18,7 +18,8 @@ mod ws;
 use std::sync::Arc;
 
 use actix::Addr;
-use actix_web::web;
+use actix_web::http::Method;
+use actix_web::{guard, web, HttpRequest, HttpResponse, Resource, Route};
 use slog::Logger;
 
 pub use error::ApiError;
@@ -54,28 +55,62 @@ pub struct AppState {
     pub log: Logger,
 }
 
-/// Registers every route.
+/// GET, and HEAD answered the same without a body.
+fn read() -> Route {
+    web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
+}
+
+/// A path whose other methods answer 405 with `Allow: allow`.
+fn resource(path: &str, allow: &'static str) -> Resource {
+    web::resource(path).default_service(web::to(move |request: HttpRequest| async move {
+        Err::<HttpResponse, _>(not_allowed(&request, allow))
+    }))
+}
+
+fn not_allowed(request: &HttpRequest, allow: &'static str) -> ApiError {
+    ApiError::MethodNotAllowed { method: request.method().to_string(), path: request.path().to_owned(), allow }
+}
+
+/// Registers every route. Every error is JSON `{error, field}`: a query
+/// string that does not parse is a 400 naming the parameter, a method a
+/// path does not take a 405 with `Allow`, an unknown `/api/` path a 404.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/health", web::get().to(api::health))
-        .route("/ready", web::get().to(api::ready))
-        .route("/metrics", web::get().to(metrics::metrics))
-        .route("/api/stats", web::get().to(api::stats))
-        .route("/api/machines", web::get().to(api::list_machines))
-        .route("/api/machines/{id}", web::get().to(api::get_machine))
-        .route("/api/machines/{id}/recent", web::get().to(api::recent))
-        .route("/api/machines/{id}/history", web::get().to(api::history))
-        .route("/api/rules", web::get().to(rules::list))
-        .route("/api/rules", web::post().to(rules::create))
-        .route("/api/rules/{id}", web::get().to(rules::get))
-        .route("/api/rules/{id}", web::put().to(rules::replace))
-        .route("/api/rules/{id}", web::patch().to(rules::patch))
-        .route("/api/rules/{id}", web::delete().to(rules::delete))
-        .route("/api/alerts", web::get().to(rules::alerts))
-        .route("/api/openapi.json", web::get().to(api::openapi))
-        .route("/api/session", web::get().to(access::session))
-        .route("/api/session", web::post().to(access::sign_in))
-        .route("/api/session", web::delete().to(access::sign_out))
+    cfg.app_data(web::QueryConfig::default().error_handler(|e, _| error::bad_query(e).into()))
+        .app_data(web::PathConfig::default().error_handler(|e, _| error::bad_path(e).into()))
+        .service(resource("/health", "GET, HEAD").route(read().to(api::health)))
+        .service(resource("/ready", "GET, HEAD").route(read().to(api::ready)))
+        .service(resource("/metrics", "GET, HEAD").route(read().to(metrics::metrics)))
+        .service(resource("/api/stats", "GET, HEAD").route(read().to(api::stats)))
+        .service(resource("/api/machines", "GET, HEAD").route(read().to(api::list_machines)))
+        .service(resource("/api/machines/{id}", "GET, HEAD").route(read().to(api::get_machine)))
+        .service(resource("/api/machines/{id}/recent", "GET, HEAD").route(read().to(api::recent)))
+        .service(resource("/api/machines/{id}/history", "GET, HEAD").route(read().to(api::history)))
+        .service(
+            resource("/api/rules", "GET, HEAD, POST")
+                .route(read().to(rules::list))
+                .route(web::post().to(rules::create)),
+        )
+        .service(
+            resource("/api/rules/{id}", "GET, HEAD, PUT, PATCH, DELETE")
+                .route(read().to(rules::get))
+                .route(web::put().to(rules::replace))
+                .route(web::patch().to(rules::patch))
+                .route(web::delete().to(rules::delete)),
+        )
+        .service(resource("/api/alerts", "GET, HEAD").route(read().to(rules::alerts)))
+        .service(resource("/api/openapi.json", "GET, HEAD").route(read().to(api::openapi)))
+        .service(
+            resource("/api/session", "GET, HEAD, POST, DELETE")
+                .route(read().to(access::session))
+                .route(web::post().to(access::sign_in))
+                .route(web::delete().to(access::sign_out)),
+        )
         .route("/api/{tail:.*}", web::route().to(api::unknown_api))
-        .route("/ws", web::get().to(ws::connect))
-        .default_service(web::get().to(assets::serve));
+        .service(resource("/ws", "GET").route(web::get().to(ws::connect)))
+        .default_service(web::to(|request: HttpRequest| async move {
+            match *request.method() {
+                Method::GET | Method::HEAD => Ok(assets::serve(request).await),
+                _ => Err(not_allowed(&request, "GET, HEAD")),
+            }
+        }));
 }

@@ -131,7 +131,7 @@ pub struct AlertParams {
 /// `GET /api/alerts?state=firing|resolved|all&machine=…&since=…&limit=…`, newest first.
 pub async fn alerts(state: web::Data<AppState>, params: web::Query<AlertParams>) -> Result<HttpResponse, ApiError> {
     let p = params.into_inner();
-    let bad = |field: &'static str, message: String| ApiError::BadParam { field, message };
+    let bad = |field: &'static str, message: String| ApiError::BadParam { field: field.into(), message };
     let alert_state = match p.state.as_deref().unwrap_or("all") {
         "all" => None,
         "firing" => Some(AlertState::Firing),

@@ -1,7 +1,9 @@
 //! `GET /ws`: upgrades to a [`WsSession`](crate::actors::ws_session::WsSession),
-//! for the hub's own pages and `--allowed-origin`s (403 otherwise).
+//! for the hub's own pages and `--allowed-origin`s (403 otherwise). A plain
+//! GET (no `Upgrade: websocket`) is told so with 426; a broken handshake
+//! (wrong version, no key) is a 400 saying what was wrong.
 
-use actix_web::http::header;
+use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use actix_web_actors::ws;
 use slog::debug;
@@ -22,6 +24,25 @@ pub async fn connect(
         return Ok(HttpResponse::Forbidden().json(serde_json::json!({
             "error": format!("origin {} may not open the live feed; allow it with --allowed-origin", from.unwrap_or("?")),
         })));
+    }
+    let upgrade = header_of(header::UPGRADE).is_some_and(|u| u.eq_ignore_ascii_case("websocket"));
+    if !upgrade {
+        return Ok(HttpResponse::build(StatusCode::UPGRADE_REQUIRED).insert_header((header::UPGRADE, "websocket")).json(
+            serde_json::json!({
+                "error": "/ws is the live feed over WebSocket: connect with `Upgrade: websocket` (a browser's new WebSocket(…))",
+                "field": "upgrade",
+            }),
+        ));
+    }
+    if let Err(e) = ws::handshake(&request) {
+        let field = match e {
+            ws::HandshakeError::NoConnectionUpgrade => "connection",
+            ws::HandshakeError::NoVersionHeader | ws::HandshakeError::UnsupportedVersion => "sec-websocket-version",
+            ws::HandshakeError::BadWebsocketKey => "sec-websocket-key",
+            _ => "upgrade",
+        };
+        return Ok(HttpResponse::BadRequest()
+            .json(serde_json::json!({ "error": format!("not a valid WebSocket handshake: {e}"), "field": field })));
     }
     let session =
         WsSession::new(state.registry.clone(), state.live.subscribe(), state.stats.clone(), state.log.clone());
