@@ -107,3 +107,56 @@ fn a_bad_key_file_stops_the_hub_at_start_naming_it() {
     let text = error.to_string();
     assert!(text.contains("TLS key") && text.contains("ca.pem"), "{text}");
 }
+
+/// The shell lines SECURITY.md gives for making certificates.
+fn documented_commands() -> String {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../SECURITY.md")).expect("SECURITY.md");
+    let block = doc.split("<!-- tls-commands").nth(1).and_then(|b| b.split("<!-- /tls-commands -->").next());
+    let block = block.expect("SECURITY.md marks its TLS commands");
+    let code = block.split("```sh").nth(1).and_then(|b| b.split("```").next()).expect("a sh block");
+    // The test's hub answers on loopback: the certificate names localhost.
+    code.replace("HUB_NAME=hub.example.com", "HUB_NAME=localhost")
+}
+
+fn run_sh(dir: &std::path::Path, script: &str) {
+    let out = std::process::Command::new("bash")
+        .args(["-euo", "pipefail", "-c", script])
+        .current_dir(dir)
+        .output()
+        .expect("bash runs (openssl: scripts/test.sh installs it)");
+    assert!(out.status.success(), "{script}\n{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_documented_openssl_commands_make_certificates_agents_accept() {
+    let certs = tempfile::tempdir().expect("dir");
+    run_sh(certs.path(), &documented_commands());
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut config = sysmonstm_hub::HubConfig::ephemeral(dir.path().to_path_buf());
+    let at = |name: &str| certs.path().join(name);
+    config.tls = Some(ServerTls { cert: at("hub.pem"), key: at("hub.key"), client_ca: Some(at("ca.pem")) });
+    let hub = TestHub::start_with(config, dir);
+    let url = format!("https://localhost:{}", hub.grpc_addr().port());
+    let ca = Certificate::from_pem(std::fs::read(at("ca.pem")).expect("ca.pem"));
+    let identity =
+        Identity::from_pem(std::fs::read(at("web-1.pem")).expect("cert"), std::fs::read(at("web-1.key")).expect("key"));
+    let tls = ClientTlsConfig::new().ca_certificate(ca).identity(identity).domain_name("localhost");
+    try_stream(&url, Some(tls), "web-1").await.expect("an agent with the documented certificates streams");
+}
+
+#[test]
+fn the_usual_self_signed_one_liner_is_refused_at_start_saying_what_to_do() {
+    let certs = tempfile::tempdir().expect("dir");
+    run_sh(
+        certs.path(),
+        "openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=hub -keyout hub.key -out hub.pem 2>/dev/null",
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut config = sysmonstm_hub::HubConfig::ephemeral(dir.path().to_path_buf());
+    config.tls =
+        Some(ServerTls { cert: certs.path().join("hub.pem"), key: certs.path().join("hub.key"), client_ca: None });
+    let error = sysmonstm_hub::start(config, sysmonstm_protocol::logging::discard()).err().expect("refused");
+    let text = error.to_string();
+    assert!(text.contains("hub.pem") && text.contains("is a CA certificate"), "{text}");
+    assert!(text.contains("SECURITY.md"), "says where the commands are: {text}");
+}
