@@ -45,8 +45,8 @@ function rank(s) {
 }
 
 const comparators = {
-  health: (a, b) => rank(a) - rank(b) || (a.hostname || a.machine_id).localeCompare(b.hostname || b.machine_id),
-  name: (a, b) => (a.hostname || a.machine_id).localeCompare(b.hostname || b.machine_id) || a.machine_id.localeCompare(b.machine_id),
+  health: (a, b) => rank(a) - rank(b) || a.machine_id.localeCompare(b.machine_id),
+  name: (a, b) => a.machine_id.localeCompare(b.machine_id),
   cpu: (a, b) => b.cpu_percent - a.cpu_percent,
 };
 

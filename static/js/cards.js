@@ -3,7 +3,7 @@
 // screen, so a fleet of 1,000 machines stays smooth.
 
 import { pct, rate, ago, level, escapeHtml } from './format.js';
-import { Series, makeChart } from './charts.js';
+import { Series, makeChart, WINDOW_SECS } from './charts.js';
 import { recentPoints } from './mode.js';
 
 const visibility = new IntersectionObserver((entries) => {
@@ -21,7 +21,7 @@ export class Card {
     el.className = 'card';
     el.dataset.machineId = this.id;
     el.innerHTML = `
-      <div class="card-head"><span class="card-title" data-field="hostname"></span><span class="alert-badge" data-field="alerts" hidden></span><span class="badge" data-field="health"></span></div>
+      <div class="card-head"><span class="card-name"><span class="card-title" data-field="name"></span><span class="card-host" data-field="hostname" hidden></span></span><span class="alert-badge" data-field="alerts" hidden></span><span class="badge" data-field="health"></span></div>
       ${['cpu', 'memory', 'disk'].map((k) => `
       <div class="bar-row"><span>${k === 'cpu' ? 'CPU' : k === 'memory' ? 'Memory' : 'Disk'}</span><div class="bar"><i data-bar="${k}"></i></div><span data-field="${k}"></span></div>`).join('')}
       <div class="meta">
@@ -45,8 +45,13 @@ export class Card {
     this.el.classList.toggle('offline', offline);
     this.el.dataset.sampleTs = s.sample_ts;
     this.el.dataset.status = s.status;
-    this.fields.hostname.textContent = s.hostname || s.machine_id;
-    this.fields.hostname.title = s.machine_id;
+    // The machine id is the name its operator gave (--machine-id); the
+    // hostname, when it says something more, goes under it.
+    this.fields.name.textContent = s.machine_id;
+    this.fields.name.title = s.hostname ? `${s.machine_id} on host ${s.hostname}` : s.machine_id;
+    const host = s.hostname && s.hostname !== s.machine_id ? s.hostname : '';
+    this.fields.hostname.textContent = host;
+    this.fields.hostname.hidden = !host;
     const badge = offline ? 'offline' : s.health;
     this.fields.health.textContent = badge;
     this.fields.health.className = `badge ${badge}`;
@@ -85,7 +90,7 @@ export class Card {
   async setVisible(visible) {
     this.visible = visible;
     if (visible && !this.chart) {
-      this.chart = makeChart(this.el.querySelector('.chart'), ['CPU %', 'Memory %']);
+      this.chart = makeChart(this.el.querySelector('.chart'), ['CPU %', 'Memory %'], { windowSecs: WINDOW_SECS });
       if (!this.backfilled) {
         this.backfilled = true;
         try {

@@ -4,7 +4,7 @@
 // (read-only) only the summary and the live charts are there.
 
 import { pct, bytes, rate, ago, duration, level, escapeHtml } from './format.js';
-import { Series, makeChart } from './charts.js';
+import { Series, makeChart, WINDOW_SECS } from './charts.js';
 import { HistoryPanel } from './history.js';
 import { readOnly, recentPoints } from './mode.js';
 
@@ -34,8 +34,8 @@ export class Detail {
         <div class="panel"><h3>Host</h3><div data-field="host"></div></div>
       </div>
       <div class="panel history" data-field="history"></div>`;
-    this.cpuMemChart = makeChart(root.querySelector('[data-chart=cpumem]'), ['CPU %', 'Memory %'], { height: 180, legend: true });
-    this.netChart = makeChart(root.querySelector('[data-chart=net]'), ['rx B/s', 'tx B/s'], { height: 180, scale: 'rate', legend: true });
+    this.cpuMemChart = makeChart(root.querySelector('[data-chart=cpumem]'), ['CPU %', 'Memory %'], { height: 180, legend: true, windowSecs: WINDOW_SECS });
+    this.netChart = makeChart(root.querySelector('[data-chart=net]'), ['rx B/s', 'tx B/s'], { height: 180, scale: 'rate', legend: true, windowSecs: WINDOW_SECS });
     if (readOnly) {
       for (const name of ['cores', 'procs', 'disks', 'nics', 'host']) this.field(name).closest('.panel').hidden = true;
       this.field('history').innerHTML = '<p class="meta" data-field="read-only">This public dashboard shows live data only.</p>';
@@ -78,8 +78,8 @@ export class Detail {
   render(m) {
     const l = m.latest, h = m.host;
     this.history.append(l, m);
-    this.field('title').textContent = m.hostname || m.machine_id;
-    this.field('sub').textContent = `${m.machine_id} · ${m.status} · ${m.health} · seen ${ago(m.last_seen)} · up ${duration(l.uptime_secs)} · ${l.process_count} processes · ${l.tcp_connections} TCP connections`;
+    this.field('title').textContent = m.machine_id;
+    this.field('sub').textContent = `${hostPart(m)}${m.status} · ${m.health} · seen ${ago(m.last_seen)} · up ${duration(l.uptime_secs)} · ${l.process_count} processes · ${l.tcp_connections} TCP connections`;
     if (this.cpuMem.push(l.timestamp_ms, l.cpu.total_percent, l.memory.percent)) this.cpuMemChart.set(this.cpuMem);
     if (this.net.push(l.timestamp_ms, l.net_rx_bps, l.net_tx_bps)) this.netChart.set(this.net);
     this.field('cores').innerHTML = l.cpu.per_core_percent.map((v, i) => `
@@ -101,8 +101,8 @@ export class Detail {
   // What a relay publishes: the summary only.
   renderSummary(s) {
     if (!s) { this.field('sub').textContent = 'no such machine (yet)'; return; }
-    this.field('title').textContent = s.hostname || s.machine_id;
-    this.field('sub').textContent = `${s.machine_id} · ${s.status} · ${s.health} · seen ${ago(s.last_seen)} · ${s.cpu_cores} cores · ${s.process_count} processes · load ${s.load1.toFixed(2)}`;
+    this.field('title').textContent = s.machine_id;
+    this.field('sub').textContent = `${hostPart(s)}${s.status} · ${s.health} · seen ${ago(s.last_seen)} · ${s.cpu_cores} cores · ${s.process_count} processes · load ${s.load1.toFixed(2)}`;
     if (this.cpuMem.push(s.sample_ts, s.cpu_percent, s.memory_percent)) this.cpuMemChart.set(this.cpuMem);
     if (this.net.push(s.sample_ts, s.net_rx_bps, s.net_tx_bps)) this.netChart.set(this.net);
   }
@@ -114,6 +114,11 @@ export class Detail {
     this.netChart.destroy();
     this.root.innerHTML = '';
   }
+}
+
+// "host vm · " when the hostname differs from the machine id.
+function hostPart(m) {
+  return m.hostname && m.hostname !== m.machine_id ? `host ${m.hostname} · ` : '';
 }
 
 function table(head, rows) {

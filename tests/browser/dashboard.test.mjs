@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, hostname } from 'node:os';
 import { join } from 'node:path';
 import { freePort, run, stop, launchBrowser, BIN } from './harness.mjs';
 
@@ -73,6 +73,18 @@ test('a second agent adds a card; filter hides and shows it', async () => {
   await card('browser-hub').waitFor({ state: 'visible' });
 });
 
+test('a card is titled with its machine id, the hostname under it', async () => {
+  // Both machines run on this host: their ids tell them apart, not the hostname.
+  for (const id of ['browser-hub', 'browser-agent']) {
+    assert.equal(await card(id).locator('.card-title').textContent(), id);
+    const host = card(id).locator('.card-host');
+    if (hostname() !== id) {
+      assert.equal(await host.textContent(), hostname());
+      assert.equal(await host.isVisible(), true, `${id}: hostname shown`);
+    }
+  }
+});
+
 test('the detail view shows cores, processes and host', async () => {
   await card('browser-hub').click();
   await page.waitForSelector('#detail:not([hidden]) [data-field=procs] tbody tr', { timeout: WAIT_MS });
@@ -81,6 +93,15 @@ test('the detail view shows cores, processes and host', async () => {
   const cores = await page.locator('[data-field=cores] .bar-row').count();
   assert.ok(cores >= 1);
   assert.match(await page.locator('[data-field=host]').textContent(), /Kernel/);
+  assert.equal(await page.locator('#detail [data-field=title]').textContent(), 'browser-hub');
+  // The live charts span their five minutes up to now, from the first point on.
+  for (const chart of ['cpumem', 'net']) {
+    const el = page.locator(`[data-chart=${chart}]`);
+    await page.waitForFunction((c) => document.querySelector(`[data-chart=${c}]`).dataset.xTo, chart, { timeout: WAIT_MS });
+    const [from, to] = [Number(await el.getAttribute('data-x-from')), Number(await el.getAttribute('data-x-to'))];
+    assert.equal(to - from, 300, `${chart}: ${from}..${to}`);
+    assert.ok(Math.abs(to - Date.now() / 1000) < 30, `${chart} ends now: ${to}`);
+  }
   // History from the store: points for the default range, then for another range.
   await page.waitForFunction(() => Number(document.querySelector('[data-field=history]')?.dataset.points) > 0, null, { timeout: WAIT_MS });
   assert.equal(await page.locator('[data-field=history]').getAttribute('data-resolution'), 'raw');

@@ -58,8 +58,9 @@ test('the page is read-only: no alerts or rules pages', async () => {
 test('the machine view shows live charts from the relay alone', async () => {
   await card('relayed-hub').click();
   await page.locator('#detail [data-field=read-only]').waitFor({ timeout: WAIT_MS });
-  await page.waitForFunction(() => document.querySelector('#detail [data-field=title]').textContent.length > 0);
-  assert.match(await page.locator('#detail [data-field=sub]').textContent(), /relayed-hub · online/);
+  await page.waitForFunction(() => document.querySelector('#detail [data-field=sub]').textContent.includes('online'));
+  assert.equal(await page.locator('#detail [data-field=title]').textContent(), 'relayed-hub');
+  assert.match(await page.locator('#detail [data-field=sub]').textContent(), /^(host \S+ · )?online · /);
   assert.ok(await page.locator('#detail [data-chart=cpumem] canvas').count() > 0, 'CPU/memory chart drawn');
   assert.equal(await page.locator('#detail [data-field=cores]').isVisible(), false);
   const served = (p) => p === '/' || p === '/ws' || p === '/style.css' || p.startsWith('/js/') || p.startsWith('/vendor/');
