@@ -17,7 +17,7 @@ use tonic::transport::{Channel, Endpoint};
 
 use crate::backoff::Backoff;
 use crate::config::{AgentConfig, MIN_INTERVAL};
-use crate::shared::Shared;
+use crate::outbox::Outbox;
 
 /// How long a TCP/HTTP2 connection attempt may take.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -51,7 +51,7 @@ pub struct Client {
     pub config: AgentConfig,
     pub instance_id: String,
     pub host: HostInfo,
-    pub shared: Arc<Shared>,
+    pub outbox: Arc<Outbox>,
     pub interval: watch::Sender<Duration>,
     pub log: Logger,
     /// Index into `config.hubs` of the hub tried next.
@@ -64,7 +64,7 @@ impl Client {
     /// With several hubs, a failed connection or a lost stream moves to the
     /// next one at once; only a whole round of failures waits for the backoff.
     pub async fn run(mut self, mut shutdown: watch::Receiver<bool>) {
-        let mut backoff = Backoff::default();
+        let mut backoff = crate::backoff::reconnect();
         let mut unreachable_logged = false;
         info!(self.log, "connecting to hub"; "hubs" => self.config.hubs.join(","));
         loop {
@@ -81,7 +81,7 @@ impl Client {
                 Ok(()) => return,
                 Err(e) if streamed => {
                     warn!(self.log, "disconnected from hub; reconnecting"; "hub" => &hub, "reason" => %e,
-                        "unacked" => self.shared.len());
+                        "unacked" => self.outbox.len());
                     unreachable_logged = false;
                 }
                 Err(e) if !unreachable_logged => {
@@ -113,7 +113,7 @@ impl Client {
                 host: Some((&self.host).into()),
                 agent_version: sysmonstm_protocol::VERSION.to_owned(),
                 interval_ms: self.interval.borrow().as_millis() as u32,
-                dropped_samples: self.shared.dropped(),
+                dropped_samples: self.outbox.dropped(),
             })),
         }
     }
@@ -168,14 +168,14 @@ impl Client {
         };
         *streamed = true;
         backoff.reset();
-        self.shared.ack(welcome.last_seq);
+        self.outbox.ack(welcome.last_seq);
         self.apply_interval(welcome.interval_ms);
         info!(self.log, "connected to hub; streaming"; "hub" => self.hub(),
-            "hub_last_seq" => welcome.last_seq, "to_resend" => self.shared.len());
+            "hub_last_seq" => welcome.last_seq, "to_resend" => self.outbox.len());
 
         let mut next_seq = welcome.last_seq + 1;
         loop {
-            let pending = self.shared.next_from(next_seq);
+            let pending = self.outbox.next_from(next_seq);
             let has_pending = pending.is_some();
             tokio::select! {
                 permit = tx.reserve(), if has_pending => {
@@ -187,10 +187,10 @@ impl Client {
                         });
                     }
                 }
-                _ = self.shared.new_sample.notified(), if !has_pending => {}
+                _ = self.outbox.new_sample.notified(), if !has_pending => {}
                 message = inbound.message() => match message? {
                     None => return Err(StreamError::Closed),
-                    Some(pb::HubMessage { msg: Some(hub_message::Msg::Ack(ack)) }) => self.shared.ack(ack.seq),
+                    Some(pb::HubMessage { msg: Some(hub_message::Msg::Ack(ack)) }) => self.outbox.ack(ack.seq),
                     Some(pb::HubMessage { msg: Some(hub_message::Msg::Config(update)) }) => {
                         self.apply_interval(update.interval_ms);
                     }

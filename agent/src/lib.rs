@@ -11,19 +11,19 @@
 //!   load, processes, tcp, host); [`collectors::Collector`] takes a whole sample.
 //! - [`rates`]: pure counter-to-rate and percentage arithmetic.
 //! - [`buffer`]: the bounded unacked-sample buffer.
-//! - [`shared`]: buffer + wake-up shared by sampler and client.
+//! - [`outbox`]: the unacked buffer + wake-up the sampler and client share.
 //! - [`sampler`]: the sampling loop (interval changes live).
 //! - [`client`]: the stream client and its reconnect loop.
-//! - [`backoff`]: exponential backoff with full jitter.
+//! - [`backoff`]: the reconnect delays (the shared backoff, fully jittered).
 
 pub mod backoff;
 pub mod buffer;
 pub mod client;
 pub mod collectors;
 pub mod config;
+pub mod outbox;
 pub mod rates;
 pub mod sampler;
-pub mod shared;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -46,22 +46,22 @@ pub async fn run(config: AgentConfig, log: Logger, shutdown: watch::Receiver<boo
     let host = collectors::host_info_or_default(&log).await;
     info!(log, "agent starting"; "instance_id" => &instance_id, "interval_ms" => config.interval.as_millis() as u64,
         "buffer_samples" => config.buffer_samples, "version" => sysmonstm_protocol::VERSION);
-    let shared = Arc::new(shared::Shared::new(config.buffer_samples));
+    let outbox = Arc::new(outbox::Outbox::new(config.buffer_samples));
     let (interval_tx, interval_rx) = watch::channel(config.interval);
     let collector = collectors::Collector::new(log.clone(), config.rootfs.clone());
-    let sampler = tokio::spawn(sampler::run(shared.clone(), collector, interval_rx, shutdown.clone(), log.clone()));
+    let sampler = tokio::spawn(sampler::run(outbox.clone(), collector, interval_rx, shutdown.clone(), log.clone()));
     let client = client::Client {
         config,
         instance_id,
         host,
-        shared: shared.clone(),
+        outbox: outbox.clone(),
         interval: interval_tx,
         log: log.clone(),
         current: 0,
     };
     client.run(shutdown).await;
     let _ = sampler.await;
-    info!(log, "agent stopped"; "unacked" => shared.len(), "dropped_total" => shared.dropped());
+    info!(log, "agent stopped"; "unacked" => outbox.len(), "dropped_total" => outbox.dropped());
 }
 
 /// Takes one sample `interval` after priming the counters (for `--once`).

@@ -8,11 +8,11 @@ use tokio::sync::watch;
 use tokio::time::{interval_at, Instant, MissedTickBehavior};
 
 use crate::collectors::Collector;
-use crate::shared::Shared;
+use crate::outbox::Outbox;
 
 /// Takes samples until `shutdown` turns true, following interval changes live.
 pub async fn run(
-    shared: Arc<Shared>,
+    outbox: Arc<Outbox>,
     mut collector: Collector,
     mut interval: watch::Receiver<Duration>,
     mut shutdown: watch::Receiver<bool>,
@@ -40,8 +40,8 @@ pub async fn run(
         }
         seq += 1;
         let sample = collector.collect(seq).await;
-        if shared.push(sample) {
-            warn!(log, "unacked buffer full: dropped the oldest sample"; "dropped_total" => shared.dropped());
+        if outbox.push(sample) {
+            warn!(log, "unacked buffer full: dropped the oldest sample"; "dropped_total" => outbox.dropped());
         }
     }
 }

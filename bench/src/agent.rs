@@ -19,7 +19,7 @@ use crate::DRAIN_TIMEOUT;
 const KEPT_ERRORS: usize = 5;
 
 /// Counters all agents and probes share.
-pub struct Shared {
+pub struct LoadCounters {
     pub sent: AtomicU64,
     pub acked: AtomicU64,
     /// Acked samples as acks arrive (`acked` is summed when agents finish).
@@ -42,9 +42,9 @@ pub fn histogram() -> Histogram<u64> {
     Histogram::new_with_bounds(1, 3_600_000_000, 3).unwrap_or_else(|_| Histogram::new(3).expect("histogram"))
 }
 
-impl Default for Shared {
+impl Default for LoadCounters {
     fn default() -> Self {
-        Shared {
+        LoadCounters {
             sent: AtomicU64::new(0),
             acked: AtomicU64::new(0),
             acked_so_far: AtomicU64::new(0),
@@ -60,7 +60,7 @@ impl Default for Shared {
     }
 }
 
-impl Shared {
+impl LoadCounters {
     pub fn error(&self, message: String) {
         self.errors.fetch_add(1, Ordering::Relaxed);
         if let Ok(mut kept) = self.error_messages.lock() {
@@ -81,18 +81,21 @@ impl Shared {
     }
 }
 
-fn now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
-}
+use sysmonstm_protocol::clock::now_ms;
 
 /// Runs agent `index` until `send_until`, then waits for its last acks.
-pub async fn run(index: u64, config: &LoadConfig, shared: &Arc<Shared>, send_until: Instant) {
+pub async fn run(index: u64, config: &LoadConfig, shared: &Arc<LoadCounters>, send_until: Instant) {
     if let Err(e) = stream(index, config, shared, send_until).await {
         shared.error(e);
     }
 }
 
-async fn stream(index: u64, config: &LoadConfig, shared: &Arc<Shared>, send_until: Instant) -> Result<(), String> {
+async fn stream(
+    index: u64,
+    config: &LoadConfig,
+    shared: &Arc<LoadCounters>,
+    send_until: Instant,
+) -> Result<(), String> {
     let channel = tonic::transport::Endpoint::from_shared(config.hub.clone())
         .map_err(|e| e.to_string())?
         .tcp_nodelay(true)
@@ -139,8 +142,8 @@ async fn stream(index: u64, config: &LoadConfig, shared: &Arc<Shared>, send_unti
                     while pending.front().is_some_and(|(seq, _)| *seq <= ack.seq) {
                         if let Some((_, sent)) = pending.pop_front() {
                             let micros = now.duration_since(sent).as_micros() as u64;
-                            Shared::record(&shared.ack_us, micros);
-                            Shared::record(&shared.window_ack_us, micros);
+                            LoadCounters::record(&shared.ack_us, micros);
+                            LoadCounters::record(&shared.window_ack_us, micros);
                         }
                     }
                 }

@@ -9,14 +9,12 @@ use std::time::Instant;
 use futures::StreamExt;
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::agent::Shared;
+use crate::agent::LoadCounters;
 
-fn now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
-}
+use sysmonstm_protocol::clock::now_ms;
 
 /// Measures until `until`.
-pub async fn measure(url: String, shared: Arc<Shared>, until: Instant) {
+pub async fn measure(url: String, shared: Arc<LoadCounters>, until: Instant) {
     let (mut ws, _) = match tokio_tungstenite::connect_async(&url).await {
         Ok(ws) => ws,
         Err(e) => return shared.error(format!("websocket {url}: {e}")),
@@ -50,8 +48,8 @@ pub async fn measure(url: String, shared: Arc<Shared>, until: Instant) {
                     continue;
                 }
                 let micros = ((received - ts).max(0) as u64) * 1000;
-                Shared::record(&shared.e2e_us, micros);
-                Shared::record(&shared.window_e2e_us, micros);
+                LoadCounters::record(&shared.e2e_us, micros);
+                LoadCounters::record(&shared.window_e2e_us, micros);
             }
         }
     }

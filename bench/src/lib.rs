@@ -38,7 +38,7 @@ pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// Runs a load test and reports what happened.
 pub async fn run(config: LoadConfig) -> Report {
-    let shared = Arc::new(agent::Shared::default());
+    let shared = Arc::new(agent::LoadCounters::default());
     let started = Instant::now();
     let send_until = started + config.ramp + config.duration;
     let cpu_before = config.hub_pid.and_then(procfs::cpu_seconds);

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::agent::Shared;
+use crate::agent::LoadCounters;
 use crate::procfs;
 
 /// How often the hub's RSS and CPU are read.
@@ -63,7 +63,7 @@ pub async fn watch(
     http: Option<SocketAddr>,
     full_load_from: Instant,
     send_until: Instant,
-    shared: Arc<Shared>,
+    shared: Arc<LoadCounters>,
     observed: Arc<Observed>,
 ) {
     observed.backlog_at_end.store(-1, Ordering::Relaxed);

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use hdrhistogram::Histogram;
 use serde::Serialize;
 
-use crate::agent::{histogram, Shared};
+use crate::agent::{histogram, LoadCounters};
 use crate::procfs;
 
 #[derive(Debug, Serialize)]
@@ -34,7 +34,7 @@ fn take_p99(window: &Mutex<Histogram<u64>>) -> Option<f64> {
 }
 
 /// Prints a line every `every` until `until`.
-pub async fn report(every: Duration, pid: Option<u32>, shared: Arc<Shared>, started: Instant, until: Instant) {
+pub async fn report(every: Duration, pid: Option<u32>, shared: Arc<LoadCounters>, started: Instant, until: Instant) {
     let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
     let mut acked_before = 0;
     while Instant::now() < until {

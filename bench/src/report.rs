@@ -7,7 +7,7 @@ use std::time::Duration;
 use hdrhistogram::Histogram;
 use serde::Serialize;
 
-use crate::agent::Shared;
+use crate::agent::LoadCounters;
 use crate::config::LoadConfig;
 
 /// Values a sample carries (summary metrics plus per-core, disk, net, process fields).
@@ -62,7 +62,12 @@ fn percentiles(histogram: &Mutex<Histogram<u64>>) -> Option<Percentiles> {
 }
 
 impl Report {
-    pub fn from_shared(config: &LoadConfig, shared: &Shared, elapsed: Duration, hub_cpu_cores: Option<f64>) -> Report {
+    pub fn from_shared(
+        config: &LoadConfig,
+        shared: &LoadCounters,
+        elapsed: Duration,
+        hub_cpu_cores: Option<f64>,
+    ) -> Report {
         let sent = shared.sent.load(Ordering::Relaxed);
         let seconds = config.duration.as_secs_f64();
         let rss = shared.max_rss_kib.load(Ordering::Relaxed);

@@ -20,6 +20,7 @@
 //!   facts (`MetricsReceived`, `MachineWentOffline`, `AlertChanged`), the
 //!   viewers' channel (`LiveEvent`), an agent's Hello and its session's
 //!   replies (`AgentReply`).
+//! - [`field_error`]: a refused input naming its field (queries, bodies, rules).
 //! - [`health`]: "failing, and the last error" of the store or Redis.
 //! - [`grpc`]: `AgentIngest` and `FleetQuery` services, agent token rules,
 //!   validation, the gRPC side's start-up (TLS, caps, the hub's own agent).
@@ -43,6 +44,7 @@ pub mod alerts;
 pub mod cluster;
 pub mod config;
 pub mod events;
+pub mod field_error;
 pub mod grpc;
 pub mod health;
 pub mod http;
@@ -61,7 +63,5 @@ pub use server::{start, HubHandle, StartError};
 /// WebSocket frames from pre-encoded JSON (shared with the relay).
 pub use sysmonstm_protocol::frames;
 
-/// Milliseconds since the Unix epoch, now.
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
-}
+/// Milliseconds since the Unix epoch, now (the project's one wall clock).
+pub use sysmonstm_protocol::clock::now_ms;

@@ -14,7 +14,7 @@ use sysmonstm_protocol::tls::{ServerTls, TlsError};
 use tokio::sync::{oneshot, watch};
 
 use crate::actors::machine_session::SetInterval;
-use crate::actors::registry::{MachineRegistry, SessionOf};
+use crate::actors::registry::{FindSession, MachineRegistry};
 use crate::actors::storage_writer::{MaintainNow, StorageWriter};
 use crate::actors::system::{Actors, ActorsConfig, ClusterLink};
 use crate::admin_token;
@@ -66,7 +66,7 @@ impl HubHandle {
     /// Pushes a new sampling interval to a connected agent, live. Returns
     /// whether the machine is known and its agent connected.
     pub async fn set_interval(&self, machine_id: &str, interval: Duration) -> bool {
-        match self.registry.send(SessionOf(machine_id.to_owned())).await {
+        match self.registry.send(FindSession(machine_id.to_owned())).await {
             Ok(Some(session)) => session.send(SetInterval(interval)).await.unwrap_or(false),
             _ => false,
         }

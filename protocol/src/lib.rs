@@ -8,6 +8,8 @@
 //! - [`pb`]: generated protobuf/gRPC code (`sysmonstm.v1`).
 //! - [`model`]: domain types (samples, host info, summaries, health) with serde.
 //! - [`convert`]: `model` <-> `pb` conversions.
+//! - [`backoff`]: doubling retry delays (optionally jittered), for every retry loop.
+//! - [`clock`]: the wall clock as milliseconds since the epoch.
 //! - [`machine_id`]: the one rule for what a machine id may be.
 //! - [`frames`]: WebSocket frames joined from pre-encoded JSON (hub and relay).
 //! - [`duration`]: parsing "500ms", "5s", "2m" for flags and env values.
@@ -16,6 +18,8 @@
 //! - [`token`]: constant-time token comparison, bearer headers.
 //! - [`tls`]: TLS set-up of the gRPC connection from PEM files (hub and agent).
 
+pub mod backoff;
+pub mod clock;
 pub mod convert;
 pub mod duration;
 pub mod frames;

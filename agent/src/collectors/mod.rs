@@ -146,7 +146,4 @@ pub async fn host_info_or_default(log: &Logger) -> HostInfo {
     }
 }
 
-/// Milliseconds since the Unix epoch, now.
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
-}
+pub use sysmonstm_protocol::clock::now_ms;

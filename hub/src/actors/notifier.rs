@@ -16,6 +16,7 @@ use std::time::Duration;
 use actix::prelude::*;
 use actix_broker::BrokerSubscribe;
 use slog::{debug, warn, Logger};
+use sysmonstm_protocol::backoff::Backoff;
 
 use crate::alerts::rule::{check_webhook, is_private, Policy};
 use crate::events::AlertChanged;
@@ -27,6 +28,8 @@ pub const WEBHOOK_TIMEOUT: Duration = Duration::from_secs(5);
 pub const WEBHOOK_ATTEMPTS: u32 = 4;
 /// Delay before the first retry; doubles after each.
 pub const WEBHOOK_RETRY_FIRST: Duration = Duration::from_millis(500);
+/// Longest pause between two attempts.
+pub const WEBHOOK_RETRY_MAX: Duration = Duration::from_secs(8);
 
 pub struct Notifier {
     policy: Policy,
@@ -97,13 +100,12 @@ async fn deliver(url: &str, body: &str, policy: Policy, stats: &Stats) -> Result
     let (host, addr) = resolve(&url, policy).await?;
     let client =
         reqwest::Client::builder().timeout(WEBHOOK_TIMEOUT).resolve(&host, addr).build().map_err(|e| e.to_string())?;
-    let mut delay = WEBHOOK_RETRY_FIRST;
+    let mut backoff = Backoff::new(WEBHOOK_RETRY_FIRST, WEBHOOK_RETRY_MAX);
     let mut last = String::new();
     for attempt in 1..=WEBHOOK_ATTEMPTS {
         if attempt > 1 {
             stats.webhook_retries.fetch_add(1, Ordering::Relaxed);
-            tokio::time::sleep(delay).await;
-            delay *= 2;
+            tokio::time::sleep(backoff.next_delay()).await;
         }
         let sent = client
             .post(url.clone())

@@ -24,6 +24,7 @@ use deadpool_redis::redis::{self, AsyncCommands};
 use deadpool_redis::{Pool, PoolConfig, Runtime, Timeouts};
 use futures::StreamExt;
 use slog::{debug, info, warn, Logger};
+use sysmonstm_protocol::backoff::Backoff;
 
 use super::fanout::alert_frame;
 use crate::cluster::{self, Remote};
@@ -230,13 +231,16 @@ impl Link {
 
     /// Listens forever, reconnecting with backoff.
     async fn listen_forever(self, live: LiveSender) {
-        let mut delay = RECONNECT_MIN;
+        let mut backoff = Backoff::new(RECONNECT_MIN, RECONNECT_MAX);
         loop {
             if let Err(e) = self.listen(&live).await {
                 self.down(&format!("subscription: {e}"));
             }
-            tokio::time::sleep(delay).await;
-            delay = if self.status.error().is_some() { (delay * 2).min(RECONNECT_MAX) } else { RECONNECT_MIN };
+            // Redis working again (a subscription ended by itself) starts over.
+            if !self.status.is_failing() {
+                backoff.reset();
+            }
+            tokio::time::sleep(backoff.next_delay()).await;
         }
     }
 }

@@ -189,12 +189,12 @@ impl Handler<Persisted> for MachineRegistry {
 /// The session of `machine_id`, started if there is none.
 #[derive(Message)]
 #[rtype(result = "Addr<MachineSession>")]
-pub struct SessionFor(pub String);
+pub struct OpenSession(pub String);
 
-impl Handler<SessionFor> for MachineRegistry {
-    type Result = MessageResult<SessionFor>;
+impl Handler<OpenSession> for MachineRegistry {
+    type Result = MessageResult<OpenSession>;
 
-    fn handle(&mut self, msg: SessionFor, _: &mut Context<Self>) -> Self::Result {
+    fn handle(&mut self, msg: OpenSession, _: &mut Context<Self>) -> Self::Result {
         if let Some(addr) = self.sessions.get(&msg.0).filter(|a| a.connected()) {
             return MessageResult(addr.clone());
         }
@@ -235,12 +235,12 @@ impl Handler<GetMachine> for MachineRegistry {
 /// The session of a machine streaming (or once streamed) to this hub.
 #[derive(Message)]
 #[rtype(result = "Option<Addr<MachineSession>>")]
-pub struct SessionOf(pub String);
+pub struct FindSession(pub String);
 
-impl Handler<SessionOf> for MachineRegistry {
-    type Result = MessageResult<SessionOf>;
+impl Handler<FindSession> for MachineRegistry {
+    type Result = MessageResult<FindSession>;
 
-    fn handle(&mut self, msg: SessionOf, _: &mut Context<Self>) -> Self::Result {
+    fn handle(&mut self, msg: FindSession, _: &mut Context<Self>) -> Self::Result {
         MessageResult(self.sessions.get(&msg.0).cloned())
     }
 }

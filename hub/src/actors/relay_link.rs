@@ -16,6 +16,7 @@ use std::time::Duration;
 use actix::prelude::*;
 use futures::{SinkExt, StreamExt};
 use slog::{info, warn, Logger};
+use sysmonstm_protocol::backoff::Backoff;
 use tokio::sync::broadcast::error::RecvError;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::header::{HeaderValue, AUTHORIZATION};
@@ -113,7 +114,7 @@ async fn send(socket: &mut Socket, text: String) -> Result<(), Ended> {
 
 impl Link {
     async fn run_forever(self) {
-        let mut delay = RETRY_MIN;
+        let mut backoff = Backoff::new(RETRY_MIN, RETRY_MAX);
         let mut was_up = true; // so the first failure is logged
         loop {
             let started = tokio::time::Instant::now();
@@ -127,10 +128,9 @@ impl Link {
             }
             // A link that held for a while starts its backoff over.
             if started.elapsed() > RETRY_MAX {
-                delay = RETRY_MIN;
+                backoff.reset();
             }
-            tokio::time::sleep(delay).await;
-            delay = (delay * 2).min(RETRY_MAX);
+            tokio::time::sleep(backoff.next_delay()).await;
         }
     }
 

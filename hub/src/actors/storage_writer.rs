@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 use actix::prelude::*;
 use actix_broker::BrokerSubscribe;
 use slog::{info, warn, Logger};
+use sysmonstm_protocol::backoff::Backoff;
 
 use crate::events::{MachineUpdate, MetricsReceived, Persisted};
 use crate::store::seal::SEAL_TICK;
@@ -90,7 +91,8 @@ struct Conversion {
 struct Lane {
     pending: Vec<Arc<MachineUpdate>>,
     writing: bool,
-    retry_delay: Duration,
+    /// Delays between retries of a failing write.
+    retry: Backoff,
     /// When the lane may write again (unless [`BATCH_MAX`] rows wait).
     due: Instant,
 }
@@ -125,7 +127,12 @@ impl StorageWriter {
             maintenance_interval,
             log,
             lanes: (0..WRITE_LANES)
-                .map(|_| Lane { pending: Vec::new(), writing: false, retry_delay: RETRY_FIRST, due: Instant::now() })
+                .map(|_| Lane {
+                    pending: Vec::new(),
+                    writing: false,
+                    retry: Backoff::new(RETRY_FIRST, RETRY_MAX),
+                    due: Instant::now(),
+                })
                 .collect(),
             sealing: false,
             conversion: Conversion::default(),
@@ -241,7 +248,7 @@ impl StorageWriter {
                         if let Ok(mut total) = writer.status.batch_seconds_total.lock() {
                             *total += took.as_secs_f64();
                         }
-                        writer.lanes[index].retry_delay = RETRY_FIRST;
+                        writer.lanes[index].retry.reset();
                         writer.committed(&batch);
                     }
                     Err(e) => {
@@ -253,9 +260,7 @@ impl StorageWriter {
                         let lane = &mut writer.lanes[index];
                         let rest = std::mem::take(&mut lane.pending);
                         lane.pending = batch.iter().cloned().chain(rest).collect();
-                        let delay = lane.retry_delay;
-                        lane.retry_delay = (lane.retry_delay * 2).min(RETRY_MAX);
-                        lane.due = Instant::now() + delay;
+                        lane.due = Instant::now() + lane.retry.next_delay();
                         return;
                     }
                 }

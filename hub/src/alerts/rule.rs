@@ -123,16 +123,10 @@ impl Rule {
     }
 }
 
-/// A refused field.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{field}: {message}")]
-pub struct FieldError {
-    pub field: String,
-    pub message: String,
-}
+pub use crate::field_error::FieldError;
 
 fn refuse(field: &str, message: impl Into<String>) -> FieldError {
-    FieldError { field: field.to_owned(), message: message.into() }
+    FieldError::new(field, message)
 }
 
 const FIELDS: &[&str] = &[

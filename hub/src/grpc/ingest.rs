@@ -24,7 +24,7 @@ use tonic::{Request, Response, Status, Streaming};
 use super::auth::AgentAuth;
 use super::validate;
 use crate::actors::machine_session::{Attach, Detach, Ingest, MachineSession};
-use crate::actors::registry::{MachineRegistry, SessionFor};
+use crate::actors::registry::{MachineRegistry, OpenSession};
 use crate::actors::storage_writer::MAX_BACKLOG;
 use crate::events::{AgentHello, AgentReply, StreamEnd};
 use crate::stats::Stats;
@@ -185,7 +185,7 @@ impl AgentIngest for IngestService {
             warn!(log, "agent token not allowed for this machine id; stream refused"; "reason" => denied.message());
             return Err(denied);
         }
-        let session = self.registry.send(SessionFor(hello.machine_id.clone())).await.map_err(unavailable)?;
+        let session = self.registry.send(OpenSession(hello.machine_id.clone())).await.map_err(unavailable)?;
         self.stats.agent_samples_dropped.fetch_add(hello.dropped_samples, Ordering::Relaxed);
         let stored_last_seq = match self.store.last_seq(&hello.machine_id, &hello.instance_id).await {
             Ok(seq) => seq,

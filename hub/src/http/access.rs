@@ -16,6 +16,7 @@ use sysmonstm_protocol::token;
 
 use super::rules::read_json;
 use super::{ApiError, AppState};
+use crate::field_error::FieldError;
 
 /// The cookie a signed-in browser sends.
 pub const VIEWER_COOKIE: &str = "sysmonstm_viewer";
@@ -89,10 +90,12 @@ pub async fn sign_in(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let body = read_json(payload).await?;
-    let given =
-        body.get("token").and_then(|t| t.as_str()).map(str::trim).filter(|t| !t.is_empty()).ok_or(
-            ApiError::BadParam { field: "token".into(), message: "send {\"token\": \"<viewer token>\"}".into() },
-        )?;
+    let given = body
+        .get("token")
+        .and_then(|t| t.as_str())
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or(ApiError::BadParam(FieldError::new("token", "send {\"token\": \"<viewer token>\"}")))?;
     if !state.readers.required() {
         return Ok(HttpResponse::NoContent().finish());
     }

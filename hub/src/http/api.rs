@@ -117,7 +117,7 @@ pub async fn history(
 ) -> Result<HttpResponse, ApiError> {
     let p = params.into_inner();
     let plan = history::plan(p.metrics.as_deref(), p.from.as_deref(), p.to.as_deref(), p.step.as_deref(), None)
-        .map_err(|e| ApiError::BadParam { field: e.field.into(), message: e.message })?;
+        .map_err(ApiError::BadParam)?;
     let known_live = state.registry.send(GetMachine(id.to_string())).await?.is_some();
     if !known_live && !state.store.has_machine(&id).await.map_err(|e| ApiError::Store(e.to_string()))? {
         return Err(ApiError::NotFound(format!("no machine `{id}`")));

@@ -4,12 +4,15 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
+use crate::field_error::FieldError;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error("{0}")]
     NotFound(String),
-    #[error("{message}")]
-    BadParam { field: String, message: String },
+    /// A query parameter or body field that does not parse (400).
+    #[error("{}", .0.message)]
+    BadParam(FieldError),
     #[error("the store failed: {0}")]
     Store(String),
     #[error("{0}")]
@@ -18,8 +21,9 @@ pub enum ApiError {
     TooLarge(usize),
     #[error("the body is not JSON: {0}")]
     BadJson(String),
-    #[error("{message}")]
-    Invalid { field: String, message: String },
+    /// A field that parses and fails validation (422).
+    #[error("{0}")]
+    Invalid(FieldError),
     #[error("{0}")]
     Conflict(String),
     #[error("the hub is shutting down")]
@@ -41,12 +45,12 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::BadParam { .. } => StatusCode::BAD_REQUEST,
+            ApiError::BadParam(_) => StatusCode::BAD_REQUEST,
             ApiError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::BadJson(_) => StatusCode::BAD_REQUEST,
-            ApiError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::LockedOut(_) => StatusCode::TOO_MANY_REQUESTS,
@@ -56,8 +60,8 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         let field = match self {
-            ApiError::BadParam { field, .. } => Some(field.as_str()),
-            ApiError::Invalid { field, .. } => Some(field.as_str()),
+            ApiError::BadParam(e) | ApiError::Invalid(e) => Some(e.field.as_str()),
+            ApiError::BadJson(_) | ApiError::TooLarge(_) => Some("body"),
             _ => None,
         };
         let mut response = HttpResponse::build(self.status_code());
@@ -80,12 +84,12 @@ pub fn bad_query(error: actix_web::error::QueryPayloadError) -> ApiError {
     let message = error.to_string();
     // serde names the field in backquotes: "duplicate field `state`", "invalid digit … for `limit`".
     let field = message.split('`').nth(1).unwrap_or("query").to_owned();
-    ApiError::BadParam { field, message: format!("bad query string: {message}") }
+    ApiError::BadParam(FieldError::new(field, format!("bad query string: {message}")))
 }
 
 /// A path segment that does not parse: 400 naming the segment.
 pub fn bad_path(error: actix_web::error::PathError) -> ApiError {
-    ApiError::BadParam { field: "path".into(), message: format!("bad path: {error}") }
+    ApiError::BadParam(FieldError::new("path", format!("bad path: {error}")))
 }
 
 impl From<actix::MailboxError> for ApiError {

@@ -12,6 +12,7 @@ use super::{ApiError, AppState};
 use crate::actors::alert_engine::{CreateRule, DeleteRule, GetRule, ListRules, RuleError, UpdateRule};
 use crate::admin_token;
 use crate::alerts::engine::AlertState;
+use crate::field_error::FieldError;
 use crate::store::history::parse_time;
 use crate::store::AlertQuery;
 
@@ -24,7 +25,7 @@ const MAX_ALERTS: i64 = 1000;
 impl From<RuleError> for ApiError {
     fn from(e: RuleError) -> Self {
         match e {
-            RuleError::Invalid(f) => ApiError::Invalid { message: f.to_string(), field: f.field },
+            RuleError::Invalid(f) => ApiError::Invalid(f),
             RuleError::NotFound(_) => ApiError::NotFound(e.to_string()),
             RuleError::Conflict { .. } => ApiError::Conflict(e.to_string()),
             RuleError::Store(m) => ApiError::Store(m),
@@ -131,14 +132,14 @@ pub struct AlertParams {
 /// `GET /api/alerts?state=firing|resolved|all&machine=…&since=…&limit=…`, newest first.
 pub async fn alerts(state: web::Data<AppState>, params: web::Query<AlertParams>) -> Result<HttpResponse, ApiError> {
     let p = params.into_inner();
-    let bad = |field: &'static str, message: String| ApiError::BadParam { field: field.into(), message };
+    let bad = |field: &'static str, message: String| ApiError::BadParam(FieldError::new(field, message));
     let alert_state = match p.state.as_deref().unwrap_or("all") {
         "all" => None,
         "firing" => Some(AlertState::Firing),
         "resolved" => Some(AlertState::Resolved),
         other => return Err(bad("state", format!("unknown state `{other}`; use firing, resolved or all"))),
     };
-    let since = p.since.as_deref().map(|s| parse_time("since", s)).transpose().map_err(|e| bad(e.field, e.message))?;
+    let since = p.since.as_deref().map(|s| parse_time("since", s)).transpose().map_err(ApiError::BadParam)?;
     let limit = match p.limit.as_deref() {
         None => DEFAULT_ALERTS,
         Some(text) => match text.parse::<i64>() {

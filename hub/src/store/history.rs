@@ -1,7 +1,9 @@
 //! History queries: parsing `GET /api/machines/{id}/history` parameters and
 //! choosing the resolution. Pure; the backends run the resulting [`Plan`].
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, UNIX_EPOCH};
+
+use sysmonstm_protocol::clock::now_ms;
 
 use crate::metrics;
 
@@ -54,15 +56,10 @@ pub struct Plan {
 }
 
 /// A refused parameter.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{message}")]
-pub struct BadParam {
-    pub field: &'static str,
-    pub message: String,
-}
+pub use crate::field_error::FieldError as BadParam;
 
 fn bad(field: &'static str, message: String) -> BadParam {
-    BadParam { field, message }
+    BadParam::new(field, message)
 }
 
 /// Milliseconds since the epoch, or RFC 3339.
@@ -74,10 +71,6 @@ pub fn parse_time(field: &'static str, text: &str) -> Result<i64, BadParam> {
         .map_err(|_| bad(field, format!("`{text}` is neither ms since the epoch nor an RFC 3339 time")))?;
     let since = time.duration_since(UNIX_EPOCH).map_err(|_| bad(field, format!("`{text}` is before 1970")))?;
     Ok(since.as_millis() as i64)
-}
-
-fn now_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
 /// Builds a plan from the raw parameters; `now` is injectable for tests.

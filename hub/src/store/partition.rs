@@ -7,7 +7,7 @@
 //! starts on (`chunks_20261201`), so an operator can read `\d+` at a glance;
 //! migration 4 of PostgreSQL spells the same rule in SQL.
 
-use std::time::{Duration, UNIX_EPOCH};
+use std::time::UNIX_EPOCH;
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -45,7 +45,7 @@ impl Partitioned {
 
     /// The name of the partition starting at `start_ms`.
     pub fn name_at(&self, start_ms: i64) -> String {
-        let time = UNIX_EPOCH + Duration::from_millis(start_ms.max(0) as u64);
+        let time = sysmonstm_protocol::clock::from_ms(start_ms);
         let date: String = humantime::format_rfc3339_seconds(time).to_string().chars().take(10).collect();
         format!("{}_{}", self.table, date.replace('-', ""))
     }
@@ -89,7 +89,7 @@ impl Partitioned {
 
 /// A time as a PostgreSQL timestamptz literal.
 fn timestamp(ms: i64) -> String {
-    humantime::format_rfc3339_millis(UNIX_EPOCH + Duration::from_millis(ms.max(0) as u64)).to_string()
+    humantime::format_rfc3339_millis(sysmonstm_protocol::clock::from_ms(ms)).to_string()
 }
 
 /// Of `partitions` (name, end), those that hold only rows older than

@@ -10,7 +10,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use deadpool_postgres::GenericClient;
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
@@ -27,13 +27,7 @@ pub(super) fn pg(error: impl std::fmt::Display) -> StoreError {
     StoreError::Postgres(error.to_string())
 }
 
-pub(super) fn to_time(ms: i64) -> SystemTime {
-    UNIX_EPOCH + Duration::from_millis(ms.max(0) as u64)
-}
-
-pub(super) fn to_ms(time: SystemTime) -> i64 {
-    time.duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
-}
+pub(super) use sysmonstm_protocol::clock::{from_ms as to_time, to_ms};
 
 /// `ts` as ms since the epoch, in SQL.
 const EPOCH_MS: &str = "(extract(epoch FROM ts) * 1000)::bigint";

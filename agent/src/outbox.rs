@@ -1,5 +1,5 @@
-//! State the sampler and the stream client share: the unacked buffer and a
-//! wake-up for new samples.
+//! The agent's outbox, which the sampler fills and the stream client
+//! drains: the unacked buffer and a wake-up for new samples.
 
 use std::sync::{Mutex, MutexGuard};
 
@@ -8,15 +8,15 @@ use tokio::sync::Notify;
 
 use crate::buffer::UnackedBuffer;
 
-pub struct Shared {
+pub struct Outbox {
     buffer: Mutex<UnackedBuffer>,
     /// Signalled after each new sample.
     pub new_sample: Notify,
 }
 
-impl Shared {
+impl Outbox {
     pub fn new(capacity: usize) -> Self {
-        Shared { buffer: Mutex::new(UnackedBuffer::new(capacity)), new_sample: Notify::new() }
+        Outbox { buffer: Mutex::new(UnackedBuffer::new(capacity)), new_sample: Notify::new() }
     }
 
     fn buffer(&self) -> MutexGuard<'_, UnackedBuffer> {
