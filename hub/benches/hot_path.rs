@@ -16,7 +16,7 @@ use serde_json::json;
 use sysmonstm_hub::alerts::engine::Engine;
 use sysmonstm_hub::alerts::rule::{from_input, Policy};
 use sysmonstm_hub::events::MachineUpdate;
-use sysmonstm_hub::frames::machines_frame;
+use sysmonstm_hub::frames;
 use sysmonstm_hub::grpc::validate;
 use sysmonstm_hub::store::rows::Row;
 use sysmonstm_protocol::model::{HostInfo, MachineStatus, MachineSummary, Sample};
@@ -63,7 +63,7 @@ fn benches(c: &mut Criterion) {
     let summaries: Vec<Arc<MachineUpdate>> =
         (0..100).map(|i| update(&format!("m{i}"), Sample::from(wire_sample(1)), &host)).collect();
     c.bench_function("encode a browser update of 100 machines", |b| {
-        b.iter(|| black_box(machines_frame("update", summaries.iter().map(|u| &*u.summary_json))))
+        b.iter(|| black_box(frames::update(summaries.iter().map(|u| &*u.summary_json))))
     });
 
     let rules = (0..100)

@@ -52,7 +52,7 @@ pub fn encode_machine(hub_id: &str, update: &MachineUpdate) -> Result<String, se
         "{{\"hub\":{},\"kind\":\"machine\",\"instance_id\":{},\"summary\":{},\"host\":{host},\"latest\":{latest}}}",
         json_string(hub_id),
         json_string(&update.instance_id),
-        update.summary_json
+        update.summary_json.get()
     ))
 }
 
@@ -124,7 +124,7 @@ mod tests {
         assert_eq!(got.host.hostname, "web-\"1\"");
         assert_eq!(got.latest.seq, 7);
         assert_eq!(got.summary, update().summary);
-        assert_eq!(got.summary_json, update().summary_json);
+        assert_eq!(got.summary_json.get(), update().summary_json.get());
     }
 
     #[test]

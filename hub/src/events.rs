@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix::Message;
+use serde_json::value::RawValue;
 use sysmonstm_protocol::model::{HostInfo, MachineStatus, MachineSummary, Sample};
 use tokio::sync::{broadcast, mpsc};
 
@@ -22,17 +23,19 @@ pub struct MachineUpdate {
     pub summary: MachineSummary,
     /// Agent instance that took `latest` (its seqs are counted per instance).
     pub instance_id: Arc<str>,
-    /// `summary` as JSON, encoded once.
-    pub summary_json: Box<str>,
+    /// `summary` as JSON, encoded once (frames carry it as it is).
+    pub summary_json: Box<RawValue>,
     pub host: Arc<HostInfo>,
     pub latest: Arc<Sample>,
 }
 
 impl MachineUpdate {
     pub fn new(summary: MachineSummary, instance_id: Arc<str>, host: Arc<HostInfo>, latest: Arc<Sample>) -> Arc<Self> {
-        let summary_json = serde_json::to_string(&summary)
-            .unwrap_or_else(|e| format!("{{\"machine_id\":null,\"error\":\"{e}\"}}"))
-            .into_boxed_str();
+        // A summary is strings and numbers: encoding it cannot fail.
+        let summary_json = serde_json::value::to_raw_value(&summary).unwrap_or_else(|e| {
+            RawValue::from_string(serde_json::json!({ "machine_id": null, "error": e.to_string() }).to_string())
+                .unwrap_or_default()
+        });
         Arc::new(MachineUpdate { summary, instance_id, summary_json, host, latest })
     }
 

@@ -60,8 +60,8 @@ pub mod token_rules;
 
 pub use config::{HubArgs, HubConfig};
 pub use server::{start, HubHandle, StartError};
-/// WebSocket frames from pre-encoded JSON (shared with the relay).
-pub use sysmonstm_protocol::frames;
+/// The frames browsers receive (shared with the relay).
+pub use sysmonstm_viewer::frames;
 
 /// Milliseconds since the Unix epoch, now (the project's one wall clock).
 pub use sysmonstm_protocol::clock::now_ms;

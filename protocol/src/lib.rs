@@ -11,7 +11,6 @@
 //! - [`backoff`]: doubling retry delays (optionally jittered), for every retry loop.
 //! - [`clock`]: the wall clock as milliseconds since the epoch.
 //! - [`machine_id`]: the one rule for what a machine id may be.
-//! - [`frames`]: WebSocket frames joined from pre-encoded JSON (hub and relay).
 //! - [`duration`]: parsing "500ms", "5s", "2m" for flags and env values.
 //! - [`logging`]: the slog logger every binary builds (text or JSON).
 //! - [`probe`]: the `--check-health` probe of the hub and relay binaries.
@@ -22,7 +21,6 @@ pub mod backoff;
 pub mod clock;
 pub mod convert;
 pub mod duration;
-pub mod frames;
 pub mod logging;
 pub mod machine_id;
 pub mod model;

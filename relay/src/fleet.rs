@@ -7,18 +7,15 @@
 //! machine, so several hubs may feed one relay. [`FleetState::apply`]
 //! answers the frame to pass on to viewers, built once for all of them.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
-use std::time::Duration;
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
-use sysmonstm_protocol::frames::{json_array, machines_frame};
-
-/// How far back the chart ring of each machine reaches.
-pub const RECENT_WINDOW: Duration = Duration::from_secs(300);
-/// Upper bound on ring entries per machine, whatever the interval.
-const RECENT_MAX_POINTS: usize = 1200;
+use sysmonstm_viewer::frames::{self, json_array, Frame};
+use sysmonstm_viewer::newest;
+pub use sysmonstm_viewer::ring::RECENT_WINDOW;
+use sysmonstm_viewer::ring::{ChartPoint, ChartRing};
 
 /// Why a frame from a hub was refused.
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -55,10 +52,9 @@ struct Brief {
 }
 
 struct Machine {
-    summary: Arc<str>,
+    summary: Arc<RawValue>,
     sample_ts: i64,
-    /// `[sample_ts, cpu %, memory %]`.
-    recent: VecDeque<(i64, f64, f64)>,
+    recent: ChartRing,
 }
 
 #[derive(Default)]
@@ -80,9 +76,9 @@ impl FleetState {
                         .map_err(|e| FrameError::Machine { index, message: e.to_string() })?;
                     briefs.push((brief, *raw));
                 }
-                let accepted: Vec<Arc<str>> =
-                    briefs.into_iter().filter_map(|(brief, raw)| self.accept(brief, raw.get())).collect();
-                Ok((!accepted.is_empty()).then(|| machines_frame("update", accepted.iter().map(|s| &**s))))
+                let accepted: Vec<Arc<RawValue>> =
+                    briefs.into_iter().filter_map(|(brief, raw)| self.accept(brief, raw)).collect();
+                Ok((!accepted.is_empty()).then(|| frames::update(accepted.iter().map(|s| &**s))))
             }
             "alert" => {
                 frame.alert.ok_or(FrameError::Missing("alert", "alert"))?;
@@ -93,23 +89,20 @@ impl FleetState {
     }
 
     /// Stores a summary unless the relay holds a newer sample of that machine.
-    fn accept(&mut self, brief: Brief, raw: &str) -> Option<Arc<str>> {
-        let summary: Arc<str> = Arc::from(raw);
+    fn accept(&mut self, brief: Brief, raw: &RawValue) -> Option<Arc<RawValue>> {
+        let summary: Arc<RawValue> = Arc::from(raw.to_owned());
+        let held = self.machines.get(&brief.machine_id).map(|m| m.sample_ts);
+        // The relay holds no machine of its own: every source is remote.
+        if !newest::replaces(held, brief.sample_ts, false) {
+            return None;
+        }
         let machine = self.machines.entry(brief.machine_id).or_insert_with(|| Machine {
             summary: summary.clone(),
             sample_ts: i64::MIN,
-            recent: VecDeque::new(),
+            recent: ChartRing::default(),
         });
-        if brief.sample_ts < machine.sample_ts {
-            return None;
-        }
-        if brief.sample_ts > machine.sample_ts {
-            machine.recent.push_back((brief.sample_ts, brief.cpu_percent, brief.memory_percent));
-            let horizon = brief.sample_ts - RECENT_WINDOW.as_millis() as i64;
-            while machine.recent.front().is_some_and(|p| p.0 < horizon) || machine.recent.len() > RECENT_MAX_POINTS {
-                machine.recent.pop_front();
-            }
-        }
+        // The ring skips the same sample again (same time; the relay sees no seq).
+        machine.recent.push(ChartPoint::new(brief.sample_ts, brief.cpu_percent, brief.memory_percent, 0));
         machine.sample_ts = brief.sample_ts;
         machine.summary = summary.clone();
         Some(summary)
@@ -127,20 +120,15 @@ impl FleetState {
         json_array(self.sorted().into_iter().map(|(_, m)| &*m.summary))
     }
 
-    /// What a new viewer gets first: the hub's snapshot frame plus
-    /// `"recent": {machine_id: [[ts, cpu, memory], …]}` for its charts.
+    /// What a new viewer gets first: every machine, and its chart points
+    /// (`"recent": {machine_id: [[ts, cpu, memory, seq], …]}`), which a
+    /// relay's pages cannot ask for.
     pub fn snapshot_frame(&self) -> String {
         let sorted = self.sorted();
-        let mut out = machines_frame("snapshot", sorted.iter().map(|(_, m)| &*m.summary));
-        out.pop(); // the closing brace
-        let recent: serde_json::Map<String, serde_json::Value> = sorted
-            .iter()
-            .map(|(id, m)| ((*id).clone(), serde_json::json!(m.recent.iter().collect::<Vec<_>>())))
-            .collect();
-        out.push_str(",\"recent\":");
-        out.push_str(&serde_json::Value::Object(recent).to_string());
-        out.push('}');
-        out
+        let points: Vec<(&str, Vec<ChartPoint>)> =
+            sorted.iter().map(|(id, m)| (id.as_str(), m.recent.points())).collect();
+        let recent: BTreeMap<&str, &[ChartPoint]> = points.iter().map(|(id, p)| (*id, p.as_slice())).collect();
+        Frame::Snapshot { machines: sorted.iter().map(|(_, m)| &*m.summary).collect(), recent: Some(recent) }.to_json()
     }
 
     pub fn len(&self) -> usize {
@@ -182,7 +170,7 @@ mod tests {
         let snapshot: Value = serde_json::from_str(&fleet.snapshot_frame()).expect("json");
         assert_eq!(snapshot["type"], "snapshot");
         assert_eq!(snapshot["machines"].as_array().map(Vec::len), Some(2));
-        assert_eq!(snapshot["recent"]["a"], serde_json::json!([[1000, 1.0, 50.0], [2000, 3.0, 50.0]]));
+        assert_eq!(snapshot["recent"]["a"], serde_json::json!([[1000, 1.0, 50.0, 0], [2000, 3.0, 50.0, 0]]));
     }
 
     #[test]

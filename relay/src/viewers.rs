@@ -22,10 +22,7 @@ use crate::relay::{Relay, Slot};
 pub const MAX_VIEWER_FRAME: usize = 4096;
 /// How long one frame may wait for a viewer's connection to take it.
 pub const SEND_TIMEOUT: Duration = Duration::from_secs(5);
-/// How often the relay pings viewers.
-pub const HEARTBEAT_INTERVAL: Duration = Duration::from_secs(10);
-/// A viewer silent this long (no pong) is dropped.
-pub const CLIENT_TIMEOUT: Duration = Duration::from_secs(30);
+pub use sysmonstm_viewer::heartbeat::{CLIENT_TIMEOUT, HEARTBEAT_INTERVAL};
 
 fn close(code: CloseCode, why: &str) -> Option<CloseReason> {
     Some(CloseReason { code, description: Some(why.to_owned()) })

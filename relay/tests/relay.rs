@@ -94,7 +94,8 @@ async fn hub_frames_reach_viewers_with_charts() {
     assert_eq!(snapshot["type"], "snapshot");
     assert_eq!(snapshot["machines"][0]["machine_id"], "a");
     assert_eq!(snapshot["machines"][0]["cpu_percent"], 30.0);
-    assert_eq!(snapshot["recent"]["a"], serde_json::json!([[1000, 10.0, 40.0], [2000, 30.0, 40.0]]));
+    // One chart point shape for hub and relay: [ts, cpu, memory, seq], seq 0 where a relay cannot know it.
+    assert_eq!(snapshot["recent"]["a"], serde_json::json!([[1000, 10.0, 40.0, 0], [2000, 30.0, 40.0, 0]]));
 
     push(&mut link, frame("update", &[summary("b", 3_000, 55.0)])).await;
     let update = next_json(&mut watcher).await;

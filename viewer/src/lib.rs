@@ -6,9 +6,20 @@
 //! - [`headers`]: the security headers on every response (a
 //!   Content-Security-Policy with `frame-ancestors 'none'`, `nosniff`,
 //!   `Referrer-Policy`).
+//! - [`frames`]: the frames browsers receive (`snapshot`, `update`,
+//!   `alert`), one serde definition.
+//! - [`ring`]: the 5-minute live-chart ring of a machine.
+//! - [`newest`]: which of two states of a machine a viewer sees.
+//! - [`coalesce`]: a viewer's pending updates, latest per machine.
+//! - [`heartbeat`]: pings and the silence after which a viewer is dropped.
 
+pub mod coalesce;
 pub mod dashboard;
+pub mod frames;
 pub mod headers;
+pub mod heartbeat;
+pub mod newest;
+pub mod ring;
 
 pub use dashboard::Mode;
 pub use headers::security_headers;

@@ -15,6 +15,7 @@ use actix_broker::BrokerSubscribe;
 use tokio::sync::broadcast;
 
 use crate::events::{AlertChanged, LiveEvent, LiveSender};
+use crate::frames;
 
 /// Updates a viewer may fall behind by before it is dropped.
 pub const FANOUT_CAPACITY: usize = 16_384;
@@ -26,8 +27,10 @@ pub fn live_channel() -> LiveSender {
 
 /// `{"type":"alert","alert":{…}}` for an alert change.
 pub fn alert_frame(change: &AlertChanged) -> Arc<str> {
-    let alert = serde_json::to_string(&*change.alert).unwrap_or_else(|_| "null".into());
-    Arc::from(format!("{{\"type\":\"alert\",\"alert\":{alert}}}"))
+    match serde_json::value::to_raw_value(&*change.alert) {
+        Ok(alert) => Arc::from(frames::alert(&alert)),
+        Err(e) => Arc::from(serde_json::json!({ "type": "alert", "alert": null, "error": e.to_string() }).to_string()),
+    }
 }
 
 pub struct Fanout {

@@ -18,7 +18,7 @@ use crate::events::{
 };
 use crate::liveness::{is_overdue, OFFLINE_CHECK_INTERVAL};
 use crate::now_ms;
-use crate::recent::{RecentPoint, RecentRing};
+use crate::recent::{chart_point, ChartPoint, ChartRing};
 use crate::store::KnownMachine;
 
 /// Interval assumed until an agent says otherwise.
@@ -46,7 +46,7 @@ pub struct MachineSession {
     /// Latest state, as published (None until the first sample).
     current: Option<Arc<MachineUpdate>>,
     last_sample_at: Option<Instant>,
-    recent: RecentRing,
+    recent: ChartRing,
 }
 
 impl MachineSession {
@@ -64,7 +64,7 @@ impl MachineSession {
             status: MachineStatus::Offline,
             current: None,
             last_sample_at: None,
-            recent: RecentRing::default(),
+            recent: ChartRing::default(),
         }
     }
 
@@ -204,7 +204,7 @@ impl Handler<Ingest> for MachineSession {
         self.last_applied = seq;
         self.last_sample_at = Some(Instant::now());
         self.status = MachineStatus::Online;
-        self.recent.push(&msg.sample);
+        self.recent.push(chart_point(&msg.sample));
         let latest = Arc::new(msg.sample);
         let summary = MachineSummary::new(&self.machine_id, &self.host, &latest, MachineStatus::Online, now_ms());
         let update = MachineUpdate::new(summary, self.instance_id.clone(), self.host.clone(), latest);
@@ -262,7 +262,7 @@ impl Handler<SetInterval> for MachineSession {
 
 /// The live-chart ring.
 #[derive(Message)]
-#[rtype(result = "Vec<RecentPoint>")]
+#[rtype(result = "Vec<ChartPoint>")]
 pub struct GetRecent;
 
 impl Handler<GetRecent> for MachineSession {

@@ -21,12 +21,13 @@ use actix_broker::BrokerSubscribe;
 use slog::Logger;
 
 use sysmonstm_protocol::model::MachineStatus;
+use sysmonstm_viewer::newest;
 
 use super::machine_session::{GetRecent, MachineSession};
 use crate::events::{LiveEvent, LiveSender};
 use crate::events::{MachineUpdate, MachineWentOffline, MetricsReceived, Persisted, RemoteMachineUpdated};
 use crate::liveness::{is_overdue, OFFLINE_CHECK_INTERVAL};
-use crate::recent::{RecentPoint, RecentRing};
+use crate::recent::{chart_point, ChartPoint, ChartRing};
 use crate::store::KnownMachine;
 
 /// Interval assumed for a remote machine until two of its samples are seen.
@@ -35,7 +36,7 @@ const REMOTE_DEFAULT_INTERVAL: Duration = Duration::from_secs(1);
 /// A machine another hub holds.
 struct RemoteMachine {
     hub: Arc<str>,
-    recent: RecentRing,
+    recent: ChartRing,
     heard_at: Instant,
 }
 
@@ -96,16 +97,11 @@ impl MachineRegistry {
     /// Whether a remote state may replace what the registry holds: it must
     /// not be older, and must be newer than a machine streaming here.
     fn remote_wins(&self, update: &MachineUpdate) -> bool {
-        let Some(current) = self.latest.get(update.machine_id()) else {
-            return true;
-        };
-        let held_here =
-            !self.remote.contains_key(update.machine_id()) && current.summary.status == MachineStatus::Online;
-        if held_here {
-            update.summary.sample_ts > current.summary.sample_ts
-        } else {
-            update.summary.sample_ts >= current.summary.sample_ts
-        }
+        let current = self.latest.get(update.machine_id());
+        let live_here = current.is_some_and(|c| {
+            !self.remote.contains_key(update.machine_id()) && c.summary.status == MachineStatus::Online
+        });
+        newest::replaces(current.map(|c| c.summary.sample_ts), update.summary.sample_ts, live_here)
     }
 
     /// Marks remote machines offline whose hub stopped reporting them.
@@ -166,12 +162,12 @@ impl Handler<RemoteMachineUpdated> for MachineRegistry {
         let id = msg.update.machine_id().to_owned();
         let remote = self.remote.entry(id).or_insert_with(|| RemoteMachine {
             hub: msg.hub.clone(),
-            recent: RecentRing::default(),
+            recent: ChartRing::default(),
             heard_at: Instant::now(),
         });
         remote.hub = msg.hub;
         remote.heard_at = Instant::now();
-        remote.recent.push(&msg.update.latest);
+        remote.recent.push(chart_point(&msg.update.latest));
         self.accept(msg.update);
     }
 }
@@ -247,11 +243,11 @@ impl Handler<FindSession> for MachineRegistry {
 
 /// A machine's live-chart ring (None: unknown machine).
 #[derive(Message)]
-#[rtype(result = "Option<Vec<RecentPoint>>")]
+#[rtype(result = "Option<Vec<ChartPoint>>")]
 pub struct RecentOf(pub String);
 
 impl Handler<RecentOf> for MachineRegistry {
-    type Result = ResponseFuture<Option<Vec<RecentPoint>>>;
+    type Result = ResponseFuture<Option<Vec<ChartPoint>>>;
 
     fn handle(&mut self, msg: RecentOf, _: &mut Context<Self>) -> Self::Result {
         if let Some(remote) = self.remote.get(&msg.0) {

@@ -9,7 +9,6 @@
 //! behind it starts over from a fresh snapshot. Reconnects with backoff and
 //! logs only when its state changes.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -25,7 +24,8 @@ use tokio_tungstenite::tungstenite::Message;
 use super::registry::{ListMachines, MachineRegistry};
 use crate::events::MachineUpdate;
 use crate::events::{LiveEvent, LiveSender};
-use crate::frames::machines_frame;
+use crate::frames;
+use sysmonstm_viewer::coalesce::Pending;
 
 /// How often coalesced updates go to the relay (a public view needs no
 /// more than ~4 frames a second).
@@ -152,7 +152,7 @@ impl Link {
 
     async fn snapshot(&self) -> Result<String, Ended> {
         let all = self.registry.send(ListMachines).await.map_err(|_| Ended::Stopping)?;
-        Ok(machines_frame("snapshot", all.iter().map(|u| &*u.summary_json)))
+        Ok(frames::snapshot(all.iter().map(|u| &*u.summary_json)))
     }
 
     /// Snapshot, then updates and alerts, until the link or the hub ends.
@@ -160,19 +160,20 @@ impl Link {
         // Subscribe before the snapshot so that nothing falls in between.
         let mut events = self.live.subscribe();
         send(socket, self.snapshot().await?).await?;
-        let mut pending: HashMap<String, Arc<MachineUpdate>> = HashMap::new();
+        let mut pending: Pending<Arc<MachineUpdate>> = Pending::default();
         let mut flush = tokio::time::interval(RELAY_FLUSH_INTERVAL);
         let mut ping = tokio::time::interval(PING_INTERVAL);
         loop {
             tokio::select! {
                 event = events.recv() => match event {
                     Ok(LiveEvent::Machine(update)) => {
-                        pending.insert(update.machine_id().to_owned(), update);
+                        let held = update.clone(); // an Arc: the key borrows from it
+                        pending.put(held.machine_id(), update);
                     }
                     Ok(LiveEvent::Alert(frame)) => send(socket, frame.to_string()).await?,
                     Err(RecvError::Lagged(_)) => {
                         // The relay (or this link) fell behind: start over from the current state.
-                        pending.clear();
+                        pending.take();
                         events = self.live.subscribe();
                         send(socket, self.snapshot().await?).await?;
                     }
@@ -180,8 +181,7 @@ impl Link {
                 },
                 _ = flush.tick() => {
                     if !pending.is_empty() {
-                        let frame = machines_frame("update", pending.values().map(|u| &*u.summary_json));
-                        pending.clear();
+                        let frame = frames::update(pending.take().iter().map(|u| &*u.summary_json));
                         send(socket, frame).await?;
                     }
                 }

@@ -7,7 +7,6 @@
 //! browser and drops it when it stops answering or falls too far behind the
 //! fan-out, without slowing anyone else. Text it does not understand is ignored.
 
-use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -22,15 +21,13 @@ use tokio_stream::wrappers::BroadcastStream;
 use super::registry::{ListMachines, MachineRegistry};
 use crate::events::LiveEvent;
 use crate::events::MachineUpdate;
-use crate::frames::machines_frame;
+use crate::frames;
 use crate::stats::Stats;
+use sysmonstm_viewer::coalesce::{flush_delay, Pending};
+use sysmonstm_viewer::heartbeat::{CLIENT_TIMEOUT, HEARTBEAT_INTERVAL};
 
 /// Least time between two update frames to one browser.
 pub const MIN_FRAME_GAP: Duration = Duration::from_millis(50);
-/// How often the hub pings the browser.
-pub const HEARTBEAT_INTERVAL: Duration = Duration::from_secs(5);
-/// A browser silent this long (no pong, no message) is dropped.
-pub const CLIENT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Largest frame a browser may send; anything bigger closes the session.
 pub const MAX_INBOUND_FRAME: usize = 4096;
 
@@ -40,16 +37,11 @@ pub struct WsSession {
     stats: Arc<Stats>,
     log: Logger,
     /// Latest update per machine since the last flush.
-    pending: HashMap<String, Arc<MachineUpdate>>,
+    pending: Pending<Arc<MachineUpdate>>,
     /// When the last update frame went out.
     last_sent: Option<Instant>,
     flush_scheduled: bool,
     last_heard: Instant,
-}
-
-/// How long new updates wait before a frame, `since_last` after the last one.
-pub fn flush_delay(since_last: Option<Duration>) -> Duration {
-    since_last.map_or(Duration::ZERO, |elapsed| MIN_FRAME_GAP.saturating_sub(elapsed))
 }
 
 impl WsSession {
@@ -64,7 +56,7 @@ impl WsSession {
             updates: Some(updates),
             stats,
             log,
-            pending: HashMap::new(),
+            pending: Pending::default(),
             last_sent: None,
             flush_scheduled: false,
             last_heard: Instant::now(),
@@ -76,7 +68,7 @@ impl WsSession {
         if self.flush_scheduled {
             return;
         }
-        let delay = flush_delay(self.last_sent.map(|at| at.elapsed()));
+        let delay = flush_delay(self.last_sent.map(|at| at.elapsed()), MIN_FRAME_GAP);
         if delay.is_zero() {
             self.flush(ctx);
         } else {
@@ -92,8 +84,8 @@ impl WsSession {
         if self.pending.is_empty() {
             return;
         }
-        let frame = machines_frame("update", self.pending.values().map(|u| &*u.summary_json));
-        self.pending.clear();
+        let pending = self.pending.take();
+        let frame = frames::update(pending.iter().map(|u| &*u.summary_json));
         self.last_sent = Some(Instant::now());
         ctx.text(frame);
     }
@@ -112,7 +104,7 @@ impl Actor for WsSession {
             .send(ListMachines)
             .into_actor(self)
             .map(|result, _, ctx| match result {
-                Ok(all) => ctx.text(machines_frame("snapshot", all.iter().map(|u| &*u.summary_json))),
+                Ok(all) => ctx.text(frames::snapshot(all.iter().map(|u| &*u.summary_json))),
                 Err(_) => ctx.stop(),
             })
             .wait(ctx);
@@ -135,7 +127,8 @@ impl StreamHandler<Result<LiveEvent, BroadcastStreamRecvError>> for WsSession {
     fn handle(&mut self, item: Result<LiveEvent, BroadcastStreamRecvError>, ctx: &mut Self::Context) {
         match item {
             Ok(LiveEvent::Machine(update)) => {
-                self.pending.insert(update.machine_id().to_owned(), update);
+                let held = update.clone(); // an Arc: the key borrows from it
+                self.pending.put(held.machine_id(), update);
                 self.schedule_flush(ctx);
             }
             // Alerts are rare and urgent: sent at once, not coalesced.
@@ -175,18 +168,5 @@ impl StreamHandler<Result<ws::Message, ws::ProtocolError>> for WsSession {
                 ctx.stop();
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn first_update_goes_at_once_later_ones_wait_for_the_gap() {
-        assert_eq!(flush_delay(None), Duration::ZERO);
-        assert_eq!(flush_delay(Some(Duration::from_millis(10))), Duration::from_millis(40));
-        assert_eq!(flush_delay(Some(MIN_FRAME_GAP)), Duration::ZERO);
-        assert_eq!(flush_delay(Some(Duration::from_secs(3))), Duration::ZERO);
     }
 }
