@@ -194,6 +194,7 @@ async fn every_answer_matches_the_document() {
         call(get.clone(), "/metrics", "/metrics"),
         call(get.clone(), "/api/stats", "/api/stats"),
         call(get.clone(), "/api/openapi.json", "/api/openapi.json"),
+        call(get.clone(), "/api/meta", "/api/meta"),
         call(get.clone(), "/api/machines", "/api/machines"),
         call(get.clone(), "/api/machines/{id}", "/api/machines/api-1"),
         call(get.clone(), "/api/machines/{id}", "/api/machines/nope"),
@@ -310,5 +311,36 @@ async fn the_dashboard_and_the_api_cannot_be_framed_or_sniffed() {
         assert_eq!(headers.get("x-content-type-options").map(|v| v.as_bytes()), Some(&b"nosniff"[..]), "{path}");
         assert_eq!(headers.get("x-frame-options").map(|v| v.as_bytes()), Some(&b"DENY"[..]), "{path}");
         assert!(headers.get("referrer-policy").is_some(), "{path}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_asks_the_server_instead_of_repeating_it() {
+    let hub = TestHub::start();
+    let (status, meta) = get_json(&format!("{}/api/meta", hub.http())).await;
+    assert_eq!(status, 200);
+    let metrics: Vec<&str> = sysmonstm_hub::metrics::METRICS.iter().map(|m| m.name).chain(["offline"]).collect();
+    assert_eq!(meta["metrics"], json!(metrics));
+    use sysmonstm_protocol::model::thresholds::*;
+    assert_eq!(meta["health"]["cpu_percent"], json!({"warning": CPU_WARNING, "critical": CPU_CRITICAL}));
+    assert_eq!(meta["health"]["disk_percent"], json!({"warning": DISK_WARNING, "critical": DISK_CRITICAL}));
+    let form: Vec<&str> =
+        meta["rule_fields"].as_array().expect("fields").iter().filter_map(|f| f["name"].as_str()).collect();
+    assert!(form.contains(&"clear_threshold") && form.contains(&"webhooks"), "{form:?}");
+    // The dashboard's code repeats none of it: no file lists metric names
+    // or passes health limits of its own.
+    let js = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../static/js");
+    for entry in std::fs::read_dir(&js).expect("static/js") {
+        let path = entry.expect("entry").path();
+        let text = std::fs::read_to_string(&path).expect("readable");
+        // The list is an array literal naming most metrics (a chart of the
+        // three load averages chooses what to draw; it repeats nothing).
+        for list in text.split('[').skip(1).map(|rest| rest.split(']').next().unwrap_or("")) {
+            let named: Vec<&&str> = metrics.iter().filter(|m| list.contains(&format!("'{m}'"))).collect();
+            assert!(named.len() <= metrics.len() / 2, "{} lists metrics {named:?}: ask /api/meta", path.display());
+        }
+        for limits in ["80, 95", "85, 95", "80, 90"] {
+            assert!(!text.contains(limits), "{} repeats health limits ({limits}): ask /api/meta", path.display());
+        }
     }
 }

@@ -1,5 +1,5 @@
 //! The relay's routes: `/` the dashboard (read-only mode), `/ws` viewers,
-//! `/ingest` hubs, `GET /api/machines`, `/health`. Nothing else: every other
+//! `/ingest` hubs, `GET /api/machines`, `GET /api/meta` (health limits), `/health`. Nothing else: every other
 //! `/api/` path is 404 and every method but GET is 405, so the relay offers
 //! no way back into a hub.
 
@@ -15,6 +15,7 @@ use crate::{ingest, viewers};
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/health", web::get().to(health))
         .route("/api/machines", web::get().to(machines))
+        .route("/api/meta", web::get().to(meta))
         .route("/api/{tail:.*}", web::get().to(no_api))
         .route("/ws", web::get().to(viewers::connect))
         .route("/ingest", web::get().to(ingest::connect))
@@ -37,6 +38,11 @@ async fn health(relay: web::Data<Relay>) -> HttpResponse {
 
 async fn machines(relay: web::Data<Relay>) -> HttpResponse {
     HttpResponse::Ok().content_type("application/json").body(relay.machines_json())
+}
+
+/// What the read-only dashboard asks the server for: the health limits.
+async fn meta() -> HttpResponse {
+    HttpResponse::Ok().json(serde_json::json!({ "health": sysmonstm_viewer::meta::health_limits() }))
 }
 
 async fn no_api(request: HttpRequest) -> HttpResponse {

@@ -2,7 +2,8 @@
 // card's own text and bar widths. The chart exists only while the card is on
 // screen, so a fleet of 1,000 machines stays smooth.
 
-import { pct, rate, ago, level, escapeHtml } from './format.js';
+import { pct, rate, ago, escapeHtml } from './format.js';
+import { levelOf } from './meta.js';
 import { Series, makeChart, WINDOW_SECS } from './charts.js';
 import { recentPoints } from './mode.js';
 
@@ -55,9 +56,9 @@ export class Card {
     const badge = offline ? 'offline' : s.health;
     this.fields.health.textContent = badge;
     this.fields.health.className = `badge ${badge}`;
-    this.setBar('cpu', s.cpu_percent, 80, 95);
-    this.setBar('memory', s.memory_percent, 85, 95);
-    this.setBar('disk', s.disk_percent, 80, 90);
+    this.setBar('cpu', 'cpu_percent', s.cpu_percent);
+    this.setBar('memory', 'memory_percent', s.memory_percent);
+    this.setBar('disk', 'disk_percent', s.disk_percent);
     this.fields.load.textContent = `${(+s.load1).toFixed(2)} ${(+s.load5).toFixed(2)} ${(+s.load15).toFixed(2)}`;
     this.fields.rx.textContent = rate(s.net_rx_bps);
     this.fields.tx.textContent = rate(s.net_tx_bps);
@@ -80,11 +81,12 @@ export class Card {
     this.fields.seen.textContent = ago(this.summary.last_seen);
   }
 
-  setBar(key, value, warning, critical) {
+  // A bar coloured by the server's health limits for summary field `field`.
+  setBar(key, field, value) {
     this.fields[key].textContent = pct(value);
     const bar = this.bars[key];
     bar.style.width = `${Math.min(100, Math.max(0, value || 0))}%`;
-    bar.className = level(value, warning, critical);
+    bar.className = levelOf(field, value);
   }
 
   async setVisible(visible) {

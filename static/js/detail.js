@@ -3,7 +3,8 @@
 // machine's update arrives, at most once a second. On a public relay
 // (read-only) only the summary and the live charts are there.
 
-import { pct, bytes, rate, ago, duration, level, escapeHtml } from './format.js';
+import { pct, bytes, rate, ago, duration, escapeHtml } from './format.js';
+import { levelOf } from './meta.js';
 import { Series, makeChart, WINDOW_SECS } from './charts.js';
 import { HistoryPanel } from './history.js';
 import { readOnly, recentPoints } from './mode.js';
@@ -83,7 +84,7 @@ export class Detail {
     if (this.cpuMem.push(l.timestamp_ms, l.cpu.total_percent, l.memory.percent)) this.cpuMemChart.set(this.cpuMem);
     if (this.net.push(l.timestamp_ms, l.net_rx_bps, l.net_tx_bps)) this.netChart.set(this.net);
     this.field('cores').innerHTML = l.cpu.per_core_percent.map((v, i) => `
-      <div class="bar-row"><span>cpu${i}</span><div class="bar"><i class="${level(v, 80, 95)}" style="width:${Math.min(100, v)}%"></i></div><span>${pct(v)}</span></div>`).join('')
+      <div class="bar-row"><span>cpu${i}</span><div class="bar"><i class="${levelOf('cpu_percent', v)}" style="width:${Math.min(100, v)}%"></i></div><span>${pct(v)}</span></div>`).join('')
       + `<div class="meta">user <b>${pct(l.cpu.user_percent)}</b> system <b>${pct(l.cpu.system_percent)}</b> iowait <b>${pct(l.cpu.iowait_percent)}</b> steal <b>${pct(l.cpu.steal_percent)}</b></div>`;
     this.field('procs').innerHTML = table(['PID', 'Name', 'CPU', 'RSS'], l.top_processes.map((p) => [p.pid, escapeHtml(p.name), pct(p.cpu_percent), bytes(p.rss)]));
     this.field('disks').innerHTML = table(['Mount', 'Device', 'FS', 'Used', 'Size', 'Use'],

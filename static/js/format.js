@@ -31,11 +31,6 @@ export function duration(secs) {
   return d ? `${d}d ${h}h` : h ? `${h}h ${m}m` : `${m}m`;
 }
 
-// Level of a percentage for bar colours, matching the hub's health thresholds.
-export function level(value, warning, critical) {
-  return value > critical ? 'critical' : value > warning ? 'warning' : 'ok';
-}
-
 export function escapeHtml(s) {
   return String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
 }

@@ -3,23 +3,11 @@
 
 import { change, get, ApiError } from './api.js';
 import { escapeHtml } from './format.js';
+import { meta } from './meta.js';
 
-const METRICS = ['cpu_percent', 'memory_percent', 'memory_used', 'swap_percent', 'disk_percent', 'load1', 'load5', 'load15',
-  'load1_per_core', 'net_rx_bps', 'net_tx_bps', 'disk_read_bps', 'disk_write_bps', 'process_count', 'tcp_connections', 'offline'];
-const FIELDS = [
-  ['name', 'Name', 'text'],
-  ['metric', 'Metric', METRICS],
-  ['comparison', 'Comparison', ['>', '>=', '<', '<=']],
-  ['threshold', 'Threshold', 'number'],
-  ['clear_threshold', 'Clear threshold', 'number'],
-  ['for', 'For', 'text'],
-  ['clear_for', 'Clear for', 'text'],
-  ['severity', 'Severity', ['warning', 'critical']],
-  ['selector', 'Machines (glob)', 'text'],
-  ['webhooks', 'Webhooks (one URL per line)', 'lines'],
-  ['description', 'Description', 'text'],
-  ['enabled', 'Enabled', 'checkbox'],
-];
+// The form's fields as the hub describes them (GET /api/meta):
+// [name, label, kind], kind a list of options for a choice.
+const FIELDS = meta.rule_fields.map((f) => [f.name, f.label, f.kind === 'choice' ? f.options : f.kind]);
 
 function input([key, , kind], value) {
   const v = value ?? '';

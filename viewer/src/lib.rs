@@ -12,12 +12,14 @@
 //! - [`newest`]: which of two states of a machine a viewer sees.
 //! - [`coalesce`]: a viewer's pending updates, latest per machine.
 //! - [`heartbeat`]: pings and the silence after which a viewer is dropped.
+//! - [`meta`]: what the dashboard asks the server for (health limits).
 
 pub mod coalesce;
 pub mod dashboard;
 pub mod frames;
 pub mod headers;
 pub mod heartbeat;
+pub mod meta;
 pub mod newest;
 pub mod ring;
 

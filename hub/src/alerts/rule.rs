@@ -129,7 +129,8 @@ fn refuse(field: &str, message: impl Into<String>) -> FieldError {
     FieldError::new(field, message)
 }
 
-const FIELDS: &[&str] = &[
+/// Every field a rule has (a body naming any other is refused).
+pub const FIELDS: &[&str] = &[
     "id",
     "name",
     "metric",

@@ -25,7 +25,8 @@ const COOKIE_AGE: CookieAge = CookieAge::days(30);
 
 /// Paths that need a token when `--viewer-token` is set.
 pub fn is_protected(path: &str) -> bool {
-    path == "/ws" || path == "/metrics" || (path.starts_with("/api/") && path != "/api/session")
+    // The page needs its session and the server's meta before signing in.
+    path == "/ws" || path == "/metrics" || (path.starts_with("/api/") && path != "/api/session" && path != "/api/meta")
 }
 
 /// What the request presents: its bearer token, else its cookie.
@@ -125,7 +126,7 @@ mod tests {
         for path in ["/ws", "/metrics", "/api/machines", "/api/machines/a/history", "/api/rules", "/api/stats"] {
             assert!(is_protected(path), "{path}");
         }
-        for path in ["/health", "/ready", "/", "/js/app.js", "/style.css", "/api/session"] {
+        for path in ["/health", "/ready", "/", "/js/app.js", "/style.css", "/api/session", "/api/meta"] {
             assert!(!is_protected(path), "{path}");
         }
     }

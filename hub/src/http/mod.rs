@@ -3,6 +3,7 @@
 //! `/health` · `/ready` · `/api/machines` · `/api/machines/{id}` ·
 //! `/api/machines/{id}/recent` · `/api/machines/{id}/history` · `/api/stats` ·
 //! `/api/rules` (CRUD) · `/api/alerts` · `/api/session` (viewer sign-in) ·
+//! `/api/meta` (what the dashboard asks the server instead of repeating) ·
 //! `/ws` · everything else: the dashboard's files. With `--viewer-token`,
 //! [`access::gate`] guards the data paths.
 
@@ -11,6 +12,7 @@ mod api;
 mod assets;
 mod error;
 mod lockout;
+pub mod meta;
 mod metrics;
 mod rules;
 mod ws;
@@ -99,6 +101,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .service(resource("/api/alerts", "GET, HEAD").route(read().to(rules::alerts)))
         .service(resource("/api/openapi.json", "GET, HEAD").route(read().to(api::openapi)))
+        .service(resource("/api/meta", "GET, HEAD").route(read().to(meta::get)))
         .service(
             resource("/api/session", "GET, HEAD, POST, DELETE")
                 .route(read().to(access::session))

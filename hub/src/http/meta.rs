@@ -1,0 +1,106 @@
+//! `GET /api/meta`: what the dashboard must know of this hub and asks for
+//! instead of repeating it: the metrics rules may watch, the rule form's
+//! fields (the validator's own field list, in the form's order, with the
+//! values a choice field takes), and the health limits that colour bars.
+
+use actix_web::HttpResponse;
+use serde::Serialize;
+use sysmonstm_viewer::meta::{health_limits, HealthLimits};
+
+use crate::alerts::rule::{self, Comparison, Severity};
+use crate::metrics::METRICS;
+
+/// How a rule field is entered.
+#[derive(Debug, Serialize, PartialEq)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Text,
+    Number,
+    Checkbox,
+    /// One URL per line.
+    Lines,
+    /// One of `options`.
+    Choice,
+}
+
+/// One field of the rule form.
+#[derive(Debug, Serialize)]
+pub struct RuleField {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub kind: Kind,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Meta {
+    /// What a rule's `metric` may be: every stored metric, and `offline`.
+    pub metrics: Vec<&'static str>,
+    pub rule_fields: Vec<RuleField>,
+    pub health: HealthLimits,
+}
+
+fn names<T: Serialize>(values: &[T]) -> Vec<String> {
+    values.iter().filter_map(|v| serde_json::to_value(v).ok()?.as_str().map(str::to_owned)).collect()
+}
+
+/// The metrics a rule may watch.
+pub fn rule_metrics() -> Vec<&'static str> {
+    METRICS.iter().map(|m| m.name).chain([rule::OFFLINE]).collect()
+}
+
+pub fn meta() -> Meta {
+    let field = |name, label, kind| RuleField { name, label, kind, options: Vec::new() };
+    let choice = |name, label, options: Vec<String>| RuleField { name, label, kind: Kind::Choice, options };
+    let comparisons =
+        names(&[Comparison::Greater, Comparison::GreaterOrEqual, Comparison::Less, Comparison::LessOrEqual]);
+    Meta {
+        metrics: rule_metrics(),
+        rule_fields: vec![
+            field("name", "Name", Kind::Text),
+            choice("metric", "Metric", rule_metrics().into_iter().map(str::to_owned).collect()),
+            choice("comparison", "Comparison", comparisons),
+            field("threshold", "Threshold", Kind::Number),
+            field("clear_threshold", "Clear threshold", Kind::Number),
+            field("for", "For", Kind::Text),
+            field("clear_for", "Clear for", Kind::Text),
+            choice("severity", "Severity", names(&[Severity::Warning, Severity::Critical])),
+            field("selector", "Machines (glob)", Kind::Text),
+            field("webhooks", "Webhooks (one URL per line)", Kind::Lines),
+            field("description", "Description", Kind::Text),
+            field("enabled", "Enabled", Kind::Checkbox),
+        ],
+        health: health_limits(),
+    }
+}
+
+pub async fn get() -> HttpResponse {
+    HttpResponse::Ok().json(meta())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_form_has_every_field_a_rule_takes_and_no_other() {
+        let form: Vec<&str> = meta().rule_fields.iter().map(|f| f.name).collect();
+        let server_set = ["id", "version", "created_at", "updated_at"];
+        let mut takes: Vec<&str> = rule::FIELDS.iter().copied().filter(|f| !server_set.contains(f)).collect();
+        let mut shown = form.clone();
+        takes.sort_unstable();
+        shown.sort_unstable();
+        assert_eq!(shown, takes, "the form against the validator's field list");
+    }
+
+    #[test]
+    fn choices_are_what_the_validator_accepts() {
+        let meta = meta();
+        let options = |name: &str| meta.rule_fields.iter().find(|f| f.name == name).map(|f| f.options.clone());
+        assert_eq!(options("comparison"), Some(vec![">".into(), ">=".into(), "<".into(), "<=".into()]));
+        assert_eq!(options("severity"), Some(vec!["warning".into(), "critical".into()]));
+        assert_eq!(meta.metrics.last(), Some(&rule::OFFLINE));
+        assert_eq!(meta.metrics.len(), METRICS.len() + 1);
+    }
+}
