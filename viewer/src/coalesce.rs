@@ -18,14 +18,14 @@ impl<V> Default for Pending<V> {
 }
 
 impl<V> Pending<V> {
-    /// Records `value` as `machine_id`'s latest, replacing an older one.
-    pub fn put(&mut self, machine_id: &str, value: V) {
-        match self.latest.get_mut(machine_id) {
-            Some(slot) => *slot = value,
-            None => {
-                self.latest.insert(machine_id.to_owned(), value);
-            }
+    /// Records `value` as the latest of the machine `key` names in it,
+    /// replacing an older one (the key is copied only for a new machine).
+    pub fn put(&mut self, value: V, key: impl Fn(&V) -> &str) {
+        if let Some(slot) = self.latest.get_mut(key(&value)) {
+            *slot = value;
+            return;
         }
+        self.latest.insert(key(&value).to_owned(), value);
     }
 
     /// Everything pending, leaving nothing.
@@ -57,13 +57,16 @@ mod tests {
     #[test]
     fn the_latest_per_machine_goes_once() {
         let mut pending = Pending::default();
-        pending.put("a", 1);
-        pending.put("b", 2);
-        pending.put("a", 3);
+        fn name<'a>(v: &'a (&'static str, i32)) -> &'a str {
+            v.0
+        }
+        pending.put(("a", 1), name);
+        pending.put(("b", 2), name);
+        pending.put(("a", 3), name);
         assert_eq!(pending.len(), 2);
         let mut sent = pending.take();
         sent.sort();
-        assert_eq!(sent, vec![2, 3]);
+        assert_eq!(sent, vec![("a", 3), ("b", 2)]);
         assert!(pending.is_empty());
     }
 

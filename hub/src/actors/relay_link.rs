@@ -167,8 +167,7 @@ impl Link {
             tokio::select! {
                 event = events.recv() => match event {
                     Ok(LiveEvent::Machine(update)) => {
-                        let held = update.clone(); // an Arc: the key borrows from it
-                        pending.put(held.machine_id(), update);
+                        pending.put(update, |u| u.machine_id());
                     }
                     Ok(LiveEvent::Alert(frame)) => send(socket, frame.to_string()).await?,
                     Err(RecvError::Lagged(_)) => {

@@ -127,8 +127,7 @@ impl StreamHandler<Result<LiveEvent, BroadcastStreamRecvError>> for WsSession {
     fn handle(&mut self, item: Result<LiveEvent, BroadcastStreamRecvError>, ctx: &mut Self::Context) {
         match item {
             Ok(LiveEvent::Machine(update)) => {
-                let held = update.clone(); // an Arc: the key borrows from it
-                self.pending.put(held.machine_id(), update);
+                self.pending.put(update, |u| u.machine_id());
                 self.schedule_flush(ctx);
             }
             // Alerts are rare and urgent: sent at once, not coalesced.

@@ -25,26 +25,36 @@ pub async fn connect(
             "error": format!("origin {} may not open the live feed; allow it with --allowed-origin", from.unwrap_or("?")),
         })));
     }
-    let upgrade = header_of(header::UPGRADE).is_some_and(|u| u.eq_ignore_ascii_case("websocket"));
-    if !upgrade {
-        return Ok(HttpResponse::build(StatusCode::UPGRADE_REQUIRED).insert_header((header::UPGRADE, "websocket")).json(
-            serde_json::json!({
-                "error": "/ws is the live feed over WebSocket: connect with `Upgrade: websocket` (a browser's new WebSocket(…))",
-                "field": "upgrade",
-            }),
-        ));
-    }
-    if let Err(e) = ws::handshake(&request) {
-        let field = match e {
-            ws::HandshakeError::NoConnectionUpgrade => "connection",
-            ws::HandshakeError::NoVersionHeader | ws::HandshakeError::UnsupportedVersion => "sec-websocket-version",
-            ws::HandshakeError::BadWebsocketKey => "sec-websocket-key",
-            _ => "upgrade",
-        };
-        return Ok(HttpResponse::BadRequest()
-            .json(serde_json::json!({ "error": format!("not a valid WebSocket handshake: {e}"), "field": field })));
-    }
     let session =
         WsSession::new(state.registry.clone(), state.live.subscribe(), state.stats.clone(), state.log.clone());
-    ws::WsResponseBuilder::new(session, &request, body).frame_size(MAX_INBOUND_FRAME).start()
+    let started = ws::WsResponseBuilder::new(session, &request, body).frame_size(MAX_INBOUND_FRAME).start();
+    // The handshake is checked once, by the builder; what it refused is
+    // told in JSON, naming the header.
+    Ok(started.unwrap_or_else(|e| match e.as_error::<ws::HandshakeError>() {
+        Some(ws::HandshakeError::NoWebsocketUpgrade) => refused_plain_get(),
+        Some(refusal) => refused_handshake(refusal),
+        None => e.error_response(),
+    }))
+}
+
+/// A plain GET: 426, saying how to connect.
+fn refused_plain_get() -> HttpResponse {
+    HttpResponse::build(StatusCode::UPGRADE_REQUIRED).insert_header((header::UPGRADE, "websocket")).json(
+        serde_json::json!({
+            "error": "/ws is the live feed over WebSocket: connect with `Upgrade: websocket` (a browser's new WebSocket(…))",
+            "field": "upgrade",
+        }),
+    )
+}
+
+/// A broken handshake: 400 naming the header that was wrong.
+fn refused_handshake(refusal: &ws::HandshakeError) -> HttpResponse {
+    let field = match refusal {
+        ws::HandshakeError::NoConnectionUpgrade => "connection",
+        ws::HandshakeError::NoVersionHeader | ws::HandshakeError::UnsupportedVersion => "sec-websocket-version",
+        ws::HandshakeError::BadWebsocketKey => "sec-websocket-key",
+        _ => "upgrade",
+    };
+    HttpResponse::BadRequest()
+        .json(serde_json::json!({ "error": format!("not a valid WebSocket handshake: {refusal}"), "field": field }))
 }

@@ -55,15 +55,14 @@ pub struct Plan {
     pub limit: i64,
 }
 
-/// A refused parameter.
-pub use crate::field_error::FieldError as BadParam;
+use crate::field_error::FieldError;
 
-fn bad(field: &'static str, message: String) -> BadParam {
-    BadParam::new(field, message)
+fn bad(field: &'static str, message: String) -> FieldError {
+    FieldError::new(field, message)
 }
 
 /// Milliseconds since the epoch, or RFC 3339.
-pub fn parse_time(field: &'static str, text: &str) -> Result<i64, BadParam> {
+pub fn parse_time(field: &'static str, text: &str) -> Result<i64, FieldError> {
     if let Ok(ms) = text.parse::<i64>() {
         return Ok(ms);
     }
@@ -80,7 +79,7 @@ pub fn plan(
     to: Option<&str>,
     step: Option<&str>,
     now: Option<i64>,
-) -> Result<Plan, BadParam> {
+) -> Result<Plan, FieldError> {
     let now = now.unwrap_or_else(now_ms);
     let metrics = match metrics_param.map(str::trim).filter(|m| !m.is_empty()) {
         None => vec!["cpu_percent", "memory_percent"],
