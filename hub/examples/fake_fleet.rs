@@ -14,6 +14,28 @@ use tokio_stream::wrappers::ReceiverStream;
 
 /// Machines per HTTP/2 connection.
 const PER_CONNECTION: usize = 100;
+/// How long a hub still starting may take to listen.
+const CONNECT_DEADLINE: Duration = Duration::from_secs(30);
+/// Retry delays while it does not.
+const RETRY_FIRST: Duration = Duration::from_millis(100);
+const RETRY_MAX: Duration = Duration::from_secs(2);
+
+/// A channel to the hub, retried while the hub is still starting (a hub
+/// started a moment before, from a cold binary, may not listen yet).
+async fn connect(hub: &str) -> anyhow::Result<tonic::transport::Channel> {
+    let endpoint = tonic::transport::Endpoint::from_shared(hub.to_owned())?;
+    let deadline = tokio::time::Instant::now() + CONNECT_DEADLINE;
+    let mut backoff = sysmonstm_protocol::backoff::Backoff::new(RETRY_FIRST, RETRY_MAX);
+    loop {
+        match endpoint.connect().await {
+            Ok(channel) => return Ok(channel),
+            Err(e) if tokio::time::Instant::now() >= deadline => {
+                return Err(anyhow::anyhow!("{hub} did not answer within {CONNECT_DEADLINE:?}: {e}"))
+            }
+            Err(_) => tokio::time::sleep(backoff.next_delay()).await,
+        }
+    }
+}
 
 #[derive(Parser)]
 struct Args {
@@ -97,7 +119,7 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let mut tasks = Vec::new();
     for first in (0..args.machines).step_by(PER_CONNECTION) {
-        let channel = tonic::transport::Endpoint::from_shared(args.hub.clone())?.connect().await?;
+        let channel = connect(&args.hub).await?;
         for index in first..(first + PER_CONNECTION).min(args.machines) {
             tasks.push(tokio::spawn(machine(channel.clone(), index, args.interval)));
         }
