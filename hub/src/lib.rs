@@ -11,8 +11,8 @@
 //!   tonic runtime.
 //! - [`actors`]: `MachineRegistry`, `MachineSession` (supervised, one per
 //!   machine), `StorageWriter` (batches -> store -> acks), `AlertEngine`,
-//!   `Notifier`, `Fanout` (viewers' broadcast), `WsSession` (one per
-//!   browser), `RedisBridge` (hubs sharing Redis), `RelayLink`;
+//!   `Notifier`, `Fanout` (viewers' broadcast), `RedisBridge` (hubs
+//!   sharing Redis), `RelayLink`;
 //!   `actors::system` starts them all.
 //! - [`admin_token`]: the token REST mutations need (configured or generated).
 //! - [`alerts`]: alert rules, validation and the alert state machine (pure).
@@ -24,7 +24,9 @@
 //! - [`health`]: "failing, and the last error" of the store or Redis.
 //! - [`grpc`]: `AgentIngest` and `FleetQuery` services, agent token rules,
 //!   validation, the gRPC side's start-up (TLS, caps, the hub's own agent).
-//! - [`http`]: REST handlers, `/ws`, embedded dashboard, viewer sign-in.
+//! - [`http`]: REST handlers, `/ws` (each browser a task running the
+//!   viewer crate's session loop over a feed coalesced per browser),
+//!   embedded dashboard, viewer sign-in.
 //! - [`liveness`]: when a machine counts as offline.
 //! - [`metrics`]: the stored metrics, one column each (store, alerts, HTTP).
 //! - [`origin`]: which pages may open the live feed (`--allowed-origin`).

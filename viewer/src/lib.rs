@@ -1,5 +1,9 @@
 //! What browsers see of a sysmonstm hub or relay, written once for both.
 //!
+//! The hub and the relay keep only what differs: where a viewer's frames
+//! come from (the hub coalesces its machine states per viewer, the relay
+//! passes on frames encoded once) and the relay's read-only mode.
+//!
 //! # Layout
 //! - [`dashboard`]: the embedded dashboard (`static/`), served as the hub
 //!   serves it or in the relay's read-only mode.
@@ -11,6 +15,8 @@
 //! - [`ring`]: the 5-minute live-chart ring of a machine.
 //! - [`newest`]: which of two states of a machine a viewer sees.
 //! - [`coalesce`]: a viewer's pending updates, latest per machine.
+//! - [`session`]: one viewer's WebSocket, snapshot then its feed, the same
+//!   loop on hub and relay.
 //! - [`heartbeat`]: pings and the silence after which a viewer is dropped.
 //! - [`meta`]: what the dashboard asks the server for (health limits).
 
@@ -22,6 +28,7 @@ pub mod heartbeat;
 pub mod meta;
 pub mod newest;
 pub mod ring;
+pub mod session;
 
 pub use dashboard::Mode;
 pub use headers::security_headers;

@@ -9,4 +9,3 @@ pub mod registry;
 pub mod relay_link;
 pub mod storage_writer;
 pub mod system;
-pub mod ws_session;

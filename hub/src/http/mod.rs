@@ -11,6 +11,7 @@ pub mod access;
 mod api;
 mod assets;
 mod error;
+mod live_feed;
 mod lockout;
 pub mod meta;
 mod metrics;
