@@ -1,4 +1,5 @@
-//! One simulated agent: its own connection and stream, Hello, a sample per
+//! One simulated agent: its own connection and stream (the protocol crate's
+//! `RawAgent`, the tests' protocol-level agent too), Hello, a sample per
 //! interval, and the acks: which seqs are held, and how long each took.
 
 use std::collections::VecDeque;
@@ -7,9 +8,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use hdrhistogram::Histogram;
-use sysmonstm_protocol::pb::{self, agent_ingest_client::AgentIngestClient, agent_message, hub_message};
-use tokio::sync::mpsc;
-use tokio_stream::wrappers::ReceiverStream;
+use sysmonstm_protocol::pb::{self, agent_ingest_client::AgentIngestClient, hub_message};
+use sysmonstm_protocol::raw_agent::{self, RawAgent};
 
 use crate::config::LoadConfig;
 use crate::sample::Source;
@@ -102,8 +102,7 @@ async fn stream(
         .connect()
         .await
         .map_err(|e| format!("connect: {e}"))?;
-    let (tx, rx) = mpsc::channel(64);
-    let hello = pb::Hello {
+    let hello = raw_agent::hello(pb::Hello {
         machine_id: format!("{}-{index:05}", config.prefix),
         instance_id: format!("{:032x}", rand::random::<u128>()),
         host: Some(pb::HostInfo {
@@ -116,17 +115,12 @@ async fn stream(
         agent_version: "loadgen".into(),
         interval_ms: config.interval.as_millis() as u32,
         dropped_samples: 0,
-    };
-    tx.send(pb::AgentMessage { msg: Some(agent_message::Msg::Hello(hello)) }).await.map_err(|e| e.to_string())?;
-    let mut inbound = AgentIngestClient::new(channel)
-        .stream(ReceiverStream::new(rx))
+    });
+    let mut agent = RawAgent::open(AgentIngestClient::new(channel), None, hello)
         .await
-        .map_err(|s| format!("stream: {}", s.message()))?
-        .into_inner();
-    match inbound.message().await {
-        Ok(Some(pb::HubMessage { msg: Some(hub_message::Msg::Welcome(_)) })) => {}
-        other => return Err(format!("expected Welcome, got {other:?}")),
-    }
+        .map_err(|s| format!("stream: {}", s.message()))?;
+    agent.welcome().await?;
+    let RawAgent { outbound: tx, mut inbound } = agent;
     shared.connected.fetch_add(1, Ordering::Relaxed);
     let in_flight: Arc<Mutex<VecDeque<(u64, Instant)>>> = Arc::new(Mutex::new(VecDeque::new()));
     let acked = Arc::new(AtomicU64::new(0));
@@ -162,8 +156,7 @@ async fn stream(
         if let Ok(mut pending) = in_flight.lock() {
             pending.push_back((seq, Instant::now()));
         }
-        let message = pb::AgentMessage { msg: Some(agent_message::Msg::Sample(source.next(seq, now_ms()))) };
-        if tx.send(message).await.is_err() {
+        if tx.send(raw_agent::sample(source.next(seq, now_ms()))).await.is_err() {
             return Err("the hub closed the stream".into());
         }
         shared.sent.fetch_add(1, Ordering::Relaxed);

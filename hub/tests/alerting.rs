@@ -233,50 +233,6 @@ async fn rules_and_firing_alerts_survive_a_restart() {
     }
 }
 
-/// A webhook receiver on loopback: answers 500 to the first `failures`
-/// requests, then 200; hands every request body to the test.
-async fn receiver(failures: usize) -> (String, tokio::sync::mpsc::UnboundedReceiver<(u16, Value)>) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let url = format!("http://127.0.0.1:{}/hook", listener.local_addr().expect("addr").port());
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    tokio::spawn(async move {
-        let mut served = 0usize;
-        while let Ok((mut socket, _)) = listener.accept().await {
-            let mut data = Vec::new();
-            let mut buf = [0u8; 4096];
-            let body = loop {
-                let Ok(n) = socket.read(&mut buf).await else { break None };
-                if n == 0 {
-                    break None;
-                }
-                data.extend_from_slice(&buf[..n]);
-                let text = String::from_utf8_lossy(&data).to_string();
-                if let Some(end) = text.find("\r\n\r\n") {
-                    let length = text[..end]
-                        .lines()
-                        .find_map(|l| {
-                            l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().to_owned())
-                        })
-                        .and_then(|v| v.parse::<usize>().ok())
-                        .unwrap_or(0);
-                    if data.len() >= end + 4 + length {
-                        break Some(String::from_utf8_lossy(&data[end + 4..end + 4 + length]).to_string());
-                    }
-                }
-            };
-            let status = if served < failures { 500 } else { 200 };
-            served += 1;
-            let reply = format!("HTTP/1.1 {status} X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
-            let _ = socket.write_all(reply.as_bytes()).await;
-            if let Some(body) = body {
-                let _ = tx.send((status, serde_json::from_str(&body).unwrap_or(Value::Null)));
-            }
-        }
-    });
-    (url, rx)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn webhooks_are_delivered_with_retries_and_counted() {
     let dir = tempfile::tempdir().expect("dir");
@@ -284,7 +240,7 @@ async fn webhooks_are_delivered_with_retries_and_counted() {
     config.admin_token = Some(TOKEN.into());
     config.allow_private_webhooks = true;
     let hub = TestHub::start_with(config, tempfile::tempdir().expect("dir"));
-    let (url, mut received) = receiver(2).await;
+    let webhook::WebhookSink { url, mut received } = webhook::WebhookSink::start(2).await;
     let _agent = TestAgent::start(&hub.grpc(), "it-hook", FAST, None);
     let mut rule = cpu_rule(0.0);
     rule["webhooks"] = json!([url]);

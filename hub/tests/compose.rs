@@ -91,12 +91,22 @@ fn compose_names_only_what_exists() {
     }
     assert!(!dockerfile.contains("curl"), "images check health with their own binary");
 
-    // Every COPY source of the build stages exists in the context.
+    // Every COPY source of the build stages exists in the context, and
+    // every workspace member is copied (cargo refuses a workspace with one
+    // missing).
+    let mut copied = Vec::new();
     for line in dockerfile.lines().filter(|l| l.starts_with("COPY ") && !l.contains("--from")) {
         let parts: Vec<&str> = line.split_whitespace().skip(1).collect();
         for source in &parts[..parts.len() - 1] {
             assert!(root().join(source).exists(), "COPY source `{source}` missing");
+            copied.push(source.to_string());
         }
+    }
+    let manifest = std::fs::read_to_string(root().join("Cargo.toml")).expect("Cargo.toml");
+    let members = manifest.lines().find_map(|l| l.strip_prefix("members = ")).expect("workspace members");
+    for member in members.trim_matches(|c| c == '[' || c == ']').split(',') {
+        let member = member.trim().trim_matches('"');
+        assert!(copied.iter().any(|c| c == member), "workspace member `{member}` is not copied into the build stage");
     }
     assert!(root().join("compose/.env.example").is_file());
 }

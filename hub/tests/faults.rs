@@ -162,22 +162,6 @@ async fn random_bytes_on_both_ports_leave_the_hub_healthy() {
     ws_until(&mut ws, "it-after-noise", |m| m["status"] == "online").await;
 }
 
-/// A webhook endpoint that accepts connections and never answers; says
-/// when it accepted one.
-async fn hanging_endpoint() -> (String, tokio::sync::mpsc::UnboundedReceiver<()>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let url = format!("http://127.0.0.1:{}/hook", listener.local_addr().expect("addr").port());
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    tokio::spawn(async move {
-        let mut held = Vec::new();
-        while let Ok((socket, _)) = listener.accept().await {
-            held.push(socket);
-            let _ = tx.send(());
-        }
-    });
-    (url, rx)
-}
-
 async fn create_rule(http: &str, rule: Value) -> Value {
     let response = reqwest::Client::new()
         .post(format!("{http}/api/rules"))
@@ -205,7 +189,7 @@ async fn a_hanging_webhook_does_not_delay_alerts() {
     config.admin_token = Some(ADMIN.into());
     config.allow_private_webhooks = true;
     let hub = TestHub::start_with(config, tempfile::tempdir().expect("dir"));
-    let (hook, mut called) = hanging_endpoint().await;
+    let (hook, mut called) = webhook::hanging().await;
     let _agent = TestAgent::start(&hub.grpc(), "it-hang", FAST, None);
     wait_status(&hub.http(), "it-hang", "online").await;
     let rule = |name: &str, webhooks: Value| {

@@ -91,13 +91,6 @@ async fn restarted_hub_lists_known_machines_offline_with_last_values() {
     assert!(body["points"].as_array().expect("points").len() >= 3, "history survives the restart");
 }
 
-/// (count, distinct seqs, min seq, max seq) of the one instance of `machine`.
-fn stored_seqs(db: &std::path::Path, machine: &str) -> (i64, i64, i64, i64) {
-    let instances = sqlite_instances(db, machine);
-    assert_eq!(instances.len(), 1, "one agent instance");
-    instances[0]
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hub_killed_mid_stream_loses_no_sample() {
     let dir = tempfile::tempdir().expect("dir");
@@ -131,7 +124,7 @@ async fn hub_killed_mid_stream_loses_no_sample() {
     Command::new("kill").args(["-TERM", &hub2.id().to_string()]).status().expect("kill");
     hub2.wait().expect("hub stops");
 
-    let (count, distinct, min, max) = stored_seqs(&dir.path().join("sysmonstm.db"), "it-kill");
+    let (count, distinct, min, max) = sqlite_stored_seqs(&dir.path().join("sysmonstm.db"), "it-kill");
     assert_eq!(count, distinct, "no seq stored twice");
     assert_eq!(min, 1, "nothing lost at the start");
     assert_eq!(count, max, "no seq missing between 1 and {max}");
@@ -233,7 +226,7 @@ async fn hub_killed_while_sealing_loses_and_duplicates_nothing() {
         conn.query_row("SELECT count(*) FROM chunks", [], |r| r.get::<_, i64>(0)).ok()
     };
     killed_while_sealing(dir.path(), &[], chunks).await;
-    let (count, distinct, min, max) = stored_seqs(&db, "it-seal-kill");
+    let (count, distinct, min, max) = sqlite_stored_seqs(&db, "it-seal-kill");
     assert_eq!(count, distinct, "no seq stored twice");
     assert_eq!(min, 1, "nothing lost at the start");
     assert_eq!(count, max, "no seq missing between 1 and {max}");

@@ -13,16 +13,9 @@ use common::*;
 use serde_json::Value;
 use sysmonstm_hub::config::RelayTarget;
 use sysmonstm_hub::HubConfig;
-use sysmonstm_relay::{RelayConfig, RelayHandle};
 
 const KEY: &str = "relay-link-test-key-0123";
 const FAST: Duration = Duration::from_millis(200);
-
-fn start_relay(listen: SocketAddr) -> RelayHandle {
-    let mut config = RelayConfig::ephemeral(KEY);
-    config.listen = listen;
-    sysmonstm_relay::start(config, sysmonstm_protocol::logging::discard()).expect("relay starts")
-}
 
 fn hub_config(relay: SocketAddr, key: &str) -> (HubConfig, tempfile::TempDir) {
     let data = tempfile::tempdir().expect("dir");
@@ -47,7 +40,7 @@ async fn hub_stays_live(http: &str, id: &str, after: i64) -> i64 {
 async fn the_fleet_of_two_hubs_reaches_public_viewers() {
     let pg = PgServer::start();
     let redis = RedisServer::start();
-    let relay = start_relay(SocketAddr::from(([127, 0, 0, 1], 0)));
+    let relay = start_relay(KEY, |_| {});
     let start = |id: &str, with_relay: bool| {
         let (mut config, data) = hub_config(relay.addr, KEY);
         if !with_relay {
@@ -93,7 +86,7 @@ async fn a_relay_down_then_up_is_joined_without_delaying_the_hub() {
     let ts = hub_stays_live(&hub.http(), "late-relay", 0).await;
     hub_stays_live(&hub.http(), "late-relay", ts).await;
 
-    let relay = start_relay(listen);
+    let relay = start_relay(KEY, |config| config.listen = listen);
     let relay_http = relay.http();
     eventually("the link to join the relay", || relay_lists(&relay_http, "late-relay")).await;
     agent.stop().await;
@@ -101,7 +94,7 @@ async fn a_relay_down_then_up_is_joined_without_delaying_the_hub() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_key_sends_nothing() {
-    let relay = start_relay(SocketAddr::from(([127, 0, 0, 1], 0)));
+    let relay = start_relay(KEY, |_| {});
     let (config, data) = hub_config(relay.addr, "not-the-relay-key-000");
     let hub = TestHub::start_with(config, data);
     let _agent = TestAgent::start(&hub.grpc(), "wrong-key", FAST, None);

@@ -13,6 +13,8 @@
 //! - [`machine_id`]: the one rule for what a machine id may be.
 //! - [`duration`]: parsing "500ms", "5s", "2m" for flags and env values.
 //! - [`logging`]: the slog logger every binary builds (text or JSON).
+//! - [`raw_agent`]: an agent stream that sends exactly what it is told (load
+//!   generator, tests).
 //! - [`probe`]: the `--check-health` probe of the hub and relay binaries.
 //! - [`token`]: constant-time token comparison, bearer headers.
 //! - [`tls`]: TLS set-up of the gRPC connection from PEM files (hub and agent).
@@ -25,6 +27,7 @@ pub mod logging;
 pub mod machine_id;
 pub mod model;
 pub mod probe;
+pub mod raw_agent;
 pub mod tls;
 pub mod token;
 

@@ -5,20 +5,16 @@ use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
 use serde_json::Value;
-use sysmonstm_relay::{RelayConfig, RelayHandle};
+use sysmonstm_relay::RelayHandle;
+use sysmonstm_testkit::{Ws, WAIT};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::header::{HeaderValue, AUTHORIZATION};
 use tokio_tungstenite::tungstenite::Message;
 
 const KEY: &str = "test-relay-key-0123456789";
-const WAIT: Duration = Duration::from_secs(10);
-
-type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 fn start_relay(max_viewers: usize) -> RelayHandle {
-    let mut config = RelayConfig::ephemeral(KEY);
-    config.max_viewers = max_viewers;
-    sysmonstm_relay::start(config, sysmonstm_protocol::logging::discard()).expect("relay starts")
+    sysmonstm_testkit::start_relay(KEY, |config| config.max_viewers = max_viewers)
 }
 
 /// Opens `/ingest` with `key`; Err carries the HTTP status of a refusal.

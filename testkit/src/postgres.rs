@@ -124,14 +124,13 @@ impl Drop for PgServer {
 /// instance in PostgreSQL, wherever the store keeps its samples.
 pub async fn stored_seqs(url: &str, machine: &str) -> (i64, i64, i64, i64) {
     let store = sysmonstm_hub::store::postgres::PostgresStore::connect(url).await.expect("connect");
-    let counted = super::count_instances(store.stored_samples(machine).await.expect("stored samples"));
+    let counted = crate::stored::count_instances(store.stored_samples(machine).await.expect("stored samples"));
     assert_eq!(counted.len(), 1, "one agent instance: {counted:?}");
     counted[0]
 }
 
 impl PgServer {
     /// The first column of every row of `sql`, as text (psql).
-    #[allow(dead_code)]
     pub fn query(&self, sql: &str) -> Vec<String> {
         let out = Command::new(self.bin.join("psql"))
             .args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "-U", "postgres", "-At", "-c", sql])
