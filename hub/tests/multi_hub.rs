@@ -191,3 +191,41 @@ async fn agent_survives_sigkill_of_its_hub_without_loss() {
     assert_eq!((min, count), (1, max), "no seq lost across the SIGKILL (1..{max})");
     assert!(max as u64 >= seq_before + 10);
 }
+
+/// The hubs' Redis script keeps the state viewers see by the same rule the
+/// registry and the relay apply ("newest sample wins", from elsewhere:
+/// an equal sample replaces, an older one does not), run on a real Redis.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_redis_script_and_the_viewer_side_agree_on_which_state_wins() {
+    use deadpool_redis::redis;
+    let redis_server = RedisServer::start();
+    let client = redis::Client::open(redis_server.url()).expect("url");
+    let mut conn = client.get_multiplexed_async_connection().await.expect("connects");
+    let upsert = |key: String, ts: i64| {
+        redis::cmd("EVAL")
+            .arg(sysmonstm_hub::cluster::UPSERT_SCRIPT)
+            .arg(1)
+            .arg(key)
+            .arg(ts)
+            .arg("hub-test")
+            .arg(format!("state at {ts}"))
+            .arg(60_000)
+            .arg("sysmonstm-test-channel")
+            .to_owned()
+    };
+    for (case, (held, incoming)) in
+        [(None, 5), (Some(5), 6), (Some(5), 5), (Some(5), 4), (Some(0), -1)].into_iter().enumerate()
+    {
+        let key = sysmonstm_hub::cluster::machine_key(&format!("case-{case}"));
+        if let Some(held) = held {
+            let stored: i64 = upsert(key.clone(), held).query_async(&mut conn).await.expect("EVAL");
+            assert_eq!(stored, 1, "case {case}: the first state is stored");
+        }
+        let stored: i64 = upsert(key.clone(), incoming).query_async(&mut conn).await.expect("EVAL");
+        let expected = sysmonstm_viewer::newest::replaces(held, incoming, false);
+        assert_eq!(stored == 1, expected, "case {case}: held {held:?}, incoming {incoming}");
+        let kept: String = redis::cmd("HGET").arg(&key).arg("state").query_async(&mut conn).await.expect("HGET");
+        let winner = if expected { incoming } else { held.unwrap_or(incoming) };
+        assert_eq!(kept, format!("state at {winner}"), "case {case}");
+    }
+}

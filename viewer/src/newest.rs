@@ -2,7 +2,8 @@
 //! when several sources report it (hubs sharing Redis, hubs feeding one
 //! relay, a machine moving between hubs). One rule for the hub's registry
 //! and the relay's fleet; the hubs' Redis script (`hub/src/cluster.rs`)
-//! applies the same comparison to the stored state.
+//! applies the same comparison to the stored state, inside Redis (a test
+//! on a real Redis, `hub/tests/multi_hub.rs`, holds the two to one rule).
 
 /// Whether a state of a machine whose sample was taken at `incoming_ts`
 /// replaces the held one taken at `held_ts` (None: nothing held). A state
