@@ -62,6 +62,12 @@ pub struct HubConfig {
     pub allow_private_webhooks: bool,
     /// Origins besides the hub's own whose pages may open `/ws`.
     pub allowed_origins: Vec<String>,
+    /// The agent binary `/download/sysmonstm-agent` serves; None: the
+    /// `sysmonstm-agent` next to the hub's executable.
+    pub agent_binary: Option<PathBuf>,
+    /// The gRPC URL install scripts tell agents; None: the host the
+    /// machine reached the hub by, with the gRPC port.
+    pub public_url: Option<String>,
 }
 
 impl HubConfig {
@@ -88,6 +94,8 @@ impl HubConfig {
             viewer_token: None,
             allow_private_webhooks: false,
             allowed_origins: Vec::new(),
+            agent_binary: None,
+            public_url: None,
         }
     }
 }
@@ -201,6 +209,15 @@ pub struct HubArgs {
     #[arg(long = "allowed-origin", env = "SYSMONSTM_ALLOWED_ORIGINS", value_delimiter = ',',
         value_parser = crate::origin::parse)]
     pub allowed_origins: Vec<String>,
+    /// The agent binary new machines download from /download/sysmonstm-agent
+    /// (the one-line install) [default: sysmonstm-agent next to this executable].
+    #[arg(long, env = "SYSMONSTM_AGENT_BINARY")]
+    pub agent_binary: Option<PathBuf>,
+    /// The gRPC URL the install script gives agents (http[s]://host:port),
+    /// when they must reach the hub by another name than the dashboard's
+    /// [default: the host the machine asked by, with the --grpc-addr port].
+    #[arg(long, env = "SYSMONSTM_PUBLIC_URL", value_parser = parse_public_url)]
+    pub public_url: Option<String>,
     /// Log format.
     #[arg(long, env = "SYSMONSTM_LOG_FORMAT", value_enum, default_value = "text")]
     pub log_format: LogFormat,
@@ -208,6 +225,23 @@ pub struct HubArgs {
     /// (for container health checks).
     #[arg(long)]
     pub check_health: bool,
+}
+
+/// `--public-url`: an http:// or https:// URL with a host and nothing a
+/// shell would read (it is written into install scripts).
+fn parse_public_url(text: &str) -> Result<String, String> {
+    let rest = text
+        .strip_prefix("https://")
+        .or_else(|| text.strip_prefix("http://"))
+        .ok_or("must start with http:// or https:// (the agents' gRPC URL, https://hub.example:50051)")?;
+    let host = rest.trim_end_matches('/');
+    if host.is_empty() || host.contains('/') {
+        return Err("must be scheme://host[:port], without a path".into());
+    }
+    if !host.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']')) {
+        return Err(format!("{host:?} is not a host name or address"));
+    }
+    Ok(text.trim_end_matches('/').to_owned())
 }
 
 /// Smallest `--max-disk` accepted: room for the schema, the WAL and a few
@@ -326,6 +360,8 @@ impl HubArgs {
             viewer_token: self.viewer_token.clone().filter(|t| !t.is_empty()),
             allow_private_webhooks: self.allow_private_webhooks,
             allowed_origins: self.allowed_origins.clone(),
+            agent_binary: self.agent_binary.clone(),
+            public_url: self.public_url.clone(),
         }
     }
 }
@@ -378,6 +414,16 @@ mod tests {
             .expect("valid flags parse")
             .config();
         assert_eq!(config.allowed_origins, vec!["https://a.example", "http://b:3000", "https://c"]);
+    }
+
+    #[test]
+    fn public_url_is_a_grpc_url_without_path_or_shell() {
+        let config = parse(&["--public-url", "https://agents.example:50051/"]).expect("parses").config();
+        assert_eq!(config.public_url.as_deref(), Some("https://agents.example:50051"));
+        for bad in ["agents.example:50051", "ftp://x", "http://", "http://x/path", "http://x$(id)"] {
+            let error = parse(&["--public-url", bad]).expect_err(bad).to_string();
+            assert!(error.contains("--public-url"), "{bad}: {error}");
+        }
     }
 
     #[test]

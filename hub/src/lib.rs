@@ -15,6 +15,7 @@
 //!   sharing Redis), `RelayLink`;
 //!   `actors::system` starts them all.
 //! - [`admin_token`]: the token REST mutations need (configured or generated).
+//! - [`agent_binary`]: the agent binary new machines download, and its SHA-256.
 //! - [`alerts`]: alert rules, validation and the alert state machine (pure).
 //! - [`events`]: what the parts tell each other, as domain types: broker
 //!   facts (`MetricsReceived`, `MachineWentOffline`, `AlertChanged`), the
@@ -27,6 +28,7 @@
 //! - [`http`]: REST handlers, `/ws` (each browser a task running the
 //!   viewer crate's session loop over a feed coalesced per browser),
 //!   embedded dashboard, viewer sign-in.
+//! - [`install`]: the one-line install script and what it advertises (pure).
 //! - [`liveness`]: when a machine counts as offline.
 //! - [`metrics`]: the stored metrics, one column each (store, alerts, HTTP).
 //! - [`origin`]: which pages may open the live feed (`--allowed-origin`).
@@ -42,6 +44,7 @@
 
 pub mod actors;
 pub mod admin_token;
+pub mod agent_binary;
 pub mod alerts;
 pub mod cluster;
 pub mod config;
@@ -50,6 +53,7 @@ pub mod field_error;
 pub mod grpc;
 pub mod health;
 pub mod http;
+pub mod install;
 pub mod liveness;
 pub mod metrics;
 pub mod origin;

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use actix::prelude::*;
 use actix_web::{web, App, HttpServer};
-use slog::{info, Logger};
+use slog::{info, warn, Logger};
 use sysmonstm_protocol::tls::{ServerTls, TlsError};
 use tokio::sync::{oneshot, watch};
 
@@ -18,6 +18,7 @@ use crate::actors::registry::{FindSession, MachineRegistry};
 use crate::actors::storage_writer::{MaintainNow, StorageWriter};
 use crate::actors::system::{Actors, ActorsConfig, ClusterLink};
 use crate::admin_token;
+use crate::agent_binary::AgentBinary;
 use crate::alerts::engine::{Alert, AlertState};
 use crate::alerts::rule::{self, Policy, Rule};
 use crate::config::HubConfig;
@@ -170,8 +171,13 @@ pub fn start(config: HubConfig, log: Logger) -> Result<HubHandle, StartError> {
         stats: stats.clone(),
         redis_health: cluster.as_ref().map(|c| c.health.clone()),
         allowed_origins: Arc::from(config.allowed_origins.clone()),
+        agent_binary: Arc::new(AgentBinary::new(config.agent_binary.clone())),
+        public_url: config.public_url.as_deref().map(Arc::from),
+        grpc_port: grpc_addr.port(),
+        grpc_tls: tls.is_some(),
         log: log.clone(),
     };
+    announce_downloads(&web.agent_binary, &log);
     let actors = ActorsConfig {
         store: store.clone(),
         store_status: store_status.clone(),
@@ -253,7 +259,20 @@ struct WebParts {
     stats: Arc<Stats>,
     redis_health: Option<Arc<Health>>,
     allowed_origins: Arc<[String]>,
+    agent_binary: Arc<AgentBinary>,
+    public_url: Option<Arc<str>>,
+    grpc_port: u16,
+    grpc_tls: bool,
     log: Logger,
+}
+
+/// Says whether `/install.sh` can install agents, and how to make it so.
+fn announce_downloads(binary: &AgentBinary, log: &Logger) {
+    match binary.size() {
+        Ok(size) => info!(log, "agent downloads ready: /install.sh installs this binary";
+            "agent_binary" => %binary.path().display(), "bytes" => size),
+        Err(e) => warn!(log, "agent downloads unavailable: /install.sh cannot install agents"; "why" => %e),
+    }
 }
 
 /// The actix system thread: the actors, then the HTTP server on it; on
@@ -286,6 +305,10 @@ fn run_actix(
             store_status: web.store_status,
             redis_health: web.redis_health,
             allowed_origins: web.allowed_origins,
+            agent_binary: web.agent_binary,
+            public_url: web.public_url,
+            grpc_port: web.grpc_port,
+            grpc_tls: web.grpc_tls,
             lockout: Arc::default(),
             log: log.clone(),
         };

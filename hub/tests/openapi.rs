@@ -167,9 +167,12 @@ async fn every_answer_matches_the_document() {
     let dir = tempfile::tempdir().expect("dir");
     let mut config = sysmonstm_hub::HubConfig::ephemeral(dir.path().to_path_buf());
     config.admin_token = Some(TOKEN.into());
+    config.agent_binary = Some(sysmonstm_testkit::bins::workspace_binary("sysmonstm-agent"));
     let hub = TestHub::start_with(config, tempfile::tempdir().expect("dir"));
     let base = hub.http();
     let _agent = TestAgent::start(&hub.grpc(), "api-1", Duration::from_millis(200), None);
+    // A hub without an agent binary to hand out.
+    let bare = TestHub::start();
     wait_status(&base, "api-1", "online").await;
     let (_, doc) = get_json(&format!("{base}/api/openapi.json")).await;
     let rule = json!({"name": "busy", "metric": "cpu_percent", "comparison": ">=", "threshold": 95.0,
@@ -234,11 +237,21 @@ async fn every_answer_matches_the_document() {
         call(delete.clone(), r, "/api/rules/nope").token(),
         call(delete.clone(), r, one.clone()),
         call(delete.clone(), r, one.clone()).token(),
+        call(get.clone(), "/install.sh", "/install.sh"),
+        call(get.clone(), "/install.sh", "/install.sh").header("host", "hub;reboot"),
+        call(get.clone(), "/download/sysmonstm-agent", "/download/sysmonstm-agent"),
+        call(get.clone(), "/download/sysmonstm-agent.sha256", "/download/sysmonstm-agent.sha256"),
+    ];
+    let missing_binary = [
+        call(get.clone(), "/download/sysmonstm-agent", "/download/sysmonstm-agent"),
+        call(get.clone(), "/download/sysmonstm-agent.sha256", "/download/sysmonstm-agent.sha256"),
     ];
     let mut problems = Vec::new();
     let mut seen: std::collections::BTreeSet<(String, &str)> = Default::default();
-    for c in &calls {
-        let (status, found) = conform(&doc, &base, c).await;
+    let bare_base = bare.http();
+    let all = calls.iter().map(|c| (&base, c)).chain(missing_binary.iter().map(|c| (&bare_base, c)));
+    for (base, c) in all {
+        let (status, found) = conform(&doc, base, c).await;
         seen.insert((c.method.as_str().to_lowercase(), c.template));
         problems.extend(found);
         if status >= 500 {

@@ -16,8 +16,12 @@
 //! - [`tls`]: a throwaway PKI (rcgen).
 //! - [`wait`]: [`WAIT`] and [`eventually`], how long a test waits and how.
 //! - [`ports`]: a free loopback port.
+//! - [`files`]: a static file server (a download mirror).
+//! - [`bins`]: the workspace's binaries beside the running test.
 
 pub mod agent;
+pub mod bins;
+pub mod files;
 pub mod hub;
 pub mod ports;
 pub mod postgres;

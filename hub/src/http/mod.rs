@@ -4,13 +4,16 @@
 //! `/api/machines/{id}/recent` · `/api/machines/{id}/history` · `/api/stats` ·
 //! `/api/rules` (CRUD) · `/api/alerts` · `/api/session` (viewer sign-in) ·
 //! `/api/meta` (what the dashboard asks the server instead of repeating) ·
-//! `/ws` · everything else: the dashboard's files. With `--viewer-token`,
+//! `/ws` · `/install.sh`, `/download/sysmonstm-agent[.sha256]` (the one-line
+//! agent install, open like the dashboard's files) · everything else: the
+//! dashboard's files. With `--viewer-token`,
 //! [`access::gate`] guards the data paths.
 
 pub mod access;
 mod api;
 mod assets;
 mod error;
+mod install;
 mod live_feed;
 mod lockout;
 pub mod meta;
@@ -29,6 +32,7 @@ pub use error::ApiError;
 
 use crate::actors::alert_engine::AlertEngine;
 use crate::actors::registry::MachineRegistry;
+use crate::agent_binary::AgentBinary;
 use crate::events::LiveSender;
 use crate::health::Health;
 use crate::read_access::ReadAccess;
@@ -55,6 +59,13 @@ pub struct AppState {
     pub allowed_origins: Arc<[String]>,
     /// Redis, when this hub shares the fleet with others.
     pub redis_health: Option<Arc<Health>>,
+    /// What `/download/sysmonstm-agent` serves.
+    pub agent_binary: Arc<AgentBinary>,
+    /// `--public-url`: the gRPC URL install scripts give agents.
+    pub public_url: Option<Arc<str>>,
+    /// The port agents connect to, and whether with TLS.
+    pub grpc_port: u16,
+    pub grpc_tls: bool,
     pub log: Logger,
 }
 
@@ -111,6 +122,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .route("/api/{tail:.*}", web::route().to(api::unknown_api))
         .service(resource("/ws", "GET").route(web::get().to(ws::connect)))
+        .service(resource("/install.sh", "GET, HEAD").route(read().to(install::script)))
+        .service(resource("/download/sysmonstm-agent", "GET, HEAD").route(read().to(install::binary)))
+        .service(resource("/download/sysmonstm-agent.sha256", "GET, HEAD").route(read().to(install::checksum)))
         .default_service(web::to(|request: HttpRequest| async move {
             match *request.method() {
                 Method::GET | Method::HEAD => Ok(assets::serve(request).await),
