@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every sysmonstm test on a fresh machine, installing what it needs:
 #   - Debian's chromium (browser test), Node.js, PostgreSQL and Redis (the
-#     store and multi-hub tests start throwaway servers on loopback) when
+#     store and multi-hub tests start throwaway servers on loopback) and
+#     systemd (its systemd-analyze checks the install script's unit) when
 #     missing;
 #   - cargo-nextest and cargo-fuzz when missing;
 #   - promtool, out of Debian's prometheus package (into target/promtool);
@@ -27,6 +28,8 @@ command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
+# systemd-analyze checks the unit the agent install script writes.
+command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
 if [ ${#missing[@]} -gt 0 ]; then
   step "installing Debian packages: ${missing[*]}"
   as_root apt-get update -qq

@@ -19,6 +19,7 @@ machine_id=
 service=yes
 uninstall=no
 download_from=
+unit_dir=/etc/systemd/system
 
 usage() {
   cat <<USAGE
@@ -34,6 +35,7 @@ Usage: sh install.sh [--token TOKEN] [--machine-id ID] [options]
                        [default: /usr/local, configuration in /etc/sysmonstm]
   --no-service         install only: no systemd unit, nothing started (containers, tests)
   --download-from URL  download the agent and its checksum from URL instead of the hub (a mirror)
+  --unit-dir DIR       where the systemd unit goes [default: /etc/systemd/system]
   --uninstall          remove what an earlier run installed (same --prefix)
   -h, --help           this text
 USAGE
@@ -54,6 +56,8 @@ while [ $# -gt 0 ]; do
     --prefix=*) prefix=${1#*=}; shift ;;
     --download-from) [ $# -ge 2 ] || die "--download-from needs a value"; download_from=$2; shift 2 ;;
     --download-from=*) download_from=${1#*=}; shift ;;
+    --unit-dir) [ $# -ge 2 ] || die "--unit-dir needs a value"; unit_dir=$2; shift 2 ;;
+    --unit-dir=*) unit_dir=${1#*=}; shift ;;
     --no-service) service=no; shift ;;
     --uninstall) uninstall=yes; shift ;;
     -h|--help) usage; exit 0 ;;
@@ -68,7 +72,7 @@ else
   confdir=$prefix/etc/sysmonstm
 fi
 bin=$prefix/bin/sysmonstm-agent
-unit=/etc/systemd/system/sysmonstm-agent.service
+unit=${unit_dir%/}/sysmonstm-agent.service
 manifest=$confdir/installed-files
 dirs_manifest=$confdir/installed-dirs
 

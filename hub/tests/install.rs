@@ -104,6 +104,60 @@ async fn the_script_installs_an_agent_that_connects_and_uninstall_leaves_nothing
     assert!(!prefix.exists(), "uninstall leaves nothing: {:?}", std::fs::read_dir(root.path()).map(|d| d.count()));
 }
 
+/// `name` in `dir`: a shell script printing `output` and logging its
+/// arguments to `dir/NAME.log`.
+fn fake_command(dir: &Path, name: &str, output: &str) {
+    let path = dir.join(name);
+    let log = dir.join(format!("{name}.log"));
+    std::fs::write(&path, format!("#!/bin/sh\necho \"$@\" >> '{}'\n{output}", log.display())).expect("fake");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_service_it_installs_is_a_valid_hardened_unit_and_is_started_and_removed() {
+    let agent = sysmonstm_testkit::bins::workspace_binary("sysmonstm-agent");
+    let hub = hub_with(&agent);
+    let root = tempfile::tempdir().expect("dir");
+    let (prefix, units, fake) = (root.path().join("opt"), root.path().join("units"), root.path().join("fake"));
+    std::fs::create_dir_all(&units).expect("units dir");
+    std::fs::create_dir_all(&fake).expect("fake dir");
+    // systemd is not running here: systemctl only records what it is asked;
+    // `id -u` says root, as under sudo.
+    fake_command(&fake, "systemctl", "");
+    fake_command(&fake, "id", "echo 0");
+    let (prefix_arg, units_arg) = (prefix.to_str().expect("utf-8"), units.to_str().expect("utf-8"));
+    let args = ["--token", TOKEN, "--machine-id", "web-7", "--prefix", prefix_arg, "--unit-dir", units_arg];
+    let output = run_script(&hub.http(), &args, Some(&fake)).await;
+    assert!(output.status.success(), "{}", text(&output));
+    let systemctl = std::fs::read_to_string(fake.join("systemctl.log")).expect("systemctl called");
+    assert_eq!(systemctl, "daemon-reload\nenable --now sysmonstm-agent.service\n");
+
+    let unit_path = units.join("sysmonstm-agent.service");
+    let unit = std::fs::read_to_string(&unit_path).expect("unit");
+    for line in [
+        "DynamicUser=yes",
+        "NoNewPrivileges=yes",
+        "ProtectSystem=strict",
+        "CapabilityBoundingSet=",
+        &format!("LoadCredential=agent-token:{prefix_arg}/etc/sysmonstm/agent.token"),
+        "Environment=SYSMONSTM_TOKEN_FILE=%d/agent-token",
+        &format!("ExecStart={prefix_arg}/bin/sysmonstm-agent"),
+    ] {
+        assert!(unit.lines().any(|l| l == line), "the unit lacks {line:?}:\n{unit}");
+    }
+    // systemd's own check: exit 0 and nothing to say about the unit.
+    let verify = Command::new("systemd-analyze").arg("verify").arg(&unit_path).output().expect("systemd-analyze runs");
+    let said = String::from_utf8_lossy(&verify.stderr).to_string();
+    assert!(verify.status.success() && !said.contains("sysmonstm-agent"), "systemd-analyze verify: {said}");
+
+    let output =
+        run_script(&hub.http(), &["--uninstall", "--prefix", prefix_arg, "--unit-dir", units_arg], Some(&fake)).await;
+    assert!(output.status.success(), "{}", text(&output));
+    assert!(!unit_path.exists() && !prefix.exists(), "uninstall removes the unit and the files");
+    let systemctl = std::fs::read_to_string(fake.join("systemctl.log")).expect("systemctl called");
+    assert!(systemctl.ends_with("disable --now sysmonstm-agent.service\ndaemon-reload\n"), "{systemctl}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tampered_download_or_another_architecture_installs_nothing() {
     let agent = sysmonstm_testkit::bins::workspace_binary("sysmonstm-agent");
