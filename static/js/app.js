@@ -9,6 +9,7 @@ import { RulesPage } from './rules.js';
 import { readOnly, rememberRecent } from './mode.js';
 import { ensureViewer } from './session.js';
 import { startStoragePanel } from './storage.js';
+import { setUpAddMachine } from './addmachine.js';
 
 const HEALTH_RANK = { critical: 0, warning: 1, ok: 2 };
 const CLOCK_TICK_MS = 1000;
@@ -25,6 +26,8 @@ const rulesEl = document.getElementById('rules-page');
 const bannerEl = document.getElementById('banner');
 let detail = null;
 let page = 'fleet';
+
+setUpAddMachine();
 
 // On a public relay there are no alerts or rules pages (no REST behind it).
 if (readOnly) for (const a of document.querySelectorAll('.nav a[href="#/alerts"], .nav a[href="#/rules"]')) a.hidden = true;

@@ -49,6 +49,7 @@ test('the hub\'s machine appears on the relay and stays live', async () => {
 test('the page is read-only: no alerts or rules pages', async () => {
   assert.equal(await page.locator('.nav a[href="#/rules"]').isVisible(), false);
   assert.equal(await page.locator('.nav a[href="#/alerts"]').isVisible(), false);
+  assert.equal(await page.locator('#add-machine-open').isVisible(), false, 'a relay adds no machines');
   await page.evaluate(() => { location.hash = '#/rules'; });
   await page.locator('#fleet').waitFor({ state: 'visible' });
   assert.equal(await page.locator('#rules-page').isVisible(), false);

@@ -1,12 +1,14 @@
 //! `GET /api/meta`: what the dashboard must know of this hub and asks for
 //! instead of repeating it: the metrics rules may watch, the rule form's
 //! fields (the validator's own field list, in the form's order, with the
-//! values a choice field takes), and the health limits that colour bars.
+//! values a choice field takes), the health limits that colour bars, and
+//! whether the one-line install can hand out an agent.
 
-use actix_web::HttpResponse;
+use actix_web::{web, HttpResponse};
 use serde::Serialize;
 use sysmonstm_viewer::meta::{health_limits, HealthLimits};
 
+use super::AppState;
 use crate::alerts::rule::{self, Comparison, Severity};
 use crate::metrics::METRICS;
 
@@ -39,6 +41,16 @@ pub struct Meta {
     pub metrics: Vec<&'static str>,
     pub rule_fields: Vec<RuleField>,
     pub health: HealthLimits,
+    pub install: Install,
+}
+
+/// Whether `/install.sh` can install an agent now (the Add machine dialog
+/// says why not, and how to fix it).
+#[derive(Debug, Serialize, PartialEq)]
+pub struct Install {
+    pub available: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
 }
 
 fn names<T: Serialize>(values: &[T]) -> Vec<String> {
@@ -50,7 +62,7 @@ pub fn rule_metrics() -> Vec<&'static str> {
     METRICS.iter().map(|m| m.name).chain([rule::OFFLINE]).collect()
 }
 
-pub fn meta() -> Meta {
+pub fn meta(install: Install) -> Meta {
     let field = |name, label, kind| RuleField { name, label, kind, options: Vec::new() };
     let choice = |name, label, options: Vec<String>| RuleField { name, label, kind: Kind::Choice, options };
     let comparisons =
@@ -72,16 +84,25 @@ pub fn meta() -> Meta {
             field("enabled", "Enabled", Kind::Checkbox),
         ],
         health: health_limits(),
+        install,
     }
 }
 
-pub async fn get() -> HttpResponse {
-    HttpResponse::Ok().json(meta())
+pub async fn get(state: web::Data<AppState>) -> HttpResponse {
+    let install = match state.agent_binary.size() {
+        Ok(_) => Install { available: true, problem: None },
+        Err(e) => Install { available: false, problem: Some(e.to_string()) },
+    };
+    HttpResponse::Ok().json(meta(install))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn meta() -> Meta {
+        super::meta(Install { available: true, problem: None })
+    }
 
     #[test]
     fn the_form_has_every_field_a_rule_takes_and_no_other() {
