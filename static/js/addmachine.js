@@ -1,5 +1,7 @@
 // "Add machine": the one line that installs the agent on a new machine
-// (GET /install.sh on this hub), built as the user types. The hub says in
+// (GET /install.sh on this hub), built as the user types. Ids are those
+// the script takes (letters, digits, '.', '_', '-': host names), a subset of
+// what the hub accepts, so that they need no quoting in its files. The hub says in
 // /api/meta whether it has an agent binary to hand out; when it has none the
 // dialog says why and how to provide one.
 
