@@ -25,7 +25,7 @@ pub const KEY_PREFIX: &str = "sysmonstm:machine:";
 /// How long a machine's key outlives its last update.
 pub const MACHINE_TTL: Duration = Duration::from_secs(60);
 
-/// KEYS[1] machine key; ARGV: sample ts, hub id, state, ttl ms, channel.
+/// `KEYS[1]` machine key; `ARGV`: sample ts, hub id, state, ttl ms, channel.
 /// Returns 1 when stored and published, 0 when an equal-or-newer state is there.
 pub const UPSERT_SCRIPT: &str = r#"
 local current = tonumber(redis.call('HGET', KEYS[1], 'ts') or '-1')

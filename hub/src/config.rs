@@ -204,7 +204,7 @@ pub struct HubArgs {
     /// Allow alert webhooks to loopback, link-local and private addresses.
     #[arg(long, env = "SYSMONSTM_ALLOW_PRIVATE_WEBHOOKS")]
     pub allow_private_webhooks: bool,
-    /// An origin (https://ops.example.com) whose pages may open the live
+    /// An origin (`https://ops.example.com`) whose pages may open the live
     /// WebSocket besides the hub's own; repeatable, or comma-separated.
     #[arg(long = "allowed-origin", env = "SYSMONSTM_ALLOWED_ORIGINS", value_delimiter = ',',
         value_parser = crate::origin::parse)]
@@ -213,7 +213,7 @@ pub struct HubArgs {
     /// (the one-line install) [default: sysmonstm-agent next to this executable].
     #[arg(long, env = "SYSMONSTM_AGENT_BINARY")]
     pub agent_binary: Option<PathBuf>,
-    /// The gRPC URL the install script gives agents (http[s]://host:port),
+    /// The gRPC URL the install script gives agents (`http[s]://host:port`),
     /// when they must reach the hub by another name than the dashboard's
     /// [default: the host the machine asked by, with the --grpc-addr port].
     #[arg(long, env = "SYSMONSTM_PUBLIC_URL", value_parser = parse_public_url)]

@@ -29,7 +29,7 @@ use crate::store::{Batch, Retention, Store, StoreError};
 
 /// Most rows one transaction writes (5 s of 10,000 agents).
 pub const BATCH_MAX: usize = 50_000;
-/// Batches written at once (machines are spread over lanes; see [`Lane`]).
+/// Batches written at once (machines are spread over lanes; see `Lane`).
 /// Two let PostgreSQL use two backends: measured +40 % rows/s (BENCHMARKS.md).
 pub const WRITE_LANES: usize = 2;
 /// Shortest pause between a lane's writes: how long a row waits on a light load.

@@ -251,7 +251,7 @@ pub fn put_column(out: &mut Vec<u8>, values: &[i64]) {
 }
 
 /// Reads a column of `len` values written by [`put_column`] (or by a hub
-/// before [`HEAD`]: every residual varint-coded over the divisor).
+/// before `HEAD`: every residual varint-coded over the divisor).
 pub fn get_column(input: &mut &[u8], len: usize) -> Result<Vec<i64>, CodecError> {
     let (&flags, rest) = input.split_first().ok_or(CodecError::Truncated("column order"))?;
     *input = rest;

@@ -9,7 +9,7 @@
 //! the prediction (usually 0 or a constant), and the reader adds the
 //! prediction back: the values read are exactly those stored without it.
 //!
-//! Each [`Step`] predicts some fields from fields of the same sample that
+//! Each `Step` predicts some fields from fields of the same sample that
 //! are stored as they are or restored by an earlier step, and from the
 //! previous sample of the chunk. A chunk uses a step only when it makes its
 //! fields cheaper ([`residuals`]: an estimate of their bits, with and without),
