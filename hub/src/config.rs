@@ -216,7 +216,7 @@ pub struct HubArgs {
     /// The gRPC URL the install script gives agents (`http[s]://host:port`),
     /// when they must reach the hub by another name than the dashboard's
     /// [default: the host the machine asked by, with the --grpc-addr port].
-    #[arg(long, env = "SYSMONSTM_PUBLIC_URL", value_parser = parse_public_url)]
+    #[arg(long, env = "SYSMONSTM_PUBLIC_URL", value_parser = crate::install::parse_public_url)]
     pub public_url: Option<String>,
     /// Log format.
     #[arg(long, env = "SYSMONSTM_LOG_FORMAT", value_enum, default_value = "text")]
@@ -225,23 +225,6 @@ pub struct HubArgs {
     /// (for container health checks).
     #[arg(long)]
     pub check_health: bool,
-}
-
-/// `--public-url`: an http:// or https:// URL with a host and nothing a
-/// shell would read (it is written into install scripts).
-fn parse_public_url(text: &str) -> Result<String, String> {
-    let rest = text
-        .strip_prefix("https://")
-        .or_else(|| text.strip_prefix("http://"))
-        .ok_or("must start with http:// or https:// (the agents' gRPC URL, https://hub.example:50051)")?;
-    let host = rest.trim_end_matches('/');
-    if host.is_empty() || host.contains('/') {
-        return Err("must be scheme://host[:port], without a path".into());
-    }
-    if !host.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']')) {
-        return Err(format!("{host:?} is not a host name or address"));
-    }
-    Ok(text.trim_end_matches('/').to_owned())
 }
 
 /// Smallest `--max-disk` accepted: room for the schema, the WAL and a few

@@ -35,10 +35,7 @@ pub fn advertised(
     grpc_port: u16,
     tls: bool,
 ) -> Result<Advertised, BadHost> {
-    let host_ok = !host.is_empty()
-        && host.len() <= 255
-        && host.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
-    if !host_ok {
+    if !is_host(host) {
         return Err(BadHost(host.to_owned()));
     }
     let hub_url = format!("{}://{host}", if scheme == "https" { "https" } else { "http" });
@@ -47,6 +44,31 @@ pub fn advertised(
         None => format!("{}://{}:{grpc_port}", if tls { "https" } else { "http" }, host_name(host)),
     };
     Ok(Advertised { hub_url, grpc_url })
+}
+
+/// Whether `text` is a host name or address, with or without a port, and
+/// nothing a shell would read: what may be written into a script.
+fn is_host(text: &str) -> bool {
+    !text.is_empty()
+        && text.len() <= 255
+        && text.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+}
+
+/// `--public-url`: an http:// or https:// URL of a host, without a path
+/// (it is written into install scripts); kept without a trailing `/`.
+pub fn parse_public_url(text: &str) -> Result<String, String> {
+    let rest = text
+        .strip_prefix("https://")
+        .or_else(|| text.strip_prefix("http://"))
+        .ok_or("must start with http:// or https:// (the agents' gRPC URL, https://hub.example:50051)")?;
+    let host = rest.trim_end_matches('/');
+    if host.contains('/') {
+        return Err("must be scheme://host[:port], without a path".into());
+    }
+    if !is_host(host) {
+        return Err(format!("{host:?} is not a host name or address"));
+    }
+    Ok(text.trim_end_matches('/').to_owned())
 }
 
 /// `host` without its port (`[::1]:8080` → `[::1]`, `hub:8080` → `hub`).

@@ -10,7 +10,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, run, stop, launchBrowser, BIN } from './harness.mjs';
+import { freePort, run, stop, launchBrowser, gotoWhenUp, BIN } from './harness.mjs';
 
 const WAIT_MS = 20000;
 
@@ -77,9 +77,7 @@ test('a hub without an agent binary says why in the dialog', async () => {
   const bare = await startHub(['--agent-binary', join(work, 'no-such-agent')]);
   const other = await browser.newPage();
   try {
-    for (let i = 0; ; i++) {
-      try { await other.goto(bare.url); break; } catch (e) { if (i > 100) throw e; await new Promise((r) => setTimeout(r, 200)); }
-    }
+    await gotoWhenUp(other, bare.url, bare.child);
     await other.click('#add-machine-open');
     const problem = other.locator('#add-machine [data-field=problem]');
     await problem.waitFor({ state: 'visible', timeout: WAIT_MS });

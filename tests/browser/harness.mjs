@@ -44,11 +44,16 @@ export async function launchBrowser(url, hub) {
   });
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   page.on('pageerror', (e) => { throw e; });
+  await gotoWhenUp(page, url, hub);
+  return { browser, page };
+}
+
+// Opens `url` in `page`, retrying while the server `hub` (a child) starts.
+export async function gotoWhenUp(page, url, hub) {
   for (let i = 0; ; i++) {
-    try { await page.goto(url); break; } catch (e) {
-      if (i > STARTUP_TRIES) throw new Error(`hub did not come up: ${e}\n${hub.log}`);
+    try { return await page.goto(url); } catch (e) {
+      if (i > STARTUP_TRIES) throw new Error(`server did not come up: ${e}\n${hub.log}`);
       await new Promise((r) => setTimeout(r, STARTUP_PAUSE_MS));
     }
   }
-  return { browser, page };
 }
