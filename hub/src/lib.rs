@@ -16,6 +16,8 @@
 //!   `actors::system` starts them all.
 //! - [`admin_token`]: the token REST mutations need (configured or generated).
 //! - [`agent_binary`]: the agent binary new machines download, and its SHA-256.
+//! - [`agent_tokens`]: agent tokens issued over REST (kept hashed), and the
+//!   book streams are checked against.
 //! - [`alerts`]: alert rules, validation and the alert state machine (pure).
 //! - [`events`]: what the parts tell each other, as domain types: broker
 //!   facts (`MetricsReceived`, `MachineWentOffline`, `AlertChanged`), the
@@ -29,6 +31,7 @@
 //!   viewer crate's session loop over a feed coalesced per browser),
 //!   embedded dashboard, viewer sign-in.
 //! - [`install`]: the one-line install script and what it advertises (pure).
+//! - [`labels`]: machine labels, what a valid set is (pure).
 //! - [`liveness`]: when a machine counts as offline.
 //! - [`metrics`]: the stored metrics, one column each (store, alerts, HTTP).
 //! - [`origin`]: which pages may open the live feed (`--allowed-origin`).
@@ -37,14 +40,17 @@
 //! - [`stats`]: counters behind `/api/stats`.
 //! - [`store`]: history storage (SQLite default, PostgreSQL), rollups, history queries.
 //! - [`token_rules`]: agent token rules as written (`TOKEN[=GLOB]`).
+//! - [`when`]: times as clients write them (ms or RFC 3339).
 //!
 //! Imports run one way: leaves (`metrics`, `health`, `origin`,
-//! `token_rules`) <- `alerts` <- `events` <- `store` <- `actors` <- `grpc`,
-//! `http` <- `server`; `tests/structure.rs` fails on a cycle.
+//! `token_rules`, `labels`, `when`) <- `agent_tokens` <- `alerts` <-
+//! `events` <- `store` <- `actors` <- `grpc`, `http` <- `server`;
+//! `tests/structure.rs` fails on a cycle.
 
 pub mod actors;
 pub mod admin_token;
 pub mod agent_binary;
+pub mod agent_tokens;
 pub mod alerts;
 pub mod cluster;
 pub mod config;
@@ -54,6 +60,7 @@ pub mod grpc;
 pub mod health;
 pub mod http;
 pub mod install;
+pub mod labels;
 pub mod liveness;
 pub mod metrics;
 pub mod origin;
@@ -63,6 +70,7 @@ pub mod server;
 pub mod stats;
 pub mod store;
 pub mod token_rules;
+pub mod when;
 
 pub use config::{HubArgs, HubConfig};
 pub use server::{start, HubHandle, StartError};

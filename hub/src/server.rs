@@ -19,6 +19,7 @@ use crate::actors::storage_writer::{MaintainNow, StorageWriter};
 use crate::actors::system::{Actors, ActorsConfig, ClusterLink};
 use crate::admin_token;
 use crate::agent_binary::AgentBinary;
+use crate::agent_tokens::{book::TokenBook, AgentToken};
 use crate::alerts::engine::{Alert, AlertState};
 use crate::alerts::rule::{self, Policy, Rule};
 use crate::config::HubConfig;
@@ -108,6 +109,7 @@ struct Loaded {
     known: Vec<KnownMachine>,
     rules: Vec<Rule>,
     firing: Vec<Alert>,
+    tokens: Vec<AgentToken>,
 }
 
 /// Most firing alerts restored at start-up.
@@ -121,7 +123,8 @@ fn open_store(runtime: &tokio::runtime::Runtime, config: &HubConfig) -> Result<L
         let rules = store.rules_or_defaults(rule::defaults(crate::now_ms())).await?;
         let query = AlertQuery { state: Some(AlertState::Firing), limit: MAX_RESTORED_ALERTS, ..AlertQuery::default() };
         let firing = store.alerts(&query).await?;
-        Ok::<_, StoreError>(Loaded { store, known, rules, firing })
+        let tokens = store.agent_tokens().await?;
+        Ok::<_, StoreError>(Loaded { store, known, rules, firing, tokens })
     };
     // block_on may not run inside another runtime (tests call start from one).
     std::thread::scope(|scope| scope.spawn(|| runtime.block_on(work)).join())
@@ -146,9 +149,10 @@ pub fn start(config: HubConfig, log: Logger) -> Result<HubHandle, StartError> {
         .enable_all()
         .build()
         .map_err(|e| StartError::Runtime("gRPC", e))?;
-    let Loaded { store, known, rules, firing } = open_store(&runtime, &config)?;
+    let Loaded { store, known, rules, firing, tokens } = open_store(&runtime, &config)?;
     info!(log, "store open"; "store" => store.describe(), "known_machines" => known.len(), "rules" => rules.len(),
-        "firing_alerts" => firing.len());
+        "firing_alerts" => firing.len(), "agent_tokens" => tokens.len());
+    let tokens = TokenBook::new(tokens, crate::now_ms());
     let admin_token = admin_token::resolve(config.admin_token.as_deref(), &config.data_dir, &log)
         .map_err(|source| StartError::DataDir { path: config.data_dir.display().to_string(), source })?;
     let admin_token: Arc<str> = Arc::from(admin_token);
@@ -165,6 +169,7 @@ pub fn start(config: HubConfig, log: Logger) -> Result<HubHandle, StartError> {
     });
     let web = WebParts {
         admin_token,
+        tokens: tokens.clone(),
         readers: readers.clone(),
         store: store.clone(),
         store_status: store_status.clone(),
@@ -223,6 +228,7 @@ pub fn start(config: HubConfig, log: Logger) -> Result<HubHandle, StartError> {
                     store,
                     store_status,
                     stats,
+                    tokens,
                     log: log.clone(),
                 };
                 runtime.block_on(grpc::serve::run(parts, shutdown_rx, SHUTDOWN_GRACE));
@@ -253,6 +259,7 @@ struct Started {
 /// What the HTTP side starts with, besides the actors' addresses.
 struct WebParts {
     admin_token: Arc<str>,
+    tokens: Arc<TokenBook>,
     readers: ReadAccess,
     store: Arc<dyn Store>,
     store_status: Arc<StoreStatus>,
@@ -297,6 +304,7 @@ fn run_actix(
         let state = AppState {
             alerts: actors.alerts.clone(),
             admin_token: web.admin_token,
+            tokens: web.tokens,
             readers: web.readers,
             registry: actors.registry.clone(),
             live: actors.live.clone(),

@@ -108,6 +108,11 @@ impl Call {
     }
 }
 
+async fn get_json_with(url: &str, token: &str) -> (u16, Value) {
+    let response = reqwest::Client::new().get(url).bearer_auth(token).send().await.expect("request");
+    (response.status().as_u16(), response.json().await.expect("JSON"))
+}
+
 /// What went wrong with one answer, if anything; and its status.
 async fn conform(doc: &Value, base: &str, c: &Call) -> (u16, Vec<String>) {
     let mut request = reqwest::Client::new().request(c.method.clone(), format!("{base}{}", c.url));
@@ -189,6 +194,10 @@ async fn every_answer_matches_the_document() {
         .expect("rule");
     let id = created["id"].as_str().expect("id").to_owned();
     let one = format!("/api/rules/{id}");
+    // Issued last in the calls below: the first token closes the hub to the
+    // tokenless agent's reconnects.
+    let issue = json!({"machine_glob": "api-*", "labels": {"env": "test"}, "expires_in": "30d"});
+    let (tokens, token_one, t) = ("/api/agent-tokens", "/api/agent-tokens/{id}", "/api/agent-tokens/nope");
     let r = "/api/rules/{id}";
     let (get, post, put, patch, delete) = (Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE);
     let calls = vec![
@@ -241,10 +250,28 @@ async fn every_answer_matches_the_document() {
         call(get.clone(), "/install.sh", "/install.sh").header("host", "hub;reboot"),
         call(get.clone(), "/download/sysmonstm-agent", "/download/sysmonstm-agent"),
         call(get.clone(), "/download/sysmonstm-agent.sha256", "/download/sysmonstm-agent.sha256"),
+        call(get.clone(), tokens, tokens).token(),
+        call(get.clone(), tokens, tokens),
+        call(post.clone(), tokens, tokens).token().body(issue.to_string()),
+        call(post.clone(), tokens, tokens).token().body(json!({"machine_glob": "a b"}).to_string()),
+        call(post.clone(), tokens, tokens).token().body("{not json"),
+        call(post.clone(), tokens, tokens).token().body("x".repeat(100_000)),
+        call(post.clone(), tokens, tokens).body(issue.to_string()),
+        call(get.clone(), token_one, t).token(),
+        call(delete.clone(), token_one, t).token(),
     ];
     let missing_binary = [
         call(get.clone(), "/download/sysmonstm-agent", "/download/sysmonstm-agent"),
         call(get.clone(), "/download/sysmonstm-agent.sha256", "/download/sysmonstm-agent.sha256"),
+        call(get.clone(), tokens, tokens).token(),
+        call(get.clone(), tokens, tokens),
+        call(post.clone(), tokens, tokens).token().body(issue.to_string()),
+        call(post.clone(), tokens, tokens).token().body(json!({"machine_glob": "a b"}).to_string()),
+        call(post.clone(), tokens, tokens).token().body("{not json"),
+        call(post.clone(), tokens, tokens).token().body("x".repeat(100_000)),
+        call(post.clone(), tokens, tokens).body(issue.to_string()),
+        call(get.clone(), token_one, t).token(),
+        call(delete.clone(), token_one, t).token(),
     ];
     let mut problems = Vec::new();
     let mut seen: std::collections::BTreeSet<(String, &str)> = Default::default();
@@ -257,6 +284,15 @@ async fn every_answer_matches_the_document() {
         if status >= 500 {
             problems.push(format!("{} {}: {status}", c.method, c.url));
         }
+    }
+    // A token's own page and its revocation, by the id just issued.
+    let (_, listed) = get_json_with(&format!("{base}/api/agent-tokens"), TOKEN).await;
+    let issued = format!("/api/agent-tokens/{}", listed[0]["id"].as_str().expect("an issued token"));
+    for c in [call(get.clone(), token_one, issued.clone()).token(), call(delete.clone(), token_one, issued).token()] {
+        let (status, found) = conform(&doc, &base, &c).await;
+        assert!(status < 300, "{} {}: {status}", c.method, c.url);
+        seen.insert((c.method.as_str().to_lowercase(), c.template));
+        problems.extend(found);
     }
     // Every documented operation was called.
     for (path, operations) in doc["paths"].as_object().expect("paths") {

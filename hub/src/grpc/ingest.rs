@@ -26,6 +26,7 @@ use super::validate;
 use crate::actors::machine_session::{Attach, Detach, Ingest, MachineSession};
 use crate::actors::registry::{MachineRegistry, OpenSession};
 use crate::actors::storage_writer::MAX_BACKLOG;
+use crate::agent_tokens::book::TokenWatch;
 use crate::events::{AgentHello, AgentReply, StreamEnd};
 use crate::stats::Stats;
 use crate::store::status::StoreStatus;
@@ -108,13 +109,23 @@ struct AgentStream {
     session: Addr<MachineSession>,
     connection_id: u64,
     refusal: oneshot::Sender<Status>,
+    /// With an issued token: resolves when it is revoked or runs out.
+    revocation: Option<TokenWatch>,
     log: Logger,
+}
+
+/// Resolves when the stream's token stops being valid (never for flag tokens).
+async fn token_ended(revocation: &mut Option<TokenWatch>) {
+    match revocation {
+        Some(watch) => watch.ended(crate::now_ms).await,
+        None => std::future::pending().await,
+    }
 }
 
 /// Reads samples until the stream ends, then detaches from the session.
 async fn pump(
     mut inbound: Streaming<pb::AgentMessage>,
-    AgentStream { session, connection_id, refusal: refuse, log }: AgentStream,
+    AgentStream { session, connection_id, refusal: refuse, mut revocation, log }: AgentStream,
     stats: Arc<Stats>,
     store_status: Arc<StoreStatus>,
     mut shutdown: watch::Receiver<bool>,
@@ -128,6 +139,10 @@ async fn pump(
         let message = tokio::select! {
             m = inbound.message() => m,
             _ = shutdown.changed() => break Some(Status::unavailable("hub is shutting down")),
+            _ = token_ended(&mut revocation) => {
+                warn!(log, "agent token revoked or expired; ending its stream");
+                break Some(Status::unauthenticated("this agent token was revoked or has expired"));
+            }
         };
         match message {
             Ok(Some(pb::AgentMessage { msg: Some(agent_message::Msg::Sample(sample)) })) => {
@@ -174,7 +189,7 @@ impl AgentIngest for IngestService {
         &self,
         request: Request<Streaming<pb::AgentMessage>>,
     ) -> Result<Response<Self::StreamStream>, Status> {
-        let grant = self.auth.check(request.metadata()).inspect_err(|_| {
+        let mut grant = self.auth.check(request.metadata(), crate::now_ms()).inspect_err(|_| {
             self.stats.agent_streams_refused.fetch_add(1, Ordering::Relaxed);
         })?;
         let mut inbound = request.into_inner();
@@ -202,7 +217,7 @@ impl AgentIngest for IngestService {
         let (refuse, refusal) = oneshot::channel();
         tokio::spawn(pump(
             inbound,
-            AgentStream { session, connection_id, refusal: refuse, log },
+            AgentStream { session, connection_id, refusal: refuse, revocation: grant.revocation.take(), log },
             self.stats.clone(),
             self.store_status.clone(),
             self.shutdown.clone(),

@@ -24,7 +24,9 @@ use super::auth::AgentAuth;
 use super::fleet::FleetService;
 use super::ingest::{IngestService, MAX_AGENT_MESSAGE};
 use super::limit;
+use super::token_refresh;
 use crate::actors::registry::MachineRegistry;
+use crate::agent_tokens::book::TokenBook;
 use crate::config::HubConfig;
 use crate::events::LiveSender;
 use crate::read_access::ReadAccess;
@@ -53,6 +55,8 @@ pub struct GrpcParts {
     pub store: Arc<dyn Store>,
     pub store_status: Arc<StoreStatus>,
     pub stats: Arc<Stats>,
+    /// Agent tokens issued over REST (shared with the HTTP side).
+    pub tokens: Arc<TokenBook>,
     pub log: Logger,
 }
 
@@ -112,7 +116,9 @@ pub async fn run(mut parts: GrpcParts, shutdown: watch::Receiver<bool>, grace: D
             return;
         }
     };
-    let ingest = parts.ingest(AgentAuth::new(parts.config.agent_tokens.clone()), &connections, &shutdown);
+    tokio::spawn(token_refresh::run(parts.store.clone(), parts.tokens.clone(), shutdown.clone(), log.clone()));
+    let auth = AgentAuth::with_issued(parts.config.agent_tokens.clone(), parts.tokens.clone());
+    let ingest = parts.ingest(auth, &connections, &shutdown);
     let fleet =
         FleetService { registry: parts.registry.clone(), live: parts.live.clone(), readers: parts.readers.clone() };
     let mut builder = Server::builder()
@@ -192,12 +198,15 @@ fn start_local_agent(
 fn announce(parts: &GrpcParts, log: &Logger) {
     let config = &parts.config;
     let rules = &config.agent_tokens;
-    if rules.is_empty() {
+    if rules.is_empty() && parts.tokens.is_empty() {
         warn!(
             log,
             "no agent token configured: any agent may report any machine id \
-            (set --agent-token TOKEN[=GLOB] or --agent-token-file)"
+            (issue one with the dashboard's Add machine or POST /api/agent-tokens, \
+            or set --agent-token TOKEN[=GLOB] or --agent-token-file)"
         );
+    } else if rules.is_empty() {
+        info!(log, "agents must present a token issued by this hub (see GET /api/agent-tokens)");
     } else {
         let globs: Vec<&str> = rules.iter().map(TokenRule::glob).collect();
         info!(log, "agents must present a token"; "tokens" => rules.len(), "machine_globs" => globs.join(" "));

@@ -14,7 +14,7 @@ use actix_web::{http::header, web, HttpRequest, HttpResponse};
 use serde::Serialize;
 use sysmonstm_protocol::token;
 
-use super::rules::read_json;
+use super::admin::read_json;
 use super::{ApiError, AppState};
 use crate::field_error::FieldError;
 

@@ -2,7 +2,8 @@
 //!
 //! `/health` · `/ready` · `/api/machines` · `/api/machines/{id}` ·
 //! `/api/machines/{id}/recent` · `/api/machines/{id}/history` · `/api/stats` ·
-//! `/api/rules` (CRUD) · `/api/alerts` · `/api/session` (viewer sign-in) ·
+//! `/api/rules` (CRUD) · `/api/alerts` · `/api/agent-tokens` (issue, list,
+//! revoke) · `/api/session` (viewer sign-in) ·
 //! `/api/meta` (what the dashboard asks the server instead of repeating) ·
 //! `/ws` · `/install.sh`, `/download/sysmonstm-agent[.sha256]` (the one-line
 //! agent install, open like the dashboard's files) · everything else: the
@@ -10,6 +11,8 @@
 //! [`access::gate`] guards the data paths.
 
 pub mod access;
+mod admin;
+mod agent_tokens;
 mod api;
 mod assets;
 mod error;
@@ -33,6 +36,7 @@ pub use error::ApiError;
 use crate::actors::alert_engine::AlertEngine;
 use crate::actors::registry::MachineRegistry;
 use crate::agent_binary::AgentBinary;
+use crate::agent_tokens::book::TokenBook;
 use crate::events::LiveSender;
 use crate::health::Health;
 use crate::read_access::ReadAccess;
@@ -47,6 +51,8 @@ pub struct AppState {
     pub alerts: Addr<AlertEngine>,
     /// What `Authorization: Bearer …` must carry for REST changes.
     pub admin_token: Arc<str>,
+    /// Agent tokens issued over REST, as the gRPC side checks them.
+    pub tokens: Arc<TokenBook>,
     /// With `--viewer-token`, who may read ([`access::gate`]).
     pub readers: ReadAccess,
     pub live: LiveSender,
@@ -112,6 +118,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::delete().to(rules::delete)),
         )
         .service(resource("/api/alerts", "GET, HEAD").route(read().to(rules::alerts)))
+        .service(
+            resource("/api/agent-tokens", "GET, HEAD, POST")
+                .route(read().to(agent_tokens::list))
+                .route(web::post().to(agent_tokens::create)),
+        )
+        .service(
+            resource("/api/agent-tokens/{id}", "GET, HEAD, DELETE")
+                .route(read().to(agent_tokens::get))
+                .route(web::delete().to(agent_tokens::revoke)),
+        )
         .service(resource("/api/openapi.json", "GET, HEAD").route(read().to(api::openapi)))
         .service(resource("/api/meta", "GET, HEAD").route(read().to(meta::get)))
         .service(

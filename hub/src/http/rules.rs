@@ -5,19 +5,15 @@
 //! `version` → 409. A refused request changes nothing.
 
 use actix_web::{http::header, web, HttpRequest, HttpResponse};
-use futures::StreamExt;
-use serde_json::Value;
 
+use super::admin::{read_json, require_admin};
 use super::{ApiError, AppState};
 use crate::actors::alert_engine::{CreateRule, DeleteRule, GetRule, ListRules, RuleError, UpdateRule};
-use crate::admin_token;
 use crate::alerts::engine::AlertState;
 use crate::field_error::FieldError;
-use crate::store::history::parse_time;
 use crate::store::AlertQuery;
+use crate::when::parse_time;
 
-/// Largest request body accepted.
-pub const MAX_BODY: usize = 64 * 1024;
 /// Default and largest `limit` of `/api/alerts`.
 const DEFAULT_ALERTS: i64 = 100;
 const MAX_ALERTS: i64 = 1000;
@@ -31,34 +27,6 @@ impl From<RuleError> for ApiError {
             RuleError::Store(m) => ApiError::Store(m),
         }
     }
-}
-
-fn require_admin(request: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
-    let presented = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .ok_or(ApiError::Unauthorized("changes need `Authorization: Bearer <admin token>`"))?;
-    let accepted = admin_token::matches(presented.trim(), &state.admin_token);
-    match state.lockout.attempt(request.peer_addr().map(|a| a.ip()), std::time::Instant::now(), accepted) {
-        Err(wait) => Err(ApiError::LockedOut(wait.as_secs_f64().ceil() as u64)),
-        Ok(true) => Ok(()),
-        Ok(false) => Err(ApiError::Unauthorized("wrong admin token")),
-    }
-}
-
-/// Reads at most MAX_BODY bytes of JSON.
-pub(super) async fn read_json(mut payload: web::Payload) -> Result<Value, ApiError> {
-    let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| ApiError::BadJson(e.to_string()))?;
-        if body.len() + chunk.len() > MAX_BODY {
-            return Err(ApiError::TooLarge(MAX_BODY));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    serde_json::from_slice(&body).map_err(|e| ApiError::BadJson(e.to_string()))
 }
 
 pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {

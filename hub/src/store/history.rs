@@ -1,11 +1,12 @@
 //! History queries: parsing `GET /api/machines/{id}/history` parameters and
 //! choosing the resolution. Pure; the backends run the resulting [`Plan`].
 
-use std::time::{Duration, UNIX_EPOCH};
+use std::time::Duration;
 
 use sysmonstm_protocol::clock::now_ms;
 
 use crate::metrics;
+use crate::when::parse_time;
 
 /// Longest range answered from raw samples by `step=auto`.
 pub const RAW_UP_TO: Duration = Duration::from_secs(3600);
@@ -59,17 +60,6 @@ use crate::field_error::FieldError;
 
 fn bad(field: &'static str, message: String) -> FieldError {
     FieldError::new(field, message)
-}
-
-/// Milliseconds since the epoch, or RFC 3339.
-pub fn parse_time(field: &'static str, text: &str) -> Result<i64, FieldError> {
-    if let Ok(ms) = text.parse::<i64>() {
-        return Ok(ms);
-    }
-    let time = humantime::parse_rfc3339_weak(text)
-        .map_err(|_| bad(field, format!("`{text}` is neither ms since the epoch nor an RFC 3339 time")))?;
-    let since = time.duration_since(UNIX_EPOCH).map_err(|_| bad(field, format!("`{text}` is before 1970")))?;
-    Ok(since.as_millis() as i64)
 }
 
 /// Builds a plan from the raw parameters; `now` is injectable for tests.
@@ -218,14 +208,6 @@ mod tests {
         let sql = rollup_sql(&month, "E", |n| format!("${n}"));
         assert!(sql.starts_with("SELECT E, CAST(samples AS DOUBLE PRECISION), load1_avg FROM samples_1h"), "{sql}");
         assert!(sql.contains("machine_id = $1 AND ts >= $2 AND ts < $3") && !sql.contains("LIMIT"), "{sql}");
-    }
-
-    #[test]
-    fn parses_times() {
-        assert_eq!(parse_time("from", "1700000000000"), Ok(1_700_000_000_000));
-        assert_eq!(parse_time("from", "2023-11-14T22:13:20Z"), Ok(1_700_000_000_000));
-        assert_eq!(parse_time("from", "2023-11-14T22:13:20.5Z"), Ok(1_700_000_000_500));
-        assert_eq!(parse_time("to", "yesterday").unwrap_err().field, "to");
     }
 
     #[test]

@@ -14,6 +14,11 @@ pub const SQLITE: &[Migration] = &[
     Migration { version: 2, name: "alerts", sql: include_str!("../../../migrations/sqlite/0002_alerts.sql") },
     Migration { version: 3, name: "chunks", sql: include_str!("../../../migrations/sqlite/0003_chunks.sql") },
     Migration { version: 4, name: "totals", sql: include_str!("../../../migrations/sqlite/0004_totals.sql") },
+    Migration {
+        version: 5,
+        name: "agent_tokens",
+        sql: include_str!("../../../migrations/sqlite/0005_agent_tokens.sql"),
+    },
 ];
 
 /// PostgreSQL: the first migration, then one of two second ones.
@@ -28,6 +33,11 @@ pub const POSTGRES_PLAIN: Migration =
 pub const POSTGRES_LATER: &[Migration] = &[
     Migration { version: 3, name: "alerts", sql: include_str!("../../../migrations/postgres/0003_alerts.sql") },
     Migration { version: 4, name: "chunks", sql: include_str!("../../../migrations/postgres/0004_chunks.sql") },
+    Migration {
+        version: 5,
+        name: "agent_tokens",
+        sql: include_str!("../../../migrations/postgres/0005_agent_tokens.sql"),
+    },
 ];
 
 /// With TimescaleDB: hypertable, compression, continuous aggregates.

@@ -37,6 +37,7 @@ pub mod migrate;
 pub mod partition;
 pub mod postgres;
 pub mod postgres_chunks;
+pub mod postgres_tokens;
 pub mod postgres_usage;
 pub mod predict;
 pub mod recent;
@@ -45,9 +46,11 @@ pub mod rows;
 pub mod seal;
 pub mod sqlite;
 pub mod sqlite_chunks;
+pub mod sqlite_tokens;
 pub mod sqlite_usage;
 pub mod sqlite_writer;
 pub mod status;
+pub mod token_rows;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -56,6 +59,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use sysmonstm_protocol::model::{HostInfo, Sample};
 
+use crate::agent_tokens::AgentToken;
 use crate::alerts::engine::{Alert, AlertState};
 use crate::alerts::rule::Rule;
 use crate::events::MachineUpdate;
@@ -175,6 +179,13 @@ pub trait Store: Send + Sync + 'static {
     async fn put_alert(&self, alert: &Alert) -> Result<(), StoreError>;
     /// Alert events, newest first.
     async fn alerts(&self, query: &AlertQuery) -> Result<Vec<Alert>, StoreError>;
+    /// Agent tokens issued over REST, oldest first, revoked ones too.
+    async fn agent_tokens(&self) -> Result<Vec<AgentToken>, StoreError>;
+    /// Keeps a newly issued token.
+    async fn put_agent_token(&self, token: &AgentToken) -> Result<(), StoreError>;
+    /// Marks a token revoked at `at_ms` (a second revocation keeps the
+    /// first time); the token as it now is, None when there is no such id.
+    async fn revoke_agent_token(&self, id: &str, at_ms: i64) -> Result<Option<AgentToken>, StoreError>;
 }
 
 /// Which alert events to list.

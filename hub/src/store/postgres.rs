@@ -20,12 +20,14 @@ use super::compact::{ChunkState, Sealed};
 use super::history::Plan;
 use super::migrate::{self, Migration, POSTGRES_PLAIN, POSTGRES_TIMESCALE};
 use super::postgres_chunks::{self as chunks, pg, to_ms, to_time, CopyError, Partitions, Target};
+use super::postgres_tokens;
 use super::postgres_usage;
 use super::rows::MachineRefresh;
 use super::{
     seal, state_name, AlertQuery, Batch, KnownMachine, Points, Retention, Store, StoreError, StoreOptions,
     RULES_INITIALIZED,
 };
+use crate::agent_tokens::AgentToken;
 use crate::alerts::engine::Alert;
 use crate::alerts::rule::Rule;
 use crate::events::MachineUpdate;
@@ -456,6 +458,18 @@ impl Store for PostgresStore {
             .await
             .map_err(pg)?;
         Ok(())
+    }
+
+    async fn agent_tokens(&self) -> Result<Vec<AgentToken>, StoreError> {
+        postgres_tokens::list(&self.client().await?).await
+    }
+
+    async fn put_agent_token(&self, token: &AgentToken) -> Result<(), StoreError> {
+        postgres_tokens::insert(&self.client().await?, token).await
+    }
+
+    async fn revoke_agent_token(&self, id: &str, at_ms: i64) -> Result<Option<AgentToken>, StoreError> {
+        postgres_tokens::revoke(&self.client().await?, id, at_ms).await
     }
 
     async fn alerts(&self, query: &AlertQuery) -> Result<Vec<Alert>, StoreError> {

@@ -20,11 +20,13 @@ use super::rollup::{self, HOUR_MS, MINUTE_MS};
 use super::rows::MachineRefresh;
 use super::seal;
 use super::sqlite_chunks;
+use super::sqlite_tokens;
 use super::sqlite_usage;
 use super::sqlite_writer::WriterThread;
 use super::{
     state_name, AlertQuery, Batch, KnownMachine, Points, Retention, Store, StoreError, StoreOptions, RULES_INITIALIZED,
 };
+use crate::agent_tokens::AgentToken;
 use crate::alerts::engine::Alert;
 use crate::alerts::rule::Rule;
 use crate::events::MachineUpdate;
@@ -445,6 +447,20 @@ impl Store for SqliteStore {
                 Ok(())
             })
             .await
+    }
+
+    async fn agent_tokens(&self) -> Result<Vec<AgentToken>, StoreError> {
+        with(&self.reader, |conn| sqlite_tokens::list(conn)).await
+    }
+
+    async fn put_agent_token(&self, token: &AgentToken) -> Result<(), StoreError> {
+        let token = token.clone();
+        self.writer.run(move |conn| sqlite_tokens::insert(conn, &token)).await
+    }
+
+    async fn revoke_agent_token(&self, id: &str, at_ms: i64) -> Result<Option<AgentToken>, StoreError> {
+        let id = id.to_owned();
+        self.writer.run(move |conn| sqlite_tokens::revoke(conn, &id, at_ms)).await
     }
 
     async fn alerts(&self, query: &AlertQuery) -> Result<Vec<Alert>, StoreError> {
