@@ -1,23 +1,32 @@
-// "Add machine": the one line that installs the agent on a new machine
-// (GET /install.sh on this hub), built as the user types. Ids are those
-// the script takes (letters, digits, '.', '_', '-': host names), a subset of
-// what the hub accepts, so that they need no quoting in its files. The hub says in
-// /api/meta whether it has an agent binary to hand out; when it has none the
-// dialog says why and how to provide one.
+// "Add machine": issues an agent token for a machine id (or a glob of ids)
+// with POST /api/agent-tokens, then shows the one line that installs the
+// agent with it (GET /install.sh on this hub). Ids are those the script
+// takes (letters, digits, '.', '_', '-': host names), a subset of what the
+// hub accepts, so that they need no quoting in its files; with a glob the
+// line leaves the id to the machine's host name. The hub says in /api/meta
+// whether it has an agent binary to hand out; when it has none the dialog
+// says why and how to provide one.
 
+import { change } from './api.js';
 import { meta } from './meta.js';
 import { readOnly } from './mode.js';
 
 const MACHINE_ID = /^[A-Za-z0-9._-]{1,128}$/;
+const MACHINE_GLOB = /^[A-Za-z0-9._*?[\]!-]{1,128}$/;
 
 // `value` as one single-quoted shell word.
 function shellWord(value) {
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
-// The command for `machineId` (and `token`, when the hub asks for one).
+export function isGlob(text) {
+  return /[*?[]/.test(text);
+}
+
+// The command for `machineId` (null: the host name) and `token`.
 export function installCommand(origin, machineId, token) {
-  const args = ['--machine-id', machineId];
+  const args = [];
+  if (machineId) args.push('--machine-id', machineId);
   if (token) args.push('--token', shellWord(token));
   return `curl -fsSL ${origin}/install.sh | sudo sh -s -- ${args.join(' ')}`;
 }
@@ -32,24 +41,53 @@ export function setUpAddMachine() {
   }
   const form = dialog.querySelector('form');
   const field = (name) => dialog.querySelector(`[data-field=${name}]`);
+  const action = (name) => dialog.querySelector(`[data-action=${name}]`);
   const problem = meta.install && !meta.install.available ? meta.install.problem : null;
   field('problem').hidden = !problem;
   field('problem').textContent = problem ? `This hub cannot hand out the agent yet: ${problem}` : '';
 
-  const render = () => {
+  const valid = (id) => (isGlob(id) ? MACHINE_GLOB : MACHINE_ID).test(id);
+  // A command shown belongs to the token just issued: editing the form hides it.
+  const reset = () => {
     const id = form.machine_id.value.trim();
-    const valid = MACHINE_ID.test(id);
-    field('invalid').hidden = valid || id === '';
-    field('command').textContent = installCommand(location.origin, valid ? id : 'MACHINE-ID', form.token.value);
-  };
-  form.addEventListener('input', render);
-  open.addEventListener('click', () => {
-    render();
+    field('invalid').hidden = valid(id) || id === '';
+    field('glob-hint').hidden = !isGlob(id) || !valid(id);
+    field('result').hidden = true;
+    field('error').hidden = true;
     field('copied').hidden = true;
+    action('copy').disabled = true;
+    action('create').disabled = !valid(id);
+  };
+  form.addEventListener('input', reset);
+  form.addEventListener('change', reset);
+
+  action('create').addEventListener('click', async () => {
+    const id = form.machine_id.value.trim();
+    if (!valid(id)) return;
+    const body = { machine_glob: id, description: `Add machine: ${id}` };
+    if (form.expires.value) body.expires_in = form.expires.value;
+    action('create').disabled = true;
+    try {
+      const issued = await change('POST', '/api/agent-tokens', body);
+      field('command').textContent = installCommand(location.origin, isGlob(id) ? null : id, issued.token);
+      field('token-id').textContent = issued.id;
+      field('token-glob').textContent = issued.machine_glob;
+      field('result').hidden = false;
+      action('copy').disabled = false;
+    } catch (e) {
+      field('error').textContent = e.field ? `${e.field}: ${e.message}` : e.message;
+      field('error').hidden = false;
+      action('create').disabled = false;
+    }
+  });
+
+  open.addEventListener('click', () => {
+    form.reset();
+    reset();
     dialog.showModal();
     form.machine_id.focus();
   });
-  dialog.querySelector('[data-action=copy]').addEventListener('click', async () => {
+  action('copy').addEventListener('click', async () => {
     const text = field('command').textContent;
     try {
       await navigator.clipboard.writeText(text);

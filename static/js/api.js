@@ -43,3 +43,8 @@ export async function get(url) {
   if (!res.ok) throw new ApiError(res.status, json);
   return json;
 }
+
+// A read that needs the admin token (the agent tokens list).
+export function adminGet(url) {
+  return change('GET', url);
+}

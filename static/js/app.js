@@ -10,6 +10,7 @@ import { readOnly, rememberRecent } from './mode.js';
 import { ensureViewer } from './session.js';
 import { startStoragePanel } from './storage.js';
 import { setUpAddMachine } from './addmachine.js';
+import { renderTokensPage } from './tokens.js';
 
 const HEALTH_RANK = { critical: 0, warning: 1, ok: 2 };
 const CLOCK_TICK_MS = 1000;
@@ -23,6 +24,7 @@ const fleetEl = document.getElementById('fleet');
 const detailEl = document.getElementById('detail');
 const alertsEl = document.getElementById('alerts-page');
 const rulesEl = document.getElementById('rules-page');
+const tokensEl = document.getElementById('tokens-page');
 const bannerEl = document.getElementById('banner');
 let detail = null;
 let page = 'fleet';
@@ -114,18 +116,21 @@ function route() {
   const hash = location.hash;
   const match = hash.match(/^#\/machine\/(.+)$/);
   if (detail) { detail.close(); detail = null; }
-  page = match ? 'detail' : hash === '#/alerts' ? 'alerts' : hash === '#/rules' ? 'rules' : 'fleet';
-  if (readOnly && (page === 'alerts' || page === 'rules')) page = 'fleet';
+  const pages = { '#/alerts': 'alerts', '#/rules': 'rules', '#/tokens': 'tokens' };
+  page = match ? 'detail' : pages[hash] || 'fleet';
+  if (readOnly && page !== 'detail') page = 'fleet';
   fleetEl.hidden = page !== 'fleet';
   detailEl.hidden = page !== 'detail';
   alertsEl.hidden = page !== 'alerts';
   rulesEl.hidden = page !== 'rules';
+  tokensEl.hidden = page !== 'tokens';
   if (page === 'detail') {
     const id = decodeURIComponent(match[1]);
     detail = new Detail(detailEl, id, () => cards.get(id)?.summary);
   }
   if (page === 'alerts') renderAlertsPage(alertsEl, alertState);
   if (page === 'rules') new RulesPage(rulesEl);
+  if (page === 'tokens') renderTokensPage(tokensEl);
 }
 
 filterEl.addEventListener('input', render);
