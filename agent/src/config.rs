@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use sysmonstm_protocol::duration::parse_positive;
+use sysmonstm_protocol::labels::{self, Labels};
 use sysmonstm_protocol::logging::LogFormat;
 use sysmonstm_protocol::machine_id;
 use sysmonstm_protocol::tls::ClientTls;
@@ -33,6 +34,8 @@ pub struct AgentConfig {
     pub rootfs: Option<PathBuf>,
     /// TLS toward https:// hubs (CA, client certificate), loaded and checked.
     pub tls: Option<ClientTlsConfig>,
+    /// Labels sent in Hello (the hub's own labels win for the same key).
+    pub labels: Labels,
 }
 
 /// sysmonstm agent: samples this machine and streams it to a hub.
@@ -72,6 +75,11 @@ pub struct AgentArgs {
     /// container (e.g. /host, with `pid: host`): disks are then the host's.
     #[arg(long, env = "SYSMONSTM_ROOTFS", value_parser = parse_rootfs)]
     pub rootfs: Option<PathBuf>,
+    /// A label for this machine, key=value (env=prod); repeatable. The
+    /// variable takes several, comma-separated.
+    #[arg(long = "label", value_name = "KEY=VALUE", env = "SYSMONSTM_LABELS", value_delimiter = ',',
+          value_parser = labels::parse_pair)]
+    pub labels: Vec<(String, String)>,
     /// Print one sample as JSON on stdout and exit.
     #[arg(long, env = "SYSMONSTM_ONCE")]
     pub once: bool,
@@ -100,7 +108,15 @@ impl AgentArgs {
         } else {
             None
         };
+        let mut labels = Labels::new();
+        for (key, value) in &self.labels {
+            if labels.insert(key.clone(), value.clone()).is_some() {
+                return Err(format!("--label: {key} is given twice"));
+            }
+        }
+        labels::check(&labels).map_err(|(_, e)| format!("--label: {e}"))?;
         Ok(AgentConfig {
+            labels,
             hubs,
             machine_id: self.machine_id.clone().unwrap_or_else(local_hostname),
             interval: self.interval,
@@ -250,6 +266,22 @@ mod tests {
             .expect_err("missing CA file");
         assert!(error.contains("/nonexistent/ca.pem"), "{error}");
         assert!(parse(&["--tls-cert", "/a.pem"]).is_err(), "a certificate needs its key");
+    }
+
+    #[test]
+    fn labels_from_flags_or_the_environment_variable() {
+        let config = parse(&["--label", "env=prod", "--label", "role=web"]).expect("parses").config().expect("valid");
+        assert_eq!(config.labels.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>(), ["env=prod", "role=web"]);
+        let listed = parse(&["--label", "env=prod,rack=r1"]).expect("parses").config().expect("valid");
+        assert_eq!(listed.labels.len(), 2, "comma-separated, as SYSMONSTM_LABELS gives them");
+        assert!(parse(&["--label", "Env=prod"]).is_err(), "a bad key is refused by the flag's parser");
+        assert!(parse(&["--label", "env"]).is_err());
+        let twice = parse(&["--label", "env=a", "--label", "env=b"]).expect("parses").config().unwrap_err();
+        assert!(twice.contains("env is given twice"), "{twice}");
+        let many: Vec<String> = (0..33).map(|i| format!("k{i}=v")).collect();
+        let args: Vec<&str> = many.iter().flat_map(|l| ["--label", l.as_str()]).collect();
+        assert!(parse(&args).expect("parses").config().unwrap_err().contains("at most 32"));
+        assert!(parse(&[]).expect("parses").config().expect("valid").labels.is_empty());
     }
 
     #[test]

@@ -43,7 +43,8 @@ pub fn new_instance_id() -> String {
 pub async fn run(config: AgentConfig, log: Logger, shutdown: watch::Receiver<bool>) {
     let instance_id = new_instance_id();
     let log = log.new(slog::o!("machine_id" => config.machine_id.clone()));
-    let host = collectors::host_info_or_default(&log).await;
+    let mut host = collectors::host_info_or_default(&log).await;
+    host.labels = config.labels.clone();
     info!(log, "agent starting"; "instance_id" => &instance_id, "interval_ms" => config.interval.as_millis() as u64,
         "buffer_samples" => config.buffer_samples, "version" => sysmonstm_protocol::VERSION);
     let outbox = Arc::new(outbox::Outbox::new(config.buffer_samples));

@@ -1,57 +1,17 @@
-//! Machine labels (`env=prod`, `role=web`): what a valid set looks like and
-//! how `key=value` is written. Pure; the agent's Hello, agent tokens and
-//! `PATCH /api/machines/{id}` all check their labels here, so every refusal
-//! names the label the same way.
+//! Machine labels on the hub: the protocol's rules
+//! ([`sysmonstm_protocol::labels`]) with refusals that name the label as a
+//! field (`labels.env`), for request bodies and rule selectors.
 
-use std::collections::BTreeMap;
+pub use sysmonstm_protocol::labels::{merged, parse_pair, Labels, MAX_LABELS};
 
 use crate::field_error::FieldError;
 
-/// A machine's labels, ordered by key (as shown and as exported).
-pub type Labels = BTreeMap<String, String>;
-
-/// Longest label key.
-pub const MAX_KEY_LEN: usize = 64;
-/// Longest label value, in bytes.
-pub const MAX_VALUE_BYTES: usize = 256;
-/// Most labels one machine carries.
-pub const MAX_LABELS: usize = 32;
-
-/// Checks one key: `[a-z0-9_.-]{1,64}`.
-pub fn check_key(key: &str) -> Result<(), String> {
-    if key.is_empty() {
-        return Err("a label key is empty".into());
-    }
-    if key.len() > MAX_KEY_LEN {
-        return Err(format!("label key {key:?} is {} bytes; at most {MAX_KEY_LEN}", key.len()));
-    }
-    if let Some(bad) = key.chars().find(|c| !matches!(c, 'a'..='z' | '0'..='9' | '_' | '.' | '-')) {
-        return Err(format!("label key {key:?} contains {bad:?}; keys use a-z, 0-9, '_', '.' and '-'"));
-    }
-    Ok(())
-}
-
-/// Checks one value: at most 256 bytes, no control characters.
-pub fn check_value(key: &str, value: &str) -> Result<(), String> {
-    if value.len() > MAX_VALUE_BYTES {
-        return Err(format!("label {key:?} has a value of {} bytes; at most {MAX_VALUE_BYTES}", value.len()));
-    }
-    if value.chars().any(char::is_control) {
-        return Err(format!("label {key:?} has a control character in its value"));
-    }
-    Ok(())
-}
-
 /// Checks a whole set; the error's field is `field.key` (`labels.env`).
 pub fn check(field: &str, labels: &Labels) -> Result<(), FieldError> {
-    if labels.len() > MAX_LABELS {
-        return Err(FieldError::new(field, format!("{} labels; at most {MAX_LABELS}", labels.len())));
-    }
-    for (key, value) in labels {
-        check_key(key).map_err(|e| FieldError::new(format!("{field}.{key}"), e))?;
-        check_value(key, value).map_err(|e| FieldError::new(format!("{field}.{key}"), e))?;
-    }
-    Ok(())
+    sysmonstm_protocol::labels::check(labels).map_err(|(key, message)| match key {
+        Some(key) => FieldError::new(format!("{field}.{key}"), message),
+        None => FieldError::new(field, message),
+    })
 }
 
 /// Reads labels from a JSON object of strings, naming what is wrong.
@@ -70,12 +30,52 @@ pub fn from_json(field: &str, value: &serde_json::Value) -> Result<Labels, Field
     Ok(labels)
 }
 
-/// Parses `key=value` (split at the first `=`; the value may be empty).
-pub fn parse_pair(text: &str) -> Result<(String, String), String> {
-    let (key, value) = text.split_once('=').ok_or_else(|| format!("{text:?} is not key=value (like env=prod)"))?;
-    check_key(key)?;
-    check_value(key, value)?;
-    Ok((key.to_owned(), value.to_owned()))
+/// One condition on a machine's labels.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Matcher {
+    /// `key=value`
+    Is(String, String),
+    /// `key!=value` (also true when the machine has no such label)
+    IsNot(String, String),
+    /// `key`: the machine has the label, whatever its value.
+    Has(String),
+}
+
+impl Matcher {
+    pub fn matches(&self, labels: &Labels) -> bool {
+        match self {
+            Matcher::Is(k, v) => labels.get(k) == Some(v),
+            Matcher::IsNot(k, v) => labels.get(k) != Some(v),
+            Matcher::Has(k) => labels.contains_key(k),
+        }
+    }
+}
+
+/// Parses `env=prod,role!=db,gpu` (all must hold); the error names `field`.
+pub fn parse_selector(field: &str, text: &str) -> Result<Vec<Matcher>, FieldError> {
+    let bad = |m: String| FieldError::new(field, m);
+    let mut matchers = Vec::new();
+    for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let matcher = if let Some((k, v)) = part.split_once("!=") {
+            Matcher::IsNot(k.to_owned(), v.to_owned())
+        } else if let Some((k, v)) = part.split_once('=') {
+            Matcher::Is(k.to_owned(), v.to_owned())
+        } else {
+            Matcher::Has(part.to_owned())
+        };
+        let (Matcher::Is(key, _) | Matcher::IsNot(key, _) | Matcher::Has(key)) = &matcher;
+        sysmonstm_protocol::labels::check_key(key).map_err(|e| bad(format!("`{part}`: {e}")))?;
+        matchers.push(matcher);
+    }
+    if matchers.len() > MAX_LABELS {
+        return Err(bad(format!("{} conditions; at most {MAX_LABELS}", matchers.len())));
+    }
+    Ok(matchers)
+}
+
+/// True when every matcher holds.
+pub fn all_match(matchers: &[Matcher], labels: &Labels) -> bool {
+    matchers.iter().all(|m| m.matches(labels))
 }
 
 #[cfg(test)]
@@ -84,17 +84,19 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn keys_values_and_counts_are_bounded_and_named() {
-        assert!(check_key("env").is_ok() && check_key("k8s.io-zone_2").is_ok());
-        assert!(check_key("").unwrap_err().contains("empty"));
-        assert!(check_key("Env").unwrap_err().contains("'E'"));
-        assert!(check_key(&"k".repeat(65)).unwrap_err().contains("at most 64"));
-        assert!(check_key(&"k".repeat(64)).is_ok());
-        assert!(check_value("env", &"v".repeat(256)).is_ok());
-        assert!(check_value("env", &"v".repeat(257)).unwrap_err().contains("257 bytes"));
-        assert!(check_value("env", "a\nb").unwrap_err().contains("control"));
-        let many: Labels = (0..33).map(|i| (format!("k{i}"), String::new())).collect();
-        assert_eq!(check("labels", &many).unwrap_err().field, "labels");
+    fn selectors_need_every_condition() {
+        let labels: Labels = [("env".to_owned(), "prod".to_owned()), ("role".to_owned(), "web".to_owned())].into();
+        let sel = |t: &str| parse_selector("label", t).expect("valid");
+        assert!(all_match(&sel("env=prod"), &labels));
+        assert!(all_match(&sel("env=prod, role=web"), &labels));
+        assert!(!all_match(&sel("env=prod,role=db"), &labels));
+        assert!(all_match(&sel("role!=db"), &labels) && !all_match(&sel("role!=web"), &labels));
+        assert!(all_match(&sel("gpu!=yes"), &labels), "no such label is not equal to anything");
+        assert!(all_match(&sel("env"), &labels) && !all_match(&sel("gpu"), &labels));
+        assert!(all_match(&sel(""), &labels), "no condition: every machine");
+        assert!(all_match(&sel("note=a=b"), &[("note".to_owned(), "a=b".to_owned())].into()));
+        assert_eq!(parse_selector("label", "Env=prod").unwrap_err().field, "label");
+        assert!(parse_selector("label", "=prod").unwrap_err().message.contains("empty"));
     }
 
     #[test]
@@ -104,14 +106,8 @@ mod tests {
         assert_eq!(from_json("labels", &json!({"Env": "prod"})).unwrap_err().field, "labels.Env");
         assert_eq!(from_json("labels", &json!({"env": 3})).unwrap_err().field, "labels.env");
         assert_eq!(from_json("labels", &json!(["env"])).unwrap_err().field, "labels");
-    }
-
-    #[test]
-    fn pairs_split_at_the_first_equals() {
-        assert_eq!(parse_pair("env=prod").expect("pair"), ("env".into(), "prod".into()));
-        assert_eq!(parse_pair("url=a=b").expect("pair"), ("url".into(), "a=b".into()));
-        assert_eq!(parse_pair("empty=").expect("pair"), ("empty".into(), String::new()));
-        assert!(parse_pair("env").unwrap_err().contains("key=value"));
-        assert!(parse_pair("=prod").unwrap_err().contains("empty"));
+        let many: serde_json::Map<String, serde_json::Value> =
+            (0..=MAX_LABELS).map(|i| (format!("k{i}"), json!(""))).collect();
+        assert_eq!(from_json("labels", &serde_json::Value::Object(many)).unwrap_err().field, "labels");
     }
 }

@@ -208,6 +208,8 @@ async fn every_answer_matches_the_document() {
         call(get.clone(), "/api/openapi.json", "/api/openapi.json"),
         call(get.clone(), "/api/meta", "/api/meta"),
         call(get.clone(), "/api/machines", "/api/machines"),
+        call(get.clone(), "/api/machines", "/api/machines?label=env=prod,role!=db"),
+        call(get.clone(), "/api/machines", "/api/machines?label=Env"),
         call(get.clone(), "/api/machines/{id}", "/api/machines/api-1"),
         call(get.clone(), "/api/machines/{id}", "/api/machines/nope"),
         call(get.clone(), "/api/machines/{id}/recent", "/api/machines/api-1/recent"),

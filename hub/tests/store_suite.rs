@@ -17,7 +17,9 @@ const SEALED: i64 = T0 + 14 * MINUTE;
 const MINUTE: i64 = 60_000;
 
 fn update(machine: &str, instance: &str, seq: u64, ts: i64, cpu: f64) -> Arc<MachineUpdate> {
-    let host = Arc::new(HostInfo { hostname: format!("{machine}.example"), cpu_cores: 4, ..Default::default() });
+    let labels = [("env".to_owned(), "prod".to_owned()), ("role".to_owned(), machine.to_owned())].into();
+    let host =
+        Arc::new(HostInfo { hostname: format!("{machine}.example"), cpu_cores: 4, labels, ..Default::default() });
     let sample = Sample {
         seq,
         timestamp_ms: ts,
@@ -47,6 +49,7 @@ async fn suite(store: Arc<dyn Store>) {
     assert_eq!(known.iter().map(|k| k.machine_id.as_str()).collect::<Vec<_>>(), vec!["m1", "m2"]);
     assert_eq!(known[0].latest.seq, 120);
     assert_eq!(known[0].host.hostname, "m1.example");
+    assert_eq!(known[0].host.labels.get("role").map(String::as_str), Some("m1"), "labels kept with the machine");
     assert_eq!(known[0].last_seen, T0 + 119_000 + 5);
     assert!(store.has_machine("m2").await.expect("has"));
     assert!(!store.has_machine("m3").await.expect("has"));

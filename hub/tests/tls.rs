@@ -75,6 +75,7 @@ async fn agents_stream_over_tls_and_other_clients_are_refused() {
         buffer_samples: 100,
         rootfs: None,
         tls: Some(tls),
+        labels: Default::default(),
     });
     wait_status(&hub.http(), "it-tls", "online").await;
     let listed = machines(&hub.http()).await;

@@ -17,6 +17,7 @@ impl From<&m::HostInfo> for pb::HostInfo {
             cpu_cores: h.cpu_cores,
             memory_total: h.memory_total,
             boot_time_ms: h.boot_time_ms,
+            labels: h.labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
         }
     }
 }
@@ -32,6 +33,7 @@ impl From<pb::HostInfo> for m::HostInfo {
             cpu_cores: h.cpu_cores,
             memory_total: h.memory_total,
             boot_time_ms: h.boot_time_ms,
+            labels: h.labels.into_iter().collect(),
         }
     }
 }

@@ -11,6 +11,7 @@
 //! - [`backoff`]: doubling retry delays (optionally jittered), for every retry loop.
 //! - [`clock`]: the wall clock as milliseconds since the epoch.
 //! - [`machine_id`]: the one rule for what a machine id may be.
+//! - [`labels`]: the one rule for what a machine label may be.
 //! - [`duration`]: parsing "500ms", "5s", "2m" for flags and env values.
 //! - [`logging`]: the slog logger every binary builds (text or JSON).
 //! - [`raw_agent`]: an agent stream that sends exactly what it is told (load
@@ -23,6 +24,7 @@ pub mod backoff;
 pub mod clock;
 pub mod convert;
 pub mod duration;
+pub mod labels;
 pub mod logging;
 pub mod machine_id;
 pub mod model;

@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::labels::Labels;
+
 /// Static facts about a machine.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct HostInfo {
@@ -18,6 +20,9 @@ pub struct HostInfo {
     /// Bytes.
     pub memory_total: u64,
     pub boot_time_ms: i64,
+    /// Labels the agent was given (`--label`), and those of its token.
+    #[serde(default, skip_serializing_if = "Labels::is_empty")]
+    pub labels: Labels,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -183,6 +188,9 @@ pub struct MachineSummary {
     pub net_rx_bps: f64,
     pub net_tx_bps: f64,
     pub process_count: u32,
+    /// The machine's labels: the agent's, with the hub's winning for a key.
+    #[serde(default, skip_serializing_if = "Labels::is_empty")]
+    pub labels: Labels,
 }
 
 impl MachineSummary {
@@ -208,6 +216,7 @@ impl MachineSummary {
             net_rx_bps: latest.net_rx_bps,
             net_tx_bps: latest.net_tx_bps,
             process_count: latest.process_count,
+            labels: host.labels.clone(),
         }
     }
 }

@@ -19,7 +19,17 @@ pub struct TestAgent {
 
 impl TestAgent {
     pub fn start(hub_url: &str, machine_id: &str, interval: Duration, token: Option<&str>) -> TestAgent {
-        let config = sysmonstm_agent::AgentConfig {
+        TestAgent::run(TestAgent::config(hub_url, machine_id, interval, token))
+    }
+
+    /// What [`TestAgent::start`] runs, for a test to change before [`TestAgent::run`].
+    pub fn config(
+        hub_url: &str,
+        machine_id: &str,
+        interval: Duration,
+        token: Option<&str>,
+    ) -> sysmonstm_agent::AgentConfig {
+        sysmonstm_agent::AgentConfig {
             hubs: sysmonstm_agent::config::split_hubs(hub_url),
             machine_id: machine_id.to_owned(),
             interval,
@@ -27,8 +37,8 @@ impl TestAgent {
             buffer_samples: 3600,
             rootfs: None,
             tls: None,
-        };
-        TestAgent::run(config)
+            labels: Default::default(),
+        }
     }
 
     /// An agent with a configuration of the test's own.

@@ -29,6 +29,8 @@ pub async fn host_info() -> Result<HostInfo, CollectError> {
         // /proc/meminfo's kB are KiB (see memory.rs).
         memory_total: memory.total().get::<kilobyte>().saturating_mul(1024),
         boot_time_ms,
+        // Labels are configuration, not something read from the machine.
+        labels: Default::default(),
     })
 }
 

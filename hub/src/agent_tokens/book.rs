@@ -24,6 +24,8 @@ pub enum Refused {
 pub struct Found {
     pub id: String,
     pub machines: Pattern,
+    /// Given to machines that connect with it.
+    pub labels: crate::labels::Labels,
 }
 
 struct Entry {
@@ -99,7 +101,7 @@ impl TokenBook {
             (TokenState::Expired, _) => Err(Refused::Expired),
             (TokenState::Active, None) => Err(Refused::Unknown),
             (TokenState::Active, Some(machines)) => {
-                Ok(Found { id: entry.token.id.clone(), machines: machines.clone() })
+                Ok(Found { id: entry.token.id.clone(), machines: machines.clone(), labels: entry.token.labels.clone() })
             }
         }
     }

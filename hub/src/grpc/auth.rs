@@ -16,6 +16,7 @@ use sysmonstm_protocol::token;
 use tonic::{metadata::MetadataMap, Status};
 
 use crate::agent_tokens::book::{Refused, TokenBook, TokenWatch};
+use crate::labels::Labels;
 use crate::token_rules::TokenRule;
 
 /// What an authenticated stream may do: report the machines matching these globs.
@@ -24,6 +25,8 @@ pub struct Grant {
     machines: Option<Vec<Pattern>>,
     /// With an issued token: what ends the stream when it is revoked.
     pub revocation: Option<TokenWatch>,
+    /// The issued token's labels, given to the machine (over the agent's own).
+    pub labels: Labels,
 }
 
 impl std::fmt::Debug for Grant {
@@ -75,7 +78,7 @@ impl AgentAuth {
     /// matches; an issued token is found by its hash.
     pub fn check(&self, metadata: &MetadataMap, now_ms: i64) -> Result<Grant, Status> {
         if self.is_open() {
-            return Ok(Grant { machines: None, revocation: None });
+            return Ok(Grant { machines: None, revocation: None, labels: Labels::new() });
         }
         let given = metadata.get("authorization").and_then(|v| v.to_str().ok()).and_then(token::bearer);
         let Some(given) = given else {
@@ -84,11 +87,13 @@ impl AgentAuth {
         let mut machines: Vec<Pattern> =
             self.rules.iter().filter(|r| token::matches(given, &r.token)).map(|r| r.machines.clone()).collect();
         let mut revocation = None;
+        let mut labels = Labels::new();
         let mut refused = Refused::Unknown;
         if let Some(book) = &self.issued {
             match book.find(given, now_ms) {
                 Ok(found) => {
                     machines.push(found.machines);
+                    labels = found.labels;
                     revocation = Some(book.watch(found.id));
                 }
                 Err(why) => refused = why,
@@ -101,7 +106,7 @@ impl AgentAuth {
                 Refused::Expired => "this agent token has expired; ask for a new one",
             }));
         }
-        Ok(Grant { machines: Some(machines), revocation })
+        Ok(Grant { machines: Some(machines), revocation, labels })
     }
 }
 
@@ -110,7 +115,6 @@ mod tests {
     use super::*;
     use crate::agent_tokens::request::NewToken;
     use crate::agent_tokens::AgentToken;
-    use crate::labels::Labels;
     use crate::token_rules::parse_rule;
 
     fn with(value: &str) -> MetadataMap {

@@ -28,6 +28,7 @@ use crate::actors::registry::{MachineRegistry, OpenSession};
 use crate::actors::storage_writer::MAX_BACKLOG;
 use crate::agent_tokens::book::TokenWatch;
 use crate::events::{AgentHello, AgentReply, StreamEnd};
+use crate::labels;
 use crate::stats::Stats;
 use crate::store::status::StoreStatus;
 use crate::store::Store;
@@ -193,12 +194,19 @@ impl AgentIngest for IngestService {
             self.stats.agent_streams_refused.fetch_add(1, Ordering::Relaxed);
         })?;
         let mut inbound = request.into_inner();
-        let hello = Self::read_hello(&mut inbound).await?;
+        let mut hello = Self::read_hello(&mut inbound).await?;
         let log = self.log.new(slog::o!("machine_id" => hello.machine_id.clone()));
         if let Err(denied) = grant.permits(&hello.machine_id) {
             self.stats.agent_streams_refused.fetch_add(1, Ordering::Relaxed);
             warn!(log, "agent token not allowed for this machine id; stream refused"; "reason" => denied.message());
             return Err(denied);
+        }
+        if !grant.labels.is_empty() {
+            // The token's labels win over what the agent says for the same key.
+            hello.host.labels = labels::merged(&hello.host.labels, &grant.labels);
+            if let Err((_, problem)) = sysmonstm_protocol::labels::check(&hello.host.labels) {
+                return Err(Status::invalid_argument(format!("hello.host.labels with the token's: {problem}")));
+            }
         }
         let session = self.registry.send(OpenSession(hello.machine_id.clone())).await.map_err(unavailable)?;
         self.stats.agent_samples_dropped.fetch_add(hello.dropped_samples, Ordering::Relaxed);

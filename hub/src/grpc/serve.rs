@@ -190,6 +190,7 @@ fn start_local_agent(
         buffer_samples: sysmonstm_agent::config::DEFAULT_BUFFER_SAMPLES as usize,
         rootfs: None,
         tls: None,
+        labels: Default::default(),
     };
     tokio::spawn(sysmonstm_agent::run(agent, log.new(slog::o!("local_agent" => true)), shutdown.clone()));
 }

@@ -76,6 +76,10 @@ pub fn hello(h: pb::Hello) -> Result<AgentHello, Invalid> {
     ] {
         text(field, value)?;
     }
+    sysmonstm_protocol::labels::check(&host.labels).map_err(|(key, problem)| match key {
+        Some(key) => invalid(format!("hello.host.labels.{key}"), problem),
+        None => invalid("hello.host.labels", problem),
+    })?;
     Ok(AgentHello {
         machine_id: h.machine_id,
         instance_id: h.instance_id,
@@ -166,6 +170,25 @@ mod tests {
         assert!(e.problem.contains("control"));
         let e = hello(pb::Hello { instance_id: String::new(), ..good_hello() }).unwrap_err();
         assert_eq!(e.field, "hello.instance_id");
+    }
+
+    #[test]
+    fn hello_labels_are_checked_and_named() {
+        let with = |pairs: &[(&str, &str)]| pb::Hello {
+            host: Some(pb::HostInfo {
+                labels: pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+                ..Default::default()
+            }),
+            ..good_hello()
+        };
+        let ok = hello(with(&[("env", "prod"), ("role", "web")])).expect("valid");
+        assert_eq!(ok.host.labels.get("env").map(String::as_str), Some("prod"));
+        assert_eq!(hello(with(&[("Env", "prod")])).unwrap_err().field, "hello.host.labels.Env");
+        let long = "v".repeat(257);
+        assert_eq!(hello(with(&[("env", &long)])).unwrap_err().field, "hello.host.labels.env");
+        let keys: Vec<String> = (0..33).map(|i| format!("k{i}")).collect();
+        let many: Vec<(&str, &str)> = keys.iter().map(|k| (k.as_str(), "")).collect();
+        assert_eq!(hello(with(&many)).unwrap_err().field, "hello.host.labels");
     }
 
     #[test]

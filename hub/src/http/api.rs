@@ -10,6 +10,7 @@ use super::{ApiError, AppState};
 use crate::actors::registry::{CountMachines, GetMachine, ListMachines, RecentOf};
 use crate::events::MachineUpdate;
 use crate::frames::json_array;
+use crate::labels;
 use crate::store::history;
 
 pub async fn health() -> HttpResponse {
@@ -50,9 +51,24 @@ pub async fn stats(state: web::Data<AppState>) -> Result<HttpResponse, ApiError>
     Ok(HttpResponse::Ok().json(state.stats.report(machines, &state.store_status)))
 }
 
-pub async fn list_machines(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+/// Query parameters of `GET /api/machines`.
+#[derive(serde::Deserialize)]
+pub struct MachineParams {
+    /// `env=prod,role!=db,gpu`: machines whose labels meet every condition.
+    label: Option<String>,
+}
+
+pub async fn list_machines(
+    state: web::Data<AppState>,
+    params: web::Query<MachineParams>,
+) -> Result<HttpResponse, ApiError> {
+    let selector = match params.label.as_deref() {
+        Some(text) => labels::parse_selector("label", text).map_err(ApiError::BadParam)?,
+        None => Vec::new(),
+    };
     let all = state.registry.send(ListMachines).await?;
-    let body = json_array(all.iter().map(|u| &*u.summary_json));
+    let chosen = all.iter().filter(|u| labels::all_match(&selector, &u.summary.labels));
+    let body = json_array(chosen.map(|u| &*u.summary_json));
     Ok(HttpResponse::Ok().content_type("application/json").body(body))
 }
 

@@ -15,6 +15,7 @@ use sysmonstm_protocol::model::{MachineStatus, MachineSummary};
 use super::{ApiError, AppState};
 use crate::actors::registry::ListMachines;
 use crate::events::MachineUpdate;
+use crate::labels::Labels;
 use crate::stats::Stats;
 use crate::store::status::StoreStatus;
 
@@ -155,16 +156,84 @@ fn render(machines: &[Arc<MachineUpdate>], s: &Stats, store: &StoreStatus) -> Re
         .map_err(metric_error)?;
     batch_seconds.inc_by(store.batch_seconds_total.lock().map(|t| *t).unwrap_or(0.0));
     registry.register(Box::new(batch_seconds)).map_err(metric_error)?;
+    let exported = ExportedLabels::of(machines.iter().map(|u| &u.summary.labels));
+    let mut names = vec!["machine_id", "hostname"];
+    names.extend(exported.names.iter().map(String::as_str));
     for (name, help, read) in MACHINE_GAUGES {
-        let vec = GaugeVec::new(Opts::new(format!("sysmonstm_machine_{name}"), *help), &["machine_id", "hostname"])
-            .map_err(metric_error)?;
+        let vec = GaugeVec::new(Opts::new(format!("sysmonstm_machine_{name}"), *help), &names).map_err(metric_error)?;
         for update in machines {
             let summary = &update.summary;
-            vec.with_label_values(&[summary.machine_id.as_str(), summary.hostname.as_str()]).set(read(summary));
+            let mut values = vec![summary.machine_id.as_str(), summary.hostname.as_str()];
+            values.extend(exported.values(&summary.labels));
+            vec.with_label_values(&values).set(read(summary));
         }
         registry.register(Box::new(vec)).map_err(metric_error)?;
     }
     let mut body = Vec::new();
     TextEncoder::new().encode(&registry.gather(), &mut body).map_err(metric_error)?;
     Ok(body)
+}
+
+/// A machine label key as a Prometheus label name (`[a-zA-Z_][a-zA-Z0-9_]*`):
+/// `.` and `-` become `_`; a name that would clash with the gauges' own
+/// labels, start with a digit or with `__` (reserved) is prefixed `label_`.
+pub fn prometheus_name(key: &str) -> String {
+    let name: String = key.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' }).collect();
+    let clashes = matches!(name.as_str(), "machine_id" | "hostname");
+    if clashes || name.starts_with("__") || name.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("label_{name}")
+    } else {
+        name
+    }
+}
+
+/// The machine labels every per-machine gauge carries: the union of the
+/// fleet's keys (a machine without one exports it empty, which Prometheus
+/// reads as absent). Two keys with one Prometheus name: the first wins.
+struct ExportedLabels {
+    names: Vec<String>,
+    /// For each name, the key it exports.
+    keys: Vec<String>,
+}
+
+impl ExportedLabels {
+    fn of<'a>(sets: impl Iterator<Item = &'a Labels>) -> Self {
+        let mut by_name = std::collections::BTreeMap::new();
+        for labels in sets {
+            for key in labels.keys() {
+                by_name.entry(prometheus_name(key)).or_insert_with(|| key.clone());
+            }
+        }
+        let (names, keys) = by_name.into_iter().unzip();
+        ExportedLabels { names, keys }
+    }
+
+    fn values<'a>(&'a self, labels: &'a Labels) -> impl Iterator<Item = &'a str> {
+        self.keys.iter().map(|k| labels.get(k).map_or("", String::as_str))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn label_keys_follow_prometheus_naming() {
+        assert_eq!(prometheus_name("env"), "env");
+        assert_eq!(prometheus_name("k8s.io-zone"), "k8s_io_zone");
+        assert_eq!(prometheus_name("2fa"), "label_2fa");
+        assert_eq!(prometheus_name("__x"), "label___x");
+        assert_eq!(prometheus_name("hostname"), "label_hostname");
+        assert_eq!(prometheus_name("machine-id"), "label_machine_id");
+    }
+
+    #[test]
+    fn every_machine_exports_the_fleets_label_names() {
+        let web: Labels = [("env".to_owned(), "prod".to_owned()), ("role".to_owned(), "web".to_owned())].into();
+        let db: Labels = [("env".to_owned(), "dev".to_owned()), ("a.b".to_owned(), "1".to_owned())].into();
+        let exported = ExportedLabels::of([&web, &db].into_iter());
+        assert_eq!(exported.names, ["a_b", "env", "role"]);
+        assert_eq!(exported.values(&web).collect::<Vec<_>>(), ["", "prod", "web"]);
+        assert_eq!(exported.values(&db).collect::<Vec<_>>(), ["1", "dev", ""]);
+    }
 }

@@ -19,6 +19,11 @@ pub const SQLITE: &[Migration] = &[
         name: "agent_tokens",
         sql: include_str!("../../../migrations/sqlite/0005_agent_tokens.sql"),
     },
+    Migration {
+        version: 6,
+        name: "machine_labels",
+        sql: include_str!("../../../migrations/sqlite/0006_machine_labels.sql"),
+    },
 ];
 
 /// PostgreSQL: the first migration, then one of two second ones.
@@ -37,6 +42,11 @@ pub const POSTGRES_LATER: &[Migration] = &[
         version: 5,
         name: "agent_tokens",
         sql: include_str!("../../../migrations/postgres/0005_agent_tokens.sql"),
+    },
+    Migration {
+        version: 6,
+        name: "machine_labels",
+        sql: include_str!("../../../migrations/postgres/0006_machine_labels.sql"),
     },
 ];
 

@@ -23,6 +23,7 @@ use super::postgres_chunks::{self as chunks, pg, to_ms, to_time, CopyError, Part
 use super::postgres_tokens;
 use super::postgres_usage;
 use super::rows::MachineRefresh;
+use super::token_rows::{labels_json, labels_of};
 use super::{
     seal, state_name, AlertQuery, Batch, KnownMachine, Points, Retention, Store, StoreError, StoreOptions,
     RULES_INITIALIZED,
@@ -211,12 +212,13 @@ impl PostgresStore {
 
 /// All machines of a batch in one statement (arrays, unnested).
 const UPSERT_MACHINES: &str = "INSERT INTO machines
-    (machine_id, hostname, os, kernel, arch, cpu_model, cpu_cores, memory_total, first_seen, last_seen, latest)
-    SELECT m, h, o, k, a, c, n, t, s, s, l::jsonb
+    (machine_id, hostname, os, kernel, arch, cpu_model, cpu_cores, memory_total, first_seen, last_seen, latest, labels)
+    SELECT m, h, o, k, a, c, n, t, s, s, l::jsonb, g::jsonb
     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::bigint[],
-                $9::timestamptz[], $10::text[]) AS u(m, h, o, k, a, c, n, t, s, l)
+                $9::timestamptz[], $10::text[], $11::text[]) AS u(m, h, o, k, a, c, n, t, s, l, g)
     ON CONFLICT (machine_id) DO UPDATE SET
         hostname = excluded.hostname, os = excluded.os, kernel = excluded.kernel, arch = excluded.arch,
+        labels = excluded.labels,
         cpu_model = excluded.cpu_model, cpu_cores = excluded.cpu_cores, memory_total = excluded.memory_total,
         latest = CASE WHEN excluded.last_seen >= machines.last_seen THEN excluded.latest ELSE machines.latest END,
         last_seen = GREATEST(machines.last_seen, excluded.last_seen)";
@@ -234,6 +236,7 @@ struct MachineColumns {
     memory: Vec<i64>,
     seen: Vec<SystemTime>,
     latest: Vec<String>,
+    labels: Vec<String>,
 }
 
 impl MachineColumns {
@@ -251,11 +254,12 @@ impl MachineColumns {
             c.memory.push(h.memory_total as i64);
             c.seen.push(to_time(update.summary.last_seen));
             c.latest.push(serde_json::to_string(&*update.latest).map_err(|e| StoreError::Corrupt(e.to_string()))?);
+            c.labels.push(labels_json(&h.labels)?);
         }
         Ok(c)
     }
 
-    fn params(&self) -> [&(dyn ToSql + Sync); 10] {
+    fn params(&self) -> [&(dyn ToSql + Sync); 11] {
         [
             &self.ids,
             &self.hostnames,
@@ -267,6 +271,7 @@ impl MachineColumns {
             &self.memory,
             &self.seen,
             &self.latest,
+            &self.labels,
         ]
     }
 }
@@ -324,7 +329,8 @@ impl Store for PostgresStore {
             .client()
             .await?
             .query(
-                "SELECT machine_id, hostname, os, kernel, arch, cpu_model, cpu_cores, memory_total, last_seen, latest::text
+                "SELECT machine_id, hostname, os, kernel, arch, cpu_model, cpu_cores, memory_total, last_seen, latest::text,
+                        labels::text
                  FROM machines ORDER BY machine_id",
                 &[],
             )
@@ -347,6 +353,7 @@ impl Store for PostgresStore {
                         cpu_cores: r.get::<_, i32>(6).max(0) as u32,
                         memory_total: r.get::<_, i64>(7).max(0) as u64,
                         boot_time_ms: 0,
+                        labels: labels_of(r.get(10)),
                     },
                     latest,
                     last_seen: to_ms(r.get(8)),

@@ -41,7 +41,7 @@ pub async fn insert(client: &impl GenericClient, token: &AgentToken) -> Result<(
                 &token.id,
                 &token.hash,
                 &token.machine_glob,
-                &labels_json(token)?,
+                &labels_json(&token.labels)?,
                 &token.description,
                 &token.created_at,
                 &token.expires_at,

@@ -23,6 +23,7 @@ use super::sqlite_chunks;
 use super::sqlite_tokens;
 use super::sqlite_usage;
 use super::sqlite_writer::WriterThread;
+use super::token_rows::{labels_json, labels_of};
 use super::{
     state_name, AlertQuery, Batch, KnownMachine, Points, Retention, Store, StoreError, StoreOptions, RULES_INITIALIZED,
 };
@@ -178,10 +179,11 @@ fn applied(conn: &Connection, version: u32) -> Result<bool, StoreError> {
 }
 
 const UPSERT_MACHINE: &str = "INSERT INTO machines
-    (machine_id, hostname, os, kernel, arch, cpu_model, cpu_cores, memory_total, first_seen, last_seen, latest)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10)
+    (machine_id, hostname, os, kernel, arch, cpu_model, cpu_cores, memory_total, first_seen, last_seen, latest, labels)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11)
     ON CONFLICT (machine_id) DO UPDATE SET
         hostname = excluded.hostname, os = excluded.os, kernel = excluded.kernel, arch = excluded.arch,
+        labels = excluded.labels,
         cpu_model = excluded.cpu_model, cpu_cores = excluded.cpu_cores, memory_total = excluded.memory_total,
         latest = CASE WHEN excluded.last_seen >= machines.last_seen THEN excluded.latest ELSE machines.latest END,
         last_seen = max(machines.last_seen, excluded.last_seen)";
@@ -195,6 +197,7 @@ fn upsert_machines<'a>(
     for update in updates {
         let h = &update.host;
         let latest = serde_json::to_string(&*update.latest).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let labels = labels_json(&h.labels)?;
         upsert.execute(params![
             update.machine_id(),
             h.hostname,
@@ -205,7 +208,8 @@ fn upsert_machines<'a>(
             h.cpu_cores,
             h.memory_total as i64,
             update.summary.last_seen,
-            latest
+            latest,
+            labels
         ])?;
     }
     Ok(())
@@ -286,7 +290,8 @@ impl Store for SqliteStore {
     async fn known_machines(&self) -> Result<Vec<KnownMachine>, StoreError> {
         with(&self.reader, |conn| {
             let mut stmt = conn.prepare(
-                "SELECT machine_id, hostname, os, kernel, arch, cpu_model, cpu_cores, memory_total, last_seen, latest
+                "SELECT machine_id, hostname, os, kernel, arch, cpu_model, cpu_cores, memory_total, last_seen, latest,
+                        labels
                  FROM machines ORDER BY machine_id",
             )?;
             let rows = stmt.query_map([], |r| {
@@ -301,6 +306,7 @@ impl Store for SqliteStore {
                         cpu_cores: r.get(6)?,
                         memory_total: r.get::<_, i64>(7)?.max(0) as u64,
                         boot_time_ms: 0,
+                        labels: labels_of(&r.get::<_, String>(10)?),
                     },
                     r.get::<_, i64>(8)?,
                     r.get::<_, Option<String>>(9)?,

@@ -32,7 +32,7 @@ pub fn insert(conn: &Connection, token: &AgentToken) -> Result<(), StoreError> {
             token.id,
             token.hash,
             token.machine_glob,
-            labels_json(token)?,
+            labels_json(&token.labels)?,
             token.description,
             token.created_at,
             token.expires_at,

@@ -1,6 +1,6 @@
 //! The `agent_tokens` table on both backends: one column list, one row
-//! shape ([`TokenRow`]) and the labels' JSON, so SQLite and PostgreSQL
-//! read and write a token the same way.
+//! shape ([`TokenRow`]) and the labels' JSON (also the `machines.labels`
+//! column's), so SQLite and PostgreSQL read and write them the same way.
 
 use super::StoreError;
 use crate::agent_tokens::AgentToken;
@@ -38,7 +38,13 @@ impl TokenRow {
     }
 }
 
-/// A token's labels as stored.
-pub fn labels_json(token: &AgentToken) -> Result<String, StoreError> {
-    serde_json::to_string(&token.labels).map_err(|e| StoreError::Corrupt(e.to_string()))
+/// Labels as stored (a token's, a machine's): a JSON object.
+pub fn labels_json(labels: &Labels) -> Result<String, StoreError> {
+    serde_json::to_string(labels).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// Labels read back; a column that does not parse reads as none (labels
+/// are shown, never relied on for safety).
+pub fn labels_of(json: &str) -> Labels {
+    serde_json::from_str(json).unwrap_or_default()
 }

@@ -1,0 +1,93 @@
+//! Machine labels: given to the agent (`--label`), and by its token (the
+//! token's win for a key); shown in the machine's summary, filtered with
+//! `GET /api/machines?label=…`, exported on `/metrics`, kept across a hub
+//! restart, and refused with the label named when they break the rules.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use serde_json::{json, Value};
+
+const ADMIN: &str = "admin-token-0123456789";
+
+fn labels(pairs: &[(&str, &str)]) -> sysmonstm_protocol::labels::Labels {
+    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+}
+
+async fn ids(http: &str, query: &str) -> (u16, Vec<String>) {
+    let (status, body) = get_json(&format!("{http}/api/machines{query}")).await;
+    let list = body.as_array().map(|a| a.iter().filter_map(|m| m["machine_id"].as_str().map(str::to_owned)).collect());
+    (status, list.unwrap_or_default())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn labels_from_the_agent_and_its_token_filter_export_and_persist() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut config = sysmonstm_hub::HubConfig::ephemeral(dir.path().to_path_buf());
+    config.admin_token = Some(ADMIN.into());
+    let mut hub = TestHub::start_with(config.clone(), tempfile::tempdir().expect("unused"));
+    let (http, grpc) = (hub.http(), hub.grpc());
+    let issued: Value = reqwest::Client::new()
+        .post(format!("{http}/api/agent-tokens"))
+        .bearer_auth(ADMIN)
+        .json(&json!({"machine_glob": "*", "labels": {"env": "prod", "dc": "eu-1"}}))
+        .send()
+        .await
+        .expect("issue")
+        .json()
+        .await
+        .expect("JSON");
+    let token = issued["token"].as_str().expect("secret");
+    let interval = Duration::from_millis(200);
+    let mut web = TestAgent::config(&grpc, "web-1", interval, Some(token));
+    web.labels = labels(&[("role", "web"), ("env", "dev")]);
+    let mut db = TestAgent::config(&grpc, "db-1", interval, Some(token));
+    db.labels = labels(&[("role", "db")]);
+    let mut agents = [TestAgent::run(web), TestAgent::run(db)];
+    let web = wait_status(&http, "web-1", "online").await;
+    wait_status(&http, "db-1", "online").await;
+    assert_eq!(web["labels"], json!({"role": "web", "env": "prod", "dc": "eu-1"}), "the token's env wins");
+
+    assert_eq!(ids(&http, "?label=role=web").await, (200, vec!["web-1".to_owned()]));
+    assert_eq!(ids(&http, "?label=env=prod,role!=web").await, (200, vec!["db-1".to_owned()]));
+    assert_eq!(ids(&http, "?label=dc").await.1.len(), 2);
+    assert!(ids(&http, "?label=gpu").await.1.is_empty());
+    let (status, error) = get_json(&format!("{http}/api/machines?label=Role=web")).await;
+    assert_eq!((status, error["field"].as_str()), (400, Some("label")), "{error}");
+
+    let metrics = reqwest::get(format!("{http}/metrics")).await.expect("metrics").text().await.expect("text");
+    let line = metrics
+        .lines()
+        .find(|l| l.starts_with("sysmonstm_machine_up{") && l.contains("machine_id=\"web-1\""))
+        .expect("web-1's gauge");
+    for pair in ["dc=\"eu-1\"", "env=\"prod\"", "role=\"web\""] {
+        assert!(line.contains(pair), "{line} lacks {pair}");
+    }
+
+    // A restarted hub lists them offline with their labels.
+    for agent in &mut agents {
+        agent.stop().await;
+    }
+    hub.stop().await;
+    let hub = TestHub::start_with(config, tempfile::tempdir().expect("unused"));
+    let db = machine(&hub.http(), "db-1").await.expect("known after a restart");
+    assert_eq!(db["status"], "offline");
+    assert_eq!(db["labels"], json!({"role": "db", "env": "prod", "dc": "eu-1"}));
+    assert_eq!(ids(&hub.http(), "?label=role=db").await.1, ["db-1"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hello_with_a_bad_label_is_refused_naming_it() {
+    let hub = TestHub::start();
+    let mut hello = hello("it-labels", "i1");
+    if let Some(sysmonstm_protocol::pb::agent_message::Msg::Hello(h)) = &mut hello.msg {
+        let host = h.host.get_or_insert_with(Default::default);
+        host.labels.insert("Bad Key".into(), "x".into());
+    }
+    let refused = RawAgent::open(&hub.grpc(), None, hello).await.err().expect("refused");
+    assert_eq!(refused.code(), tonic::Code::InvalidArgument);
+    assert!(refused.message().contains("hello.host.labels.Bad Key"), "{}", refused.message());
+    assert!(machines(&hub.http()).await.is_empty());
+}
