@@ -10,6 +10,7 @@ import { readOnly, rememberRecent } from './mode.js';
 import { ensureViewer } from './session.js';
 import { startStoragePanel } from './storage.js';
 import { setUpAddMachine } from './addmachine.js';
+import { labelsMatch } from './format.js';
 import { renderTokensPage } from './tokens.js';
 
 const HEALTH_RANK = { critical: 0, warning: 1, ok: 2 };
@@ -74,7 +75,10 @@ function apply(machines) {
 
 // Places cards in order and applies the filter, moving only what changed.
 function render() {
-  const needle = filterEl.value.trim().toLowerCase();
+  // Words of the filter: `env=prod` / `role!=db` match labels, others the name.
+  const words = filterEl.value.trim().split(/\s+/).filter(Boolean);
+  const labelWords = words.filter((w) => w.includes('='));
+  const needle = words.filter((w) => !w.includes('=')).join(' ').toLowerCase();
   let shown = 0;
   if (orderDirty) {
     const sorted = [...cards.values()].sort((a, b) => comparators[sortEl.value](a.summary, b.summary));
@@ -85,7 +89,8 @@ function render() {
   }
   for (const card of cards.values()) {
     const s = card.summary;
-    const match = !needle || `${s.hostname} ${s.machine_id}`.toLowerCase().includes(needle);
+    const named = !needle || `${s.hostname} ${s.machine_id}`.toLowerCase().includes(needle);
+    const match = named && labelWords.every((w) => labelsMatch(s.labels, w));
     if (card.el.hidden === match) card.el.hidden = !match;
     if (match) shown++;
   }

@@ -2,7 +2,7 @@
 // card's own text and bar widths. The chart exists only while the card is on
 // screen, so a fleet of 1,000 machines stays smooth.
 
-import { pct, rate, ago, escapeHtml } from './format.js';
+import { pct, rate, ago, escapeHtml, labelChips } from './format.js';
 import { levelOf } from './meta.js';
 import { Series, makeChart, WINDOW_SECS } from './charts.js';
 import { recentPoints } from './mode.js';
@@ -30,6 +30,7 @@ export class Card {
         <span>↓ <b data-field="rx"></b></span><span>↑ <b data-field="tx"></b></span>
         <span>seen <b data-field="seen"></b></span>
       </div>
+      <div class="labels" data-field="labels" hidden></div>
       <div class="chart"></div>`;
     el.card = this;
     el.addEventListener('click', () => onOpen(this.id));
@@ -53,6 +54,12 @@ export class Card {
     const host = s.hostname && s.hostname !== s.machine_id ? s.hostname : '';
     this.fields.hostname.textContent = host;
     this.fields.hostname.hidden = !host;
+    const chips = labelChips(s.labels);
+    if (chips !== this.chips) {
+      this.chips = chips;
+      this.fields.labels.innerHTML = chips;
+      this.fields.labels.hidden = !chips;
+    }
     const badge = offline ? 'offline' : s.health;
     this.fields.health.textContent = badge;
     this.fields.health.className = `badge ${badge}`;

@@ -3,7 +3,7 @@
 // machine's update arrives, at most once a second. On a public relay
 // (read-only) only the summary and the live charts are there.
 
-import { pct, bytes, rate, ago, duration, escapeHtml } from './format.js';
+import { pct, bytes, rate, ago, duration, escapeHtml, labelChips } from './format.js';
 import { levelOf } from './meta.js';
 import { Series, makeChart, WINDOW_SECS } from './charts.js';
 import { HistoryPanel } from './history.js';
@@ -93,7 +93,7 @@ export class Detail {
     this.field('nics').innerHTML = table(['Interface', 'Rx', 'Tx', 'Rx total', 'Tx total'],
       l.net.map((n) => [escapeHtml(n.interface), rate(n.rx_bps), rate(n.tx_bps), bytes(n.rx_bytes_total), bytes(n.tx_bytes_total)]));
     this.field('host').innerHTML = table(['', ''], [
-      ['Hostname', escapeHtml(h.hostname)], ['OS', escapeHtml(h.os)], ['Kernel', escapeHtml(h.kernel)], ['Arch', escapeHtml(h.arch)],
+      ['Hostname', escapeHtml(h.hostname)], ['Labels', labelChips(m.labels) || '—'], ['OS', escapeHtml(h.os)], ['Kernel', escapeHtml(h.kernel)], ['Arch', escapeHtml(h.arch)],
       ['CPU', escapeHtml(h.cpu_model)], ['Cores', h.cpu_cores], ['Memory', bytes(h.memory_total)],
       ['Swap', `${bytes(l.memory.swap_used)} / ${bytes(l.memory.swap_total)}`],
       ['Load', `${l.load.load1.toFixed(2)} ${l.load.load5.toFixed(2)} ${l.load.load15.toFixed(2)}`]]);

@@ -34,3 +34,20 @@ export function duration(secs) {
 export function escapeHtml(s) {
   return String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
 }
+
+// A machine's labels as chips (`env=prod`), for cards and the detail view.
+export function labelChips(labels) {
+  return Object.entries(labels || {})
+    .map(([k, v]) => `<span class="label-chip" data-label="${escapeHtml(k)}">${escapeHtml(k)}=${escapeHtml(v)}</span>`).join('');
+}
+
+// Whether `labels` meet a filter word: `key=value`, `key!=value` or a bare
+// key (has the label), as GET /api/machines?label= reads them.
+export function labelsMatch(labels, word) {
+  const all = labels || {};
+  const not = word.indexOf('!=');
+  if (not > 0) return all[word.slice(0, not)] !== word.slice(not + 2);
+  const eq = word.indexOf('=');
+  if (eq > 0) return all[word.slice(0, eq)] === word.slice(eq + 1);
+  return false;
+}

@@ -50,6 +50,16 @@ test('updates change cards in place', async () => {
 test('filter and sort', async () => {
   await page.fill('#filter', 'fake-0099');
   await page.waitForFunction(() => [...document.querySelectorAll('article.card')].filter((c) => !c.hidden).length === 10);
+  // Labels: the fake fleet's role=db is every fourth machine, env=prod every other one.
+  const shown = () => page.$$eval('article.card', (cards) => cards.filter((c) => !c.hidden).map((c) => c.dataset.machineId));
+  await page.fill('#filter', 'role=db');
+  await page.waitForFunction((n) => [...document.querySelectorAll('article.card')].filter((c) => !c.hidden).length === n, MACHINES / 4);
+  assert.ok((await shown()).every((id) => Number(id.slice(5)) % 4 === 0));
+  await page.fill('#filter', 'env=dev role!=db fake-0000');
+  await page.waitForFunction(() => [...document.querySelectorAll('article.card')].filter((c) => !c.hidden).length === 5);
+  assert.deepEqual(await shown(), ['fake-00001', 'fake-00003', 'fake-00005', 'fake-00007', 'fake-00009']);
+  const chips = await page.$$eval('article.card[data-machine-id="fake-00004"] .label-chip', (els) => els.map((e) => e.textContent));
+  assert.deepEqual(chips, ['env=prod', 'role=db'], 'a card shows its labels');
   await page.fill('#filter', '');
   await page.selectOption('#sort', 'name');
   await page.waitForFunction(() => document.querySelector('article.card').dataset.machineId === 'fake-00000');
