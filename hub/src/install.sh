@@ -30,6 +30,8 @@ Usage: sh install.sh [--token TOKEN] [--machine-id ID] [options]
   --token TOKEN        agent token the hub accepts (from the dashboard's Add machine); none
                        when the hub takes any agent
   --machine-id ID      this machine's id on the dashboard [default: the hostname]
+  --label KEY=VALUE    a label for this machine (env=prod); repeatable. Keys a-z, 0-9, '_',
+                       '.', '-'; values letters, digits and . _ : / @ + -
   --hub URL            gRPC URL the agent connects to [default: $GRPC_URL]
   --prefix DIR         install under DIR/bin, configuration under DIR/etc/sysmonstm
                        [default: /usr/local, configuration in /etc/sysmonstm]
@@ -44,12 +46,35 @@ USAGE
 say() { printf 'sysmonstm: %s\n' "$*"; }
 die() { printf 'sysmonstm: error: %s\n' "$*" >&2; exit 1; }
 
+# Labels, comma-separated as SYSMONSTM_LABELS takes them. Values are kept to
+# characters that need no quoting in agent.env (systemd's EnvironmentFile).
+labels=
+add_label() {
+  case "$1" in
+    *=*) ;;
+    *) die "--label '$1' is not KEY=VALUE (like env=prod)" ;;
+  esac
+  key=${1%%=*}
+  value=${1#*=}
+  case "$key" in
+    ''|*[!a-z0-9_.-]*) die "--label '$1': keys use a-z, 0-9, '_', '.' and '-'" ;;
+  esac
+  [ ${#key} -le 64 ] || die "--label '$1': the key is longer than 64 characters"
+  case "$value" in
+    *[!A-Za-z0-9._:/@+-]*) die "--label '$1': values here use letters, digits and . _ : / @ + - (set others on the dashboard)" ;;
+  esac
+  [ ${#value} -le 256 ] || die "--label '$1': the value is longer than 256 characters"
+  labels=${labels:+$labels,}$key=$value
+}
+
 while [ $# -gt 0 ]; do
   case "$1" in
     --token) [ $# -ge 2 ] || die "--token needs a value"; token=$2; shift 2 ;;
     --token=*) token=${1#*=}; shift ;;
     --machine-id) [ $# -ge 2 ] || die "--machine-id needs a value"; machine_id=$2; shift 2 ;;
     --machine-id=*) machine_id=${1#*=}; shift ;;
+    --label) [ $# -ge 2 ] || die "--label needs a value"; add_label "$2"; shift 2 ;;
+    --label=*) add_label "${1#*=}"; shift ;;
     --hub) [ $# -ge 2 ] || die "--hub needs a value"; GRPC_URL=$2; shift 2 ;;
     --hub=*) GRPC_URL=${1#*=}; shift ;;
     --prefix) [ $# -ge 2 ] || die "--prefix needs a value"; prefix=$2; shift 2 ;;
@@ -165,6 +190,9 @@ cat >"$confdir/agent.env" <<ENV
 SYSMONSTM_HUB=$GRPC_URL
 SYSMONSTM_MACHINE_ID=$machine_id
 ENV
+if [ -n "$labels" ]; then
+  printf 'SYSMONSTM_LABELS=%s\n' "$labels" >>"$confdir/agent.env"
+fi
 printf '%s\n' "$bin" "$confdir/agent.env" >>"$manifest"
 
 if [ "$service" = no ]; then

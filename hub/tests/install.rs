@@ -74,9 +74,8 @@ async fn the_script_installs_an_agent_that_connects_and_uninstall_leaves_nothing
     let root = tempfile::tempdir().expect("dir");
     let prefix = root.path().join("opt");
     let prefix_arg = prefix.to_str().expect("utf-8 path");
-    let output =
-        run_script(&http, &["--token", TOKEN, "--machine-id", "web-3", "--prefix", prefix_arg, "--no-service"], None)
-            .await;
+    let args = ["--token", TOKEN, "--machine-id", "web-3", "--label", "env=prod", "--label=rack=r1:a"];
+    let output = run_script(&http, &[&args[..], &["--prefix", prefix_arg, "--no-service"]].concat(), None).await;
     assert!(output.status.success(), "{}", text(&output));
     let installed = prefix.join("bin/sysmonstm-agent");
     assert_eq!(std::fs::read(&installed).expect("installed"), std::fs::read(&agent).expect("built"));
@@ -86,6 +85,7 @@ async fn the_script_installs_an_agent_that_connects_and_uninstall_leaves_nothing
     let env = env_file(&prefix.join("etc/sysmonstm/agent.env"));
     assert!(env.contains(&("SYSMONSTM_HUB".into(), hub.grpc())), "{env:?} vs {}", hub.grpc());
     assert!(env.contains(&("SYSMONSTM_MACHINE_ID".into(), "web-3".into())), "{env:?}");
+    assert!(env.contains(&("SYSMONSTM_LABELS".into(), "env=prod,rack=r1:a".into())), "{env:?}");
 
     // The installed agent, run as the script says, appears on the hub.
     let mut running = Command::new(&installed)
@@ -95,7 +95,8 @@ async fn the_script_installs_an_agent_that_connects_and_uninstall_leaves_nothing
         .stderr(Stdio::null())
         .spawn()
         .expect("installed agent starts");
-    wait_status(&http, "web-3", "online").await;
+    let shown = wait_status(&http, "web-3", "online").await;
+    assert_eq!(shown["labels"], serde_json::json!({"env": "prod", "rack": "r1:a"}), "the labels given to the script");
     let _ = running.kill();
     let _ = running.wait();
 
@@ -210,6 +211,11 @@ async fn a_tampered_download_or_another_architecture_installs_nothing() {
     assert!(!output.status.success() && text(&output).contains("unknown option '--colour'"), "{}", text(&output));
     let output = run_script(&http, &["--machine-id", "web 6", "--no-service", "--prefix", prefix_arg], None).await;
     assert!(!output.status.success() && text(&output).contains("--machine-id 'web 6'"), "{}", text(&output));
+    for (label, says) in [("env", "not KEY=VALUE"), ("Env=prod", "keys use"), ("env=a b", "values here use")] {
+        let output = run_script(&http, &["--label", label, "--no-service", "--prefix", prefix_arg], None).await;
+        assert!(!output.status.success() && text(&output).contains(says), "{label}: {}", text(&output));
+    }
+    assert!(!prefix.exists(), "nothing installed");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
