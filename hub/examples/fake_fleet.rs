@@ -75,8 +75,8 @@ async fn machine(channel: tonic::transport::Channel, index: usize, interval: Dur
             memory_total: 16 << 30,
             // Every fourth machine is a database, every other one in prod.
             labels: [
-                ("role".to_owned(), if index % 4 == 0 { "db" } else { "web" }.to_owned()),
-                ("env".to_owned(), if index % 2 == 0 { "prod" } else { "dev" }.to_owned()),
+                ("role".to_owned(), if index.is_multiple_of(4) { "db" } else { "web" }.to_owned()),
+                ("env".to_owned(), if index.is_multiple_of(2) { "prod" } else { "dev" }.to_owned()),
             ]
             .into(),
             ..Default::default()
