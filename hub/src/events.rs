@@ -15,6 +15,7 @@ use tokio::sync::{broadcast, mpsc};
 
 use crate::alerts::engine::Alert;
 use crate::alerts::rule::Rule;
+use crate::machine_settings::MachineSettings;
 
 /// A machine's state after a change, with its summary encoded to JSON once
 /// so that every browser session shares the same bytes.
@@ -41,6 +42,13 @@ impl MachineUpdate {
 
     pub fn machine_id(&self) -> &str {
         &self.summary.machine_id
+    }
+
+    /// The same machine as hub-side `settings` show it.
+    pub fn with_settings(&self, settings: &MachineSettings) -> Arc<Self> {
+        let mut summary = self.summary.clone();
+        settings.apply(&mut summary, &self.host);
+        MachineUpdate::new(summary, self.instance_id.clone(), self.host.clone(), self.latest.clone())
     }
 
     /// The same machine with a new status (and when it was last heard from).

@@ -33,6 +33,7 @@
 //! - [`install`]: the one-line install script and what it advertises (pure).
 //! - [`labels`]: machine labels, what a valid set is (pure).
 //! - [`liveness`]: when a machine counts as offline.
+//! - [`machine_settings`]: labels and display name set at the hub (pure).
 //! - [`metrics`]: the stored metrics, one column each (store, alerts, HTTP).
 //! - [`origin`]: which pages may open the live feed (`--allowed-origin`).
 //! - [`read_access`]: who may read with `--viewer-token` (HTTP and FleetQuery).
@@ -62,6 +63,7 @@ pub mod http;
 pub mod install;
 pub mod labels;
 pub mod liveness;
+pub mod machine_settings;
 pub mod metrics;
 pub mod origin;
 pub mod read_access;

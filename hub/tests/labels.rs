@@ -91,3 +91,71 @@ async fn a_hello_with_a_bad_label_is_refused_naming_it() {
     assert!(refused.message().contains("hello.host.labels.Bad Key"), "{}", refused.message());
     assert!(machines(&hub.http()).await.is_empty());
 }
+
+async fn patch(http: &str, id: &str, admin: Option<&str>, body: Value) -> (u16, Value) {
+    let mut request = reqwest::Client::new().patch(format!("{http}/api/machines/{id}")).json(&body);
+    if let Some(token) = admin {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.expect("PATCH");
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hub_labels_and_display_names_win_reach_viewers_and_persist() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut config = sysmonstm_hub::HubConfig::ephemeral(dir.path().to_path_buf());
+    config.admin_token = Some(ADMIN.into());
+    let mut hub = TestHub::start_with(config.clone(), tempfile::tempdir().expect("unused"));
+    let (http, grpc) = (hub.http(), hub.grpc());
+    let mut web = TestAgent::config(&grpc, "web-1", Duration::from_millis(200), None);
+    web.labels = labels(&[("role", "web"), ("env", "dev")]);
+    let mut agent = TestAgent::run(web);
+    wait_status(&http, "web-1", "online").await;
+    let mut ws = ws_connect(&http).await;
+
+    // Refusals name what is wrong and change nothing.
+    let body = json!({"labels": {"env": "prod"}});
+    assert_eq!(patch(&http, "web-1", None, body.clone()).await.0, 401);
+    assert_eq!(patch(&http, "nope", Some(ADMIN), body.clone()).await.0, 404);
+    for (bad, field) in [
+        (json!({"labels": {"Env": "prod"}}), "labels.Env"),
+        (json!({"labels": {"env": 3}}), "labels.env"),
+        (json!({"display_name": "x".repeat(200)}), "display_name"),
+        (json!({"interval": "5x"}), "interval"),
+    ] {
+        let (status, error) = patch(&http, "web-1", Some(ADMIN), bad.clone()).await;
+        assert_eq!((status, error["field"].as_str()), (422, Some(field)), "{bad} -> {error}");
+    }
+    assert_eq!(machine(&http, "web-1").await.expect("known")["labels"], json!({"env": "dev", "role": "web"}));
+
+    // The hub's env wins over the agent's; the answer is the summary as it now is.
+    let (status, shown) =
+        patch(&http, "web-1", Some(ADMIN), json!({"labels": {"env": "prod", "team": "a"}, "display_name": "Web one"}))
+            .await;
+    assert_eq!(status, 200, "{shown}");
+    assert_eq!(shown["labels"], json!({"env": "prod", "role": "web", "team": "a"}));
+    assert_eq!(shown["display_name"], "Web one");
+    // Browsers see it at once, and the next samples keep it.
+    ws_until(&mut ws, "web-1", |m| m["display_name"] == "Web one" && m["labels"]["team"] == "a").await;
+    let before = machine(&http, "web-1").await.expect("known")["sample_ts"].as_i64();
+    let later = eventually("a newer sample", || {
+        let http = http.clone();
+        async move { machine(&http, "web-1").await.filter(|m| m["sample_ts"].as_i64() > before) }
+    })
+    .await;
+    assert_eq!(later["labels"]["env"], "prod");
+    assert_eq!(ids(&http, "?label=team=a").await.1, ["web-1"]);
+
+    // A label set to null is removed.
+    let (_, shown) = patch(&http, "web-1", Some(ADMIN), json!({"labels": {"team": null}})).await;
+    assert_eq!(shown["labels"], json!({"env": "prod", "role": "web"}));
+
+    // Kept across a restart, offline.
+    agent.stop().await;
+    hub.stop().await;
+    let hub = TestHub::start_with(config, tempfile::tempdir().expect("unused"));
+    let kept = machine(&hub.http(), "web-1").await.expect("known");
+    assert_eq!((kept["labels"]["env"].as_str(), kept["display_name"].as_str()), (Some("prod"), Some("Web one")));
+}

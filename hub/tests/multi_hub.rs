@@ -229,3 +229,38 @@ async fn the_redis_script_and_the_viewer_side_agree_on_which_state_wins() {
         assert_eq!(kept, format!("state at {winner}"), "case {case}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn labels_set_on_one_hub_reach_the_hub_holding_the_machine() {
+    let pg = PgServer::start();
+    let redis = RedisServer::start();
+    let (a, b) = (start_hub(Some(&pg), &redis, "hub-a"), start_hub(Some(&pg), &redis, "hub-b"));
+    let admin = std::fs::read_to_string(a.dir.path().join("admin-token")).expect("hub A's admin token");
+    let mut agent = TestAgent::start(&b.grpc(), "on-b", FAST, None);
+    fresh_at(&a.http(), "on-b", 0).await;
+    let response = reqwest::Client::new()
+        .patch(format!("{}/api/machines/on-b", a.http()))
+        .bearer_auth(admin.trim())
+        .json(&serde_json::json!({"labels": {"env": "prod"}, "display_name": "Bee"}))
+        .send()
+        .await
+        .expect("PATCH");
+    assert_eq!(response.status().as_u16(), 200);
+    // Hub B's session takes it from the database, and both hubs show it on
+    // the samples that follow.
+    for hub in [&b, &a] {
+        let http = hub.http();
+        eventually(&format!("{http} shows the label on fresh samples"), || {
+            let http = http.clone();
+            async move {
+                let m = machine(&http, "on-b").await?;
+                (m["labels"]["env"] == "prod" && m["display_name"] == "Bee").then_some(())
+            }
+        })
+        .await;
+    }
+    let later = fresh_at(&a.http(), "on-b", online_ts(&b.http(), "on-b").await.unwrap_or(0)).await;
+    assert!(later > 0);
+    assert_eq!(machine(&a.http(), "on-b").await.expect("listed")["labels"]["env"], "prod", "B's own samples carry it");
+    agent.stop().await;
+}

@@ -52,6 +52,15 @@ async fn suite(store: Arc<dyn Store>) {
     assert_eq!(known[0].host.labels.get("role").map(String::as_str), Some("m1"), "labels kept with the machine");
     assert_eq!(known[0].last_seen, T0 + 119_000 + 5);
     assert!(store.has_machine("m2").await.expect("has"));
+    // Hub-side settings come back with the machine, replaced as a whole.
+    let settings = sysmonstm_hub::machine_settings::MachineSettings {
+        labels: [("team".to_owned(), "a".to_owned())].into(),
+        display_name: Some("Machine two".into()),
+    };
+    store.put_machine_settings("m2", &settings).await.expect("settings");
+    store.put_machine_settings("m2", &settings).await.expect("settings again");
+    let known = store.known_machines().await.expect("known");
+    assert_eq!((&known[0].settings, &known[1].settings), (&Default::default(), &settings));
     assert!(!store.has_machine("m3").await.expect("has"));
 
     // A machine's row is rewritten at most every 10 s of samples while it

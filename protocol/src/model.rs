@@ -191,6 +191,9 @@ pub struct MachineSummary {
     /// The machine's labels: the agent's, with the hub's winning for a key.
     #[serde(default, skip_serializing_if = "Labels::is_empty")]
     pub labels: Labels,
+    /// The name shown instead of the id, when an operator set one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
 }
 
 impl MachineSummary {
@@ -217,6 +220,7 @@ impl MachineSummary {
             net_tx_bps: latest.net_tx_bps,
             process_count: latest.process_count,
             labels: host.labels.clone(),
+            display_name: None,
         }
     }
 }

@@ -89,7 +89,7 @@ function render() {
   }
   for (const card of cards.values()) {
     const s = card.summary;
-    const named = !needle || `${s.hostname} ${s.machine_id}`.toLowerCase().includes(needle);
+    const named = !needle || `${s.hostname} ${s.machine_id} ${s.display_name || ''}`.toLowerCase().includes(needle);
     const match = named && labelWords.every((w) => labelsMatch(s.labels, w));
     if (card.el.hidden === match) card.el.hidden = !match;
     if (match) shown++;

@@ -49,9 +49,12 @@ export class Card {
     this.el.dataset.status = s.status;
     // The machine id is the name its operator gave (--machine-id); the
     // hostname, when it says something more, goes under it.
-    this.fields.name.textContent = s.machine_id;
+    // A display name set at the hub stands in for the id, the id then under it.
+    const name = s.display_name || s.machine_id;
+    this.fields.name.textContent = name;
     this.fields.name.title = s.hostname ? `${s.machine_id} on host ${s.hostname}` : s.machine_id;
-    const host = s.hostname && s.hostname !== s.machine_id ? s.hostname : '';
+    const under = s.display_name ? s.machine_id : s.hostname;
+    const host = under && under !== name ? under : '';
     this.fields.hostname.textContent = host;
     this.fields.hostname.hidden = !host;
     const chips = labelChips(s.labels);

@@ -79,7 +79,7 @@ export class Detail {
   render(m) {
     const l = m.latest, h = m.host;
     this.history.append(l, m);
-    this.field('title').textContent = m.machine_id;
+    this.field('title').textContent = m.display_name ? `${m.display_name} (${m.machine_id})` : m.machine_id;
     this.field('sub').textContent = `${hostPart(m)}${m.status} · ${m.health} · seen ${ago(m.last_seen)} · up ${duration(l.uptime_secs)} · ${l.process_count} processes · ${l.tcp_connections} TCP connections`;
     if (this.cpuMem.push(l.timestamp_ms, l.cpu.total_percent, l.memory.percent)) this.cpuMemChart.set(this.cpuMem);
     if (this.net.push(l.timestamp_ms, l.net_rx_bps, l.net_tx_bps)) this.netChart.set(this.net);

@@ -13,13 +13,14 @@ import { freePort, run, stop, launchBrowser, BIN } from './harness.mjs';
 const WAIT_MS = 20000;
 
 let hub, agent, browser, page, dataDir, url, grpcPort;
+const ADMIN = 'admin-token-of-the-dashboard-test';
 
 before(async () => {
   const httpPort = await freePort();
   grpcPort = await freePort();
   dataDir = mkdtempSync(join(tmpdir(), 'sysmonstm-browser-'));
   hub = run(join(BIN, 'sysmonstm-hub'), ['--http-addr', `127.0.0.1:${httpPort}`, '--grpc-addr', `127.0.0.1:${grpcPort}`,
-    '--data-dir', dataDir, '--machine-id', 'browser-hub', '--max-disk', '2GiB']);
+    '--data-dir', dataDir, '--machine-id', 'browser-hub', '--max-disk', '2GiB', '--admin-token', ADMIN]);
   url = `http://127.0.0.1:${httpPort}/`;
   ({ browser, page } = await launchBrowser(url, hub));
 });
@@ -83,6 +84,22 @@ test('a card is titled with its machine id, the hostname under it', async () => 
       assert.equal(await host.isVisible(), true, `${id}: hostname shown`);
     }
   }
+});
+
+test('a display name and labels set at the hub show at once', async () => {
+  const res = await fetch(new URL('api/machines/browser-agent', url), {
+    method: 'PATCH',
+    headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ display_name: 'Agent one', labels: { env: 'prod' } }),
+  });
+  assert.equal(res.status, 200, await res.text());
+  await page.waitForFunction(() => document.querySelector('article.card[data-machine-id="browser-agent"] .card-title').textContent === 'Agent one',
+    null, { timeout: WAIT_MS });
+  assert.equal(await card('browser-agent').locator('.card-host').textContent(), 'browser-agent', 'the id under the name');
+  assert.deepEqual(await card('browser-agent').locator('.label-chip').allTextContents(), ['env=prod']);
+  await page.fill('#filter', 'env=prod');
+  await page.waitForFunction(() => document.querySelector('article.card[data-machine-id="browser-hub"]').hidden);
+  await page.fill('#filter', '');
 });
 
 test('the detail view shows cores, processes and host', async () => {

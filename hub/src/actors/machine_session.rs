@@ -17,6 +17,7 @@ use crate::events::{
     AgentHello, AgentReply, AgentSender, MachineUpdate, MachineWentOffline, MetricsReceived, Persisted, StreamEnd,
 };
 use crate::liveness::{is_overdue, OFFLINE_CHECK_INTERVAL};
+use crate::machine_settings::MachineSettings;
 use crate::now_ms;
 use crate::recent::{chart_point, ChartPoint, ChartRing};
 use crate::store::KnownMachine;
@@ -47,6 +48,8 @@ pub struct MachineSession {
     current: Option<Arc<MachineUpdate>>,
     last_sample_at: Option<Instant>,
     recent: ChartRing,
+    /// What operators set at the hub (labels, display name).
+    settings: MachineSettings,
 }
 
 impl MachineSession {
@@ -65,6 +68,7 @@ impl MachineSession {
             current: None,
             last_sample_at: None,
             recent: ChartRing::default(),
+            settings: MachineSettings::default(),
         }
     }
 
@@ -72,9 +76,11 @@ impl MachineSession {
     pub fn restored(known: KnownMachine, log: &Logger) -> Self {
         let mut session = MachineSession::new(known.machine_id.clone(), log);
         session.host = Arc::new(known.host);
+        session.settings = known.settings;
         let latest = Arc::new(known.latest);
-        let summary =
+        let mut summary =
             MachineSummary::new(&known.machine_id, &session.host, &latest, MachineStatus::Offline, known.last_seen);
+        session.settings.apply(&mut summary, &session.host);
         session.current = Some(MachineUpdate::new(summary, session.instance_id.clone(), session.host.clone(), latest));
         session
     }
@@ -206,7 +212,8 @@ impl Handler<Ingest> for MachineSession {
         self.status = MachineStatus::Online;
         self.recent.push(chart_point(&msg.sample));
         let latest = Arc::new(msg.sample);
-        let summary = MachineSummary::new(&self.machine_id, &self.host, &latest, MachineStatus::Online, now_ms());
+        let mut summary = MachineSummary::new(&self.machine_id, &self.host, &latest, MachineStatus::Online, now_ms());
+        self.settings.apply(&mut summary, &self.host);
         let update = MachineUpdate::new(summary, self.instance_id.clone(), self.host.clone(), latest);
         self.current = Some(update.clone());
         self.issue_system_async(MetricsReceived(update));
@@ -257,6 +264,23 @@ impl Handler<SetInterval> for MachineSession {
             return false;
         };
         conn.tx.try_send(AgentReply::Interval(msg.0)).is_ok()
+    }
+}
+
+/// New hub-side settings, for the samples from now on (the registry shows
+/// them on the current state itself).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct UseSettings(pub MachineSettings);
+
+impl Handler<UseSettings> for MachineSession {
+    type Result = ();
+
+    fn handle(&mut self, msg: UseSettings, _: &mut Context<Self>) {
+        if let Some(current) = &self.current {
+            self.current = Some(current.with_settings(&msg.0));
+        }
+        self.settings = msg.0;
     }
 }
 

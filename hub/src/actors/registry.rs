@@ -23,10 +23,12 @@ use slog::Logger;
 use sysmonstm_protocol::model::MachineStatus;
 use sysmonstm_viewer::newest;
 
-use super::machine_session::{GetRecent, MachineSession};
+use super::machine_session::{GetRecent, MachineSession, UseSettings};
 use crate::events::{LiveEvent, LiveSender};
 use crate::events::{MachineUpdate, MachineWentOffline, MetricsReceived, Persisted, RemoteMachineUpdated};
+use crate::field_error::FieldError;
 use crate::liveness::{is_overdue, OFFLINE_CHECK_INTERVAL};
+use crate::machine_settings::MachineSettings;
 use crate::recent::{chart_point, ChartPoint, ChartRing};
 use crate::store::KnownMachine;
 
@@ -49,6 +51,8 @@ pub struct MachineRegistry {
     latest: HashMap<String, Arc<MachineUpdate>>,
     /// Machines whose current state comes from another hub.
     remote: HashMap<String, RemoteMachine>,
+    /// Hub-side settings of the machines that have any.
+    settings: HashMap<String, MachineSettings>,
     live: LiveSender,
 }
 
@@ -63,10 +67,14 @@ impl MachineRegistry {
             sessions: HashMap::new(),
             latest: HashMap::new(),
             remote: HashMap::new(),
+            settings: HashMap::new(),
             live,
         };
         for machine in known {
             let id = machine.machine_id.clone();
+            if !machine.settings.is_empty() {
+                registry.settings.insert(id.clone(), machine.settings.clone());
+            }
             let session = MachineSession::restored(machine, &registry.log);
             if let Some(current) = session.current() {
                 registry.latest.insert(id.clone(), current);
@@ -276,6 +284,81 @@ impl Handler<RemoteMachines> for MachineRegistry {
         let mut all: Vec<_> = self.remote.iter().map(|(id, m)| (id.clone(), m.hub.clone())).collect();
         all.sort();
         MessageResult(all)
+    }
+}
+
+/// A machine's new hub-side settings (already stored): shown to viewers at
+/// once and used by its session from now on. Answers the machine's state
+/// as it now is (None: unknown machine).
+#[derive(Message)]
+#[rtype(result = "Option<Arc<MachineUpdate>>")]
+pub struct ApplySettings {
+    pub machine_id: String,
+    pub settings: MachineSettings,
+}
+
+impl Handler<ApplySettings> for MachineRegistry {
+    type Result = MessageResult<ApplySettings>;
+
+    fn handle(&mut self, msg: ApplySettings, _: &mut Context<Self>) -> Self::Result {
+        self.settings.insert(msg.machine_id.clone(), msg.settings.clone());
+        if let Some(session) = self.sessions.get(&msg.machine_id) {
+            session.do_send(UseSettings(msg.settings.clone()));
+        }
+        let Some(current) = self.latest.get(&msg.machine_id) else { return MessageResult(None) };
+        let update = current.with_settings(&msg.settings);
+        self.accept(update.clone());
+        MessageResult(Some(update))
+    }
+}
+
+/// Every machine's settings as the shared store holds them (hubs on one
+/// PostgreSQL): those that differ from what this hub shows are applied.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct RefreshSettings(pub Vec<(String, MachineSettings)>);
+
+impl Handler<RefreshSettings> for MachineRegistry {
+    type Result = ();
+
+    fn handle(&mut self, msg: RefreshSettings, ctx: &mut Context<Self>) {
+        for (machine_id, settings) in msg.0 {
+            if self.settings.get(&machine_id).unwrap_or(&MachineSettings::default()) != &settings {
+                Handler::<ApplySettings>::handle(self, ApplySettings { machine_id, settings }, ctx);
+            }
+        }
+    }
+}
+
+/// A JSON merge patch of a machine's hub-side settings (see
+/// `MachineSettings::patched`), taken in turn so that concurrent patches
+/// compose. Answers (before, after); the caller stores `after`, then sends
+/// [`ApplySettings`] with what the store holds.
+#[derive(Message)]
+#[rtype(result = "Result<(MachineSettings, MachineSettings), PatchRefused>")]
+pub struct PatchSettings {
+    pub machine_id: String,
+    pub body: serde_json::Value,
+}
+
+/// Why a patch was refused.
+#[derive(Debug)]
+pub enum PatchRefused {
+    UnknownMachine,
+    Invalid(FieldError),
+}
+
+impl Handler<PatchSettings> for MachineRegistry {
+    type Result = Result<(MachineSettings, MachineSettings), PatchRefused>;
+
+    fn handle(&mut self, msg: PatchSettings, _: &mut Context<Self>) -> Self::Result {
+        if !self.latest.contains_key(&msg.machine_id) {
+            return Err(PatchRefused::UnknownMachine);
+        }
+        let before = self.settings.get(&msg.machine_id).cloned().unwrap_or_default();
+        let after = before.patched(&msg.body).map_err(PatchRefused::Invalid)?;
+        self.settings.insert(msg.machine_id, after.clone());
+        Ok((before, after))
     }
 }
 

@@ -17,7 +17,7 @@ use super::alert_engine::{AlertEngine, Clock};
 use super::fanout::{live_channel, Fanout};
 use super::notifier::Notifier;
 use super::redis_bridge::{RedisBridge, RedisError};
-use super::registry::{CountMachines, MachineRegistry};
+use super::registry::{CountMachines, MachineRegistry, RefreshSettings};
 use super::relay_link::{LinkError, RelayLink};
 use super::storage_writer::{Drain, StorageWriter};
 use crate::alerts::engine::Alert;
@@ -84,6 +84,34 @@ pub struct Actors {
     log: Logger,
 }
 
+/// How often hubs sharing a store re-read machines' hub-side settings.
+pub const SETTINGS_REFRESH: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// Keeps the registry's hub-side settings in step with the shared store,
+/// so that a change made on another hub shows here (and is applied by the
+/// session of a machine streaming here) within [`SETTINGS_REFRESH`].
+fn refresh_settings(store: std::sync::Arc<dyn crate::store::Store>, registry: Addr<MachineRegistry>, log: Logger) {
+    actix::spawn(async move {
+        let mut failing = false;
+        loop {
+            tokio::time::sleep(SETTINGS_REFRESH).await;
+            match store.machine_settings().await {
+                Ok(all) => {
+                    failing = false;
+                    if registry.send(RefreshSettings(all)).await.is_err() {
+                        return;
+                    }
+                }
+                Err(e) if !failing => {
+                    failing = true;
+                    warn!(log, "cannot read machine settings from the store; keeping what is shown"; "error" => %e);
+                }
+                Err(_) => {}
+            }
+        }
+    });
+}
+
 impl Actors {
     /// Starts every actor; call inside a running actix system.
     pub async fn start(config: ActorsConfig) -> Result<Actors, ActorsError> {
@@ -99,6 +127,9 @@ impl Actors {
         // through the broker: the registry must have subscribed first (it
         // has once it answers a message).
         registry.send(CountMachines).await.map_err(|_| ActorsError::Registry)?;
+        if config.cluster.is_some() {
+            refresh_settings(config.store.clone(), registry.clone(), log.clone());
+        }
         if let Some(cluster) = config.cluster {
             let bridge = RedisBridge::new(&cluster.url, &cluster.hub_id, cluster.health, live.clone(), log.clone())?;
             RedisBridge::start_in_arbiter(&bridge_arbiter, |_| bridge);

@@ -4,10 +4,14 @@ use std::sync::Arc;
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
+use slog::info;
 use sysmonstm_protocol::model::{HostInfo, MachineSummary, Sample};
 
+use super::admin::{read_json, require_admin};
 use super::{ApiError, AppState};
-use crate::actors::registry::{CountMachines, GetMachine, ListMachines, RecentOf};
+use crate::actors::registry::{
+    ApplySettings, CountMachines, GetMachine, ListMachines, PatchRefused, PatchSettings, RecentOf,
+};
 use crate::events::MachineUpdate;
 use crate::frames::json_array;
 use crate::labels;
@@ -93,6 +97,34 @@ async fn find(state: &AppState, id: &str) -> Result<Arc<MachineUpdate>, ApiError
 pub async fn get_machine(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let update = find(&state, &id).await?;
     Ok(HttpResponse::Ok().json(MachineDetail { summary: &update.summary, host: &update.host, latest: &update.latest }))
+}
+
+/// `PATCH /api/machines/{id}` (admin token): a JSON merge patch of the
+/// machine's hub-side `labels` (a label set to null is removed) and
+/// `display_name`. Answers the machine's summary as it now is; viewers see
+/// it at once. Refused patches change nothing.
+pub async fn patch_machine(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    require_admin(&request, &state)?;
+    let body = read_json(payload).await?;
+    let machine_id = id.into_inner();
+    let patch = PatchSettings { machine_id: machine_id.clone(), body };
+    let (before, after) = state.registry.send(patch).await?.map_err(|refused| match refused {
+        PatchRefused::UnknownMachine => ApiError::NotFound(format!("no machine `{machine_id}`")),
+        PatchRefused::Invalid(e) => ApiError::Invalid(e),
+    })?;
+    let stored = state.store.put_machine_settings(&machine_id, &after).await;
+    let kept = if stored.is_ok() { after } else { before };
+    let update = state.registry.send(ApplySettings { machine_id: machine_id.clone(), settings: kept }).await?;
+    stored.map_err(|e| ApiError::Store(e.to_string()))?;
+    info!(state.log, "machine settings changed"; "machine_id" => &machine_id,
+        "from" => request.peer_addr().map(|a| a.ip().to_string()));
+    let update = update.ok_or_else(|| ApiError::NotFound(format!("no machine `{machine_id}`")))?;
+    Ok(HttpResponse::Ok().content_type("application/json").body(update.summary_json.get().to_owned()))
 }
 
 /// `GET /api/machines/{id}/recent`: `{"points": [[ts, cpu, memory, seq], ...]}`, the last 5 minutes.

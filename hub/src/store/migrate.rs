@@ -24,6 +24,11 @@ pub const SQLITE: &[Migration] = &[
         name: "machine_labels",
         sql: include_str!("../../../migrations/sqlite/0006_machine_labels.sql"),
     },
+    Migration {
+        version: 7,
+        name: "machine_settings",
+        sql: include_str!("../../../migrations/sqlite/0007_machine_settings.sql"),
+    },
 ];
 
 /// PostgreSQL: the first migration, then one of two second ones.
@@ -47,6 +52,11 @@ pub const POSTGRES_LATER: &[Migration] = &[
         version: 6,
         name: "machine_labels",
         sql: include_str!("../../../migrations/postgres/0006_machine_labels.sql"),
+    },
+    Migration {
+        version: 7,
+        name: "machine_settings",
+        sql: include_str!("../../../migrations/postgres/0007_machine_settings.sql"),
     },
 ];
 

@@ -63,6 +63,7 @@ use crate::agent_tokens::AgentToken;
 use crate::alerts::engine::{Alert, AlertState};
 use crate::alerts::rule::Rule;
 use crate::events::MachineUpdate;
+use crate::machine_settings::MachineSettings;
 use history::{Plan, Resolution};
 
 /// A batch of samples to write, as the sessions published them.
@@ -94,6 +95,8 @@ pub struct KnownMachine {
     pub host: HostInfo,
     pub latest: Sample,
     pub last_seen: i64,
+    /// What operators set on it at the hub.
+    pub settings: MachineSettings,
 }
 
 /// Rows of a history answer: `(ts_ms, values in plan order)`.
@@ -179,6 +182,10 @@ pub trait Store: Send + Sync + 'static {
     async fn put_alert(&self, alert: &Alert) -> Result<(), StoreError>;
     /// Alert events, newest first.
     async fn alerts(&self, query: &AlertQuery) -> Result<Vec<Alert>, StoreError>;
+    /// Every machine's hub-side settings (hubs sharing a database re-read them).
+    async fn machine_settings(&self) -> Result<Vec<(String, MachineSettings)>, StoreError>;
+    /// Keeps a machine's hub-side settings (replacing what was kept).
+    async fn put_machine_settings(&self, machine_id: &str, settings: &MachineSettings) -> Result<(), StoreError>;
     /// Agent tokens issued over REST, oldest first, revoked ones too.
     async fn agent_tokens(&self) -> Result<Vec<AgentToken>, StoreError>;
     /// Keeps a newly issued token.

@@ -32,6 +32,7 @@ use crate::agent_tokens::AgentToken;
 use crate::alerts::engine::Alert;
 use crate::alerts::rule::Rule;
 use crate::events::MachineUpdate;
+use crate::machine_settings::MachineSettings;
 
 /// Connections the hub keeps open.
 pub const POOL_SIZE: usize = 8;
@@ -329,9 +330,10 @@ impl Store for PostgresStore {
             .client()
             .await?
             .query(
-                "SELECT machine_id, hostname, os, kernel, arch, cpu_model, cpu_cores, memory_total, last_seen, latest::text,
-                        labels::text
-                 FROM machines ORDER BY machine_id",
+                "SELECT m.machine_id, hostname, os, kernel, arch, cpu_model, cpu_cores, memory_total, last_seen,
+                        latest::text, m.labels::text, s.labels::text, s.display_name
+                 FROM machines m LEFT JOIN machine_settings s ON s.machine_id = m.machine_id
+                 ORDER BY m.machine_id",
                 &[],
             )
             .await
@@ -357,6 +359,10 @@ impl Store for PostgresStore {
                     },
                     latest,
                     last_seen: to_ms(r.get(8)),
+                    settings: MachineSettings {
+                        labels: r.get::<_, Option<&str>>(11).map(labels_of).unwrap_or_default(),
+                        display_name: r.get(12),
+                    },
                 })
             })
             .collect()
@@ -461,6 +467,34 @@ impl Store for PostgresStore {
                     &alert.resolved_at.map(to_time),
                     &top,
                 ],
+            )
+            .await
+            .map_err(pg)?;
+        Ok(())
+    }
+
+    async fn machine_settings(&self) -> Result<Vec<(String, MachineSettings)>, StoreError> {
+        let rows = self
+            .client()
+            .await?
+            .query("SELECT machine_id, labels::text, display_name FROM machine_settings", &[])
+            .await
+            .map_err(pg)?;
+        Ok(rows
+            .iter()
+            .map(|r| (r.get(0), MachineSettings { labels: labels_of(r.get(1)), display_name: r.get(2) }))
+            .collect())
+    }
+
+    async fn put_machine_settings(&self, machine_id: &str, settings: &MachineSettings) -> Result<(), StoreError> {
+        self.client()
+            .await?
+            .execute(
+                "INSERT INTO machine_settings (machine_id, labels, display_name, updated_at)
+                 VALUES ($1, $2::text::jsonb, $3, $4)
+                 ON CONFLICT (machine_id) DO UPDATE SET labels = excluded.labels,
+                     display_name = excluded.display_name, updated_at = excluded.updated_at",
+                &[&machine_id, &labels_json(&settings.labels)?, &settings.display_name, &crate::now_ms()],
             )
             .await
             .map_err(pg)?;

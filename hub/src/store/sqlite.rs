@@ -31,6 +31,7 @@ use crate::agent_tokens::AgentToken;
 use crate::alerts::engine::Alert;
 use crate::alerts::rule::Rule;
 use crate::events::MachineUpdate;
+use crate::machine_settings::MachineSettings;
 
 /// The database file inside the data directory.
 pub const FILE_NAME: &str = "sysmonstm.db";
@@ -290,9 +291,10 @@ impl Store for SqliteStore {
     async fn known_machines(&self) -> Result<Vec<KnownMachine>, StoreError> {
         with(&self.reader, |conn| {
             let mut stmt = conn.prepare(
-                "SELECT machine_id, hostname, os, kernel, arch, cpu_model, cpu_cores, memory_total, last_seen, latest,
-                        labels
-                 FROM machines ORDER BY machine_id",
+                "SELECT m.machine_id, hostname, os, kernel, arch, cpu_model, cpu_cores, memory_total, last_seen, latest,
+                        m.labels, s.labels, s.display_name
+                 FROM machines m LEFT JOIN machine_settings s ON s.machine_id = m.machine_id
+                 ORDER BY m.machine_id",
             )?;
             let rows = stmt.query_map([], |r| {
                 Ok((
@@ -310,16 +312,20 @@ impl Store for SqliteStore {
                     },
                     r.get::<_, i64>(8)?,
                     r.get::<_, Option<String>>(9)?,
+                    MachineSettings {
+                        labels: r.get::<_, Option<String>>(11)?.map(|j| labels_of(&j)).unwrap_or_default(),
+                        display_name: r.get(12)?,
+                    },
                 ))
             })?;
             let mut machines = Vec::new();
             for row in rows {
-                let (machine_id, host, last_seen, latest) = row?;
+                let (machine_id, host, last_seen, latest, settings) = row?;
                 let latest = match latest {
                     Some(json) => serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(e.to_string()))?,
                     None => Default::default(),
                 };
-                machines.push(KnownMachine { machine_id, host, latest, last_seen });
+                machines.push(KnownMachine { machine_id, host, latest, last_seen, settings });
             }
             Ok(machines)
         })
@@ -449,6 +455,33 @@ impl Store for SqliteStore {
                         alert.resolved_at,
                         top
                     ],
+                )?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn machine_settings(&self) -> Result<Vec<(String, MachineSettings)>, StoreError> {
+        with(&self.reader, |conn| {
+            let mut stmt = conn.prepare("SELECT machine_id, labels, display_name FROM machine_settings")?;
+            let rows = stmt.query_map([], |r| {
+                let labels = labels_of(&r.get::<_, String>(1)?);
+                Ok((r.get::<_, String>(0)?, MachineSettings { labels, display_name: r.get(2)? }))
+            })?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await
+    }
+
+    async fn put_machine_settings(&self, machine_id: &str, settings: &MachineSettings) -> Result<(), StoreError> {
+        let (id, settings) = (machine_id.to_owned(), settings.clone());
+        self.writer
+            .run(move |conn| {
+                conn.execute(
+                    "INSERT INTO machine_settings (machine_id, labels, display_name, updated_at) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (machine_id) DO UPDATE SET labels = excluded.labels,
+                         display_name = excluded.display_name, updated_at = excluded.updated_at",
+                    params![id, labels_json(&settings.labels)?, settings.display_name, crate::now_ms()],
                 )?;
                 Ok(())
             })

@@ -1,0 +1,133 @@
+//! What an operator sets on a machine at the hub (`PATCH
+//! /api/machines/{id}`): labels, which win over the agent's and its
+//! token's for the same key, and a display name shown instead of the id.
+//! Pure: reading a patch, and laying the settings over a summary.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sysmonstm_protocol::model::{HostInfo, MachineSummary};
+
+use crate::field_error::FieldError;
+use crate::labels::{self, Labels};
+
+/// Longest display name, in bytes.
+pub const MAX_DISPLAY_NAME: usize = 128;
+
+const FIELDS: &[&str] = &["labels", "display_name"];
+
+/// A machine's hub-side settings (none: all empty).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MachineSettings {
+    #[serde(default)]
+    pub labels: Labels,
+    #[serde(default)]
+    pub display_name: Option<String>,
+}
+
+impl MachineSettings {
+    pub fn is_empty(&self) -> bool {
+        self.labels.is_empty() && self.display_name.is_none()
+    }
+
+    /// `summary` as these settings show it: its agent's labels (`host`) with
+    /// these winning for a key, and the display name.
+    pub fn apply(&self, summary: &mut MachineSummary, host: &HostInfo) {
+        summary.labels = labels::merged(&host.labels, &self.labels);
+        summary.display_name = self.display_name.clone();
+    }
+
+    /// These settings changed by a JSON merge patch: `{"labels": {"env":
+    /// "prod", "old": null}, "display_name": "Web 3" | null}`. A label set to
+    /// null is removed; `"labels": null` removes every hub-side label.
+    pub fn patched(&self, body: &Value) -> Result<MachineSettings, FieldError> {
+        let object = body.as_object().ok_or_else(|| FieldError::new("", "the body must be a JSON object"))?;
+        if let Some(unknown) = object.keys().find(|k| !FIELDS.contains(&k.as_str())) {
+            return Err(FieldError::new(unknown.as_str(), format!("unknown field; known: {}", FIELDS.join(", "))));
+        }
+        let mut next = self.clone();
+        match object.get("labels") {
+            None => {}
+            Some(Value::Null) => next.labels.clear(),
+            Some(Value::Object(changes)) => {
+                for (key, value) in changes {
+                    match value {
+                        Value::Null => {
+                            next.labels.remove(key);
+                        }
+                        Value::String(text) => {
+                            next.labels.insert(key.clone(), text.clone());
+                        }
+                        _ => return Err(FieldError::new(format!("labels.{key}"), "a string, or null to remove it")),
+                    }
+                }
+                labels::check("labels", &next.labels)?;
+            }
+            Some(_) => return Err(FieldError::new("labels", "must be an object like {\"env\": \"prod\"}")),
+        }
+        match object.get("display_name") {
+            None => {}
+            Some(Value::Null) => next.display_name = None,
+            Some(Value::String(name)) if name.trim().is_empty() => next.display_name = None,
+            Some(Value::String(name)) => {
+                if name.len() > MAX_DISPLAY_NAME || name.chars().any(char::is_control) {
+                    return Err(FieldError::new(
+                        "display_name",
+                        format!("at most {MAX_DISPLAY_NAME} bytes, without control characters"),
+                    ));
+                }
+                next.display_name = Some(name.trim().to_owned());
+            }
+            Some(_) => return Err(FieldError::new("display_name", "a string, or null to show the id")),
+        }
+        Ok(next)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn with(pairs: &[(&str, &str)]) -> Labels {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn a_patch_merges_and_removes() {
+        let start = MachineSettings { labels: with(&[("env", "dev"), ("old", "x")]), display_name: None };
+        let next = start
+            .patched(&json!({"labels": {"env": "prod", "old": null, "role": "web"}, "display_name": " Web 3 "}))
+            .expect("valid");
+        assert_eq!(next.labels, with(&[("env", "prod"), ("role", "web")]));
+        assert_eq!(next.display_name.as_deref(), Some("Web 3"));
+        let cleared = next.patched(&json!({"labels": null, "display_name": null})).expect("valid");
+        assert!(cleared.is_empty());
+        assert_eq!(next.patched(&json!({})).expect("valid"), next, "an empty patch changes nothing");
+    }
+
+    #[test]
+    fn refusals_name_the_field_and_change_nothing() {
+        let start = MachineSettings::default();
+        let field = |body: Value| start.patched(&body).unwrap_err().field;
+        assert_eq!(field(json!({"labels": {"Env": "x"}})), "labels.Env");
+        assert_eq!(field(json!({"labels": {"env": 1}})), "labels.env");
+        assert_eq!(field(json!({"labels": ["env"]})), "labels");
+        assert_eq!(field(json!({"display_name": "x".repeat(129)})), "display_name");
+        assert_eq!(field(json!({"display_name": 7})), "display_name");
+        assert_eq!(field(json!({"name": "x"})), "name");
+        assert_eq!(field(json!([1])), "");
+        let many: serde_json::Map<String, Value> = (0..33).map(|i| (format!("k{i}"), json!("v"))).collect();
+        assert_eq!(field(json!({ "labels": many })), "labels");
+    }
+
+    #[test]
+    fn hub_labels_win_over_the_agents() {
+        let host = HostInfo { labels: with(&[("env", "dev"), ("role", "web")]), ..Default::default() };
+        let status = sysmonstm_protocol::model::MachineStatus::Online;
+        let mut summary = MachineSummary::new("m", &host, &Default::default(), status, 0);
+        let settings = MachineSettings { labels: with(&[("env", "prod")]), display_name: Some("Web".into()) };
+        settings.apply(&mut summary, &host);
+        assert_eq!(summary.labels, with(&[("env", "prod"), ("role", "web")]));
+        assert_eq!(summary.display_name.as_deref(), Some("Web"));
+    }
+}
