@@ -47,7 +47,7 @@ impl MachineUpdate {
     /// The same machine as hub-side `settings` show it.
     pub fn with_settings(&self, settings: &MachineSettings) -> Arc<Self> {
         let mut summary = self.summary.clone();
-        settings.apply(&mut summary, &self.host);
+        settings.reapply(&mut summary, &self.host);
         MachineUpdate::new(summary, self.instance_id.clone(), self.host.clone(), self.latest.clone())
     }
 

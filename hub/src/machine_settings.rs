@@ -29,11 +29,20 @@ impl MachineSettings {
         self.labels.is_empty() && self.display_name.is_none()
     }
 
-    /// `summary` as these settings show it: its agent's labels (`host`) with
-    /// these winning for a key, and the display name.
-    pub fn apply(&self, summary: &mut MachineSummary, host: &HostInfo) {
-        summary.labels = labels::merged(&host.labels, &self.labels);
-        summary.display_name = self.display_name.clone();
+    /// A summary fresh from `MachineSummary::new` (its labels the agent's)
+    /// as these settings show it: these labels win for a key, and the
+    /// display name. Called for every sample: it adds to the labels the
+    /// summary already holds rather than copying the agent's again.
+    pub fn apply(&self, summary: &mut MachineSummary) {
+        summary.labels.extend(self.labels.iter().map(|(k, v)| (k.clone(), v.clone())));
+        summary.display_name.clone_from(&self.display_name);
+    }
+
+    /// `summary` (from any settings) as these show it: the agent's labels
+    /// from `host`, then these.
+    pub fn reapply(&self, summary: &mut MachineSummary, host: &HostInfo) {
+        summary.labels.clone_from(&host.labels);
+        self.apply(summary);
     }
 
     /// These settings changed by a JSON merge patch: `{"labels": {"env":
@@ -126,8 +135,13 @@ mod tests {
         let status = sysmonstm_protocol::model::MachineStatus::Online;
         let mut summary = MachineSummary::new("m", &host, &Default::default(), status, 0);
         let settings = MachineSettings { labels: with(&[("env", "prod")]), display_name: Some("Web".into()) };
-        settings.apply(&mut summary, &host);
+        settings.apply(&mut summary);
         assert_eq!(summary.labels, with(&[("env", "prod"), ("role", "web")]));
         assert_eq!(summary.display_name.as_deref(), Some("Web"));
+        // Other settings later: the first ones' labels do not linger.
+        let later = MachineSettings { labels: with(&[("team", "a")]), display_name: None };
+        later.reapply(&mut summary, &host);
+        assert_eq!(summary.labels, with(&[("env", "dev"), ("role", "web"), ("team", "a")]));
+        assert_eq!(summary.display_name, None);
     }
 }

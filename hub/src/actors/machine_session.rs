@@ -80,7 +80,7 @@ impl MachineSession {
         let latest = Arc::new(known.latest);
         let mut summary =
             MachineSummary::new(&known.machine_id, &session.host, &latest, MachineStatus::Offline, known.last_seen);
-        session.settings.apply(&mut summary, &session.host);
+        session.settings.apply(&mut summary);
         session.current = Some(MachineUpdate::new(summary, session.instance_id.clone(), session.host.clone(), latest));
         session
     }
@@ -213,7 +213,7 @@ impl Handler<Ingest> for MachineSession {
         self.recent.push(chart_point(&msg.sample));
         let latest = Arc::new(msg.sample);
         let mut summary = MachineSummary::new(&self.machine_id, &self.host, &latest, MachineStatus::Online, now_ms());
-        self.settings.apply(&mut summary, &self.host);
+        self.settings.apply(&mut summary);
         let update = MachineUpdate::new(summary, self.instance_id.clone(), self.host.clone(), latest);
         self.current = Some(update.clone());
         self.issue_system_async(MetricsReceived(update));

@@ -27,7 +27,7 @@ use crate::events::LiveSender;
 use crate::health::Health;
 use crate::stats::Stats;
 use crate::store::status::StoreStatus;
-use crate::store::{KnownMachine, Retention, Store};
+use crate::store::{poll, KnownMachine, Retention, Store};
 
 /// How long a stopping hub waits for the storage writer's last batch.
 pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
@@ -90,25 +90,13 @@ pub const SETTINGS_REFRESH: std::time::Duration = std::time::Duration::from_secs
 /// Keeps the registry's hub-side settings in step with the shared store,
 /// so that a change made on another hub shows here (and is applied by the
 /// session of a machine streaming here) within [`SETTINGS_REFRESH`].
-fn refresh_settings(store: std::sync::Arc<dyn crate::store::Store>, registry: Addr<MachineRegistry>, log: Logger) {
+fn refresh_settings(store: std::sync::Arc<dyn Store>, registry: Addr<MachineRegistry>, log: Logger) {
     actix::spawn(async move {
-        let mut failing = false;
-        loop {
-            tokio::time::sleep(SETTINGS_REFRESH).await;
-            match store.machine_settings().await {
-                Ok(all) => {
-                    failing = false;
-                    if registry.send(RefreshSettings(all)).await.is_err() {
-                        return;
-                    }
-                }
-                Err(e) if !failing => {
-                    failing = true;
-                    warn!(log, "cannot read machine settings from the store; keeping what is shown"; "error" => %e);
-                }
-                Err(_) => {}
-            }
-        }
+        let apply = |all| {
+            let registry = registry.clone();
+            async move { registry.send(RefreshSettings(all)).await.is_ok() }
+        };
+        poll::every(SETTINGS_REFRESH, "machine settings", || store.machine_settings(), apply, log).await;
     });
 }
 

@@ -12,10 +12,6 @@ use super::admin::{read_json, require_admin};
 use super::{ApiError, AppState};
 use crate::agent_tokens::{self, request, AgentToken, TokenView};
 
-fn store_failed(e: crate::store::StoreError) -> ApiError {
-    ApiError::Store(e.to_string())
-}
-
 fn view(token: &AgentToken, now_ms: i64) -> TokenView<'_> {
     TokenView { token, state: token.state(now_ms) }
 }
@@ -23,7 +19,7 @@ fn view(token: &AgentToken, now_ms: i64) -> TokenView<'_> {
 /// `GET /api/agent-tokens`: every issued token, oldest first, revoked ones too.
 pub async fn list(request: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     require_admin(&request, &state)?;
-    let tokens = state.store.agent_tokens().await.map_err(store_failed)?;
+    let tokens = state.store.agent_tokens().await?;
     let now = crate::now_ms();
     Ok(HttpResponse::Ok().json(tokens.iter().map(|t| view(t, now)).collect::<Vec<_>>()))
 }
@@ -35,7 +31,7 @@ pub async fn get(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     require_admin(&request, &state)?;
-    let tokens = state.store.agent_tokens().await.map_err(store_failed)?;
+    let tokens = state.store.agent_tokens().await?;
     let token = tokens.iter().find(|t| t.id == *id).ok_or_else(|| not_found(&id))?;
     Ok(HttpResponse::Ok().json(view(token, crate::now_ms())))
 }
@@ -64,7 +60,7 @@ pub async fn create(
     let new = request::parse(&body, now).map_err(ApiError::Invalid)?;
     let (id, secret) = agent_tokens::new_secret();
     let token = new.issue(id, &secret, now);
-    state.store.put_agent_token(&token).await.map_err(store_failed)?;
+    state.store.put_agent_token(&token).await?;
     state.tokens.insert(token.clone(), now);
     info!(state.log, "agent token issued"; "token_id" => &token.id, "machine_glob" => &token.machine_glob,
         "expires_at" => token.expires_at, "from" => request.peer_addr().map(|a| a.ip().to_string()));
@@ -83,7 +79,7 @@ pub async fn revoke(
 ) -> Result<HttpResponse, ApiError> {
     require_admin(&request, &state)?;
     let now = crate::now_ms();
-    let token = state.store.revoke_agent_token(&id, now).await.map_err(store_failed)?.ok_or_else(|| not_found(&id))?;
+    let token = state.store.revoke_agent_token(&id, now).await?.ok_or_else(|| not_found(&id))?;
     state.tokens.revoke(&token.id, now);
     info!(state.log, "agent token revoked"; "token_id" => &token.id, "machine_glob" => &token.machine_glob,
         "from" => request.peer_addr().map(|a| a.ip().to_string()));

@@ -87,11 +87,7 @@ struct MachineDetail<'a> {
 
 /// A known machine's latest state, or 404.
 async fn find(state: &AppState, id: &str) -> Result<Arc<MachineUpdate>, ApiError> {
-    state
-        .registry
-        .send(GetMachine(id.to_owned()))
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no machine `{id}`")))
+    state.registry.send(GetMachine(id.to_owned())).await?.ok_or_else(|| ApiError::no_machine(id))
 }
 
 pub async fn get_machine(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
@@ -114,26 +110,22 @@ pub async fn patch_machine(
     let machine_id = id.into_inner();
     let patch = PatchSettings { machine_id: machine_id.clone(), body };
     let (before, after) = state.registry.send(patch).await?.map_err(|refused| match refused {
-        PatchRefused::UnknownMachine => ApiError::NotFound(format!("no machine `{machine_id}`")),
+        PatchRefused::UnknownMachine => ApiError::no_machine(&machine_id),
         PatchRefused::Invalid(e) => ApiError::Invalid(e),
     })?;
     let stored = state.store.put_machine_settings(&machine_id, &after).await;
     let kept = if stored.is_ok() { after } else { before };
     let update = state.registry.send(ApplySettings { machine_id: machine_id.clone(), settings: kept }).await?;
-    stored.map_err(|e| ApiError::Store(e.to_string()))?;
+    stored?;
     info!(state.log, "machine settings changed"; "machine_id" => &machine_id,
         "from" => request.peer_addr().map(|a| a.ip().to_string()));
-    let update = update.ok_or_else(|| ApiError::NotFound(format!("no machine `{machine_id}`")))?;
+    let update = update.ok_or_else(|| ApiError::no_machine(&machine_id))?;
     Ok(HttpResponse::Ok().content_type("application/json").body(update.summary_json.get().to_owned()))
 }
 
 /// `GET /api/machines/{id}/recent`: `{"points": [[ts, cpu, memory, seq], ...]}`, the last 5 minutes.
 pub async fn recent(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let points = state
-        .registry
-        .send(RecentOf(id.to_string()))
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no machine `{id}`")))?;
+    let points = state.registry.send(RecentOf(id.to_string())).await?.ok_or_else(|| ApiError::no_machine(&id))?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "machine_id": id.as_str(), "points": points })))
 }
 
@@ -167,10 +159,10 @@ pub async fn history(
     let plan = history::plan(p.metrics.as_deref(), p.from.as_deref(), p.to.as_deref(), p.step.as_deref(), None)
         .map_err(ApiError::BadParam)?;
     let known_live = state.registry.send(GetMachine(id.to_string())).await?.is_some();
-    if !known_live && !state.store.has_machine(&id).await.map_err(|e| ApiError::Store(e.to_string()))? {
-        return Err(ApiError::NotFound(format!("no machine `{id}`")));
+    if !known_live && !state.store.has_machine(&id).await? {
+        return Err(ApiError::no_machine(&id));
     }
-    let points = state.store.history(&id, &plan).await.map_err(|e| ApiError::Store(e.to_string()))?;
+    let points = state.store.history(&id, &plan).await?;
     let points: Vec<serde_json::Value> = points
         .into_iter()
         .map(|(ts, values)| {

@@ -92,6 +92,19 @@ pub fn bad_path(error: actix_web::error::PathError) -> ApiError {
     ApiError::BadParam(FieldError::new("path", format!("bad path: {error}")))
 }
 
+impl From<crate::store::StoreError> for ApiError {
+    fn from(e: crate::store::StoreError) -> Self {
+        ApiError::Store(e.to_string())
+    }
+}
+
+impl ApiError {
+    /// 404 for a machine id the hub does not know.
+    pub fn no_machine(id: &str) -> ApiError {
+        ApiError::NotFound(format!("no machine `{id}`"))
+    }
+}
+
 impl From<actix::MailboxError> for ApiError {
     fn from(_: actix::MailboxError) -> Self {
         ApiError::Unavailable

@@ -116,6 +116,6 @@ pub async fn alerts(state: web::Data<AppState>, params: web::Query<AlertParams>)
         },
     };
     let query = AlertQuery { state: alert_state, machine: p.machine, since, limit };
-    let found = state.store.alerts(&query).await.map_err(|e| ApiError::Store(e.to_string()))?;
+    let found = state.store.alerts(&query).await?;
     Ok(HttpResponse::Ok().json(found))
 }

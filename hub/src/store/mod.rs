@@ -35,6 +35,7 @@ pub mod compact;
 pub mod history;
 pub mod migrate;
 pub mod partition;
+pub mod poll;
 pub mod postgres;
 pub mod postgres_chunks;
 pub mod postgres_tokens;
