@@ -31,7 +31,7 @@ fuzz_target!(|data: &[u8]| {
                 let sample = Arc::new(sample);
                 let summary = MachineSummary::new("fuzz", &host, &sample, MachineStatus::Online, NOW);
                 let mut engine = Engine::new(rule::defaults(NOW));
-                engine.observe("fuzz", sample.clone(), host.clone(), NOW);
+                engine.observe("fuzz", sample.clone(), host.clone(), &summary.labels, NOW);
                 let update = MachineUpdate::new(summary, Arc::from("instance"), host, sample);
                 let row = Row::new(&update);
                 assert!(serde_json::from_str::<serde_json::Value>(&row.detail).is_ok(), "detail is JSON");

@@ -74,11 +74,13 @@ fn benches(c: &mut Criterion) {
         .collect();
     let mut engine = Engine::new(rules);
     let sample = Arc::new(Sample::from(wire_sample(1)));
+    let labels: sysmonstm_hub::labels::Labels =
+        [("env".to_owned(), "prod".to_owned()), ("role".to_owned(), "web".to_owned())].into();
     let mut now = 0;
     c.bench_function("evaluate 100 rules against one sample", |b| {
         b.iter(|| {
             now += 1000;
-            black_box(engine.observe("m", sample.clone(), host.clone(), now))
+            black_box(engine.observe("m", sample.clone(), host.clone(), &labels, now))
         })
     });
 

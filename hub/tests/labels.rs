@@ -159,3 +159,78 @@ async fn hub_labels_and_display_names_win_reach_viewers_and_persist() {
     let kept = machine(&hub.http(), "web-1").await.expect("known");
     assert_eq!((kept["labels"]["env"].as_str(), kept["display_name"].as_str()), (Some("prod"), Some("Web one")));
 }
+
+/// The next alert frame of `rule` (other rules may fire on whatever
+/// machine runs the tests).
+async fn ws_alert_of(ws: &mut Ws, rule: &Value) -> Value {
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        assert!(std::time::Instant::now() < deadline, "no alert of {rule} on the websocket");
+        let frame = ws_next(ws).await;
+        if frame["type"] == "alert" && frame["alert"]["rule_id"] == rule["id"] {
+            return frame["alert"].clone();
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn label_selectors_in_rules_fire_only_on_matching_machines() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut config = sysmonstm_hub::HubConfig::ephemeral(dir.path().to_path_buf());
+    config.admin_token = Some(ADMIN.into());
+    let hub = TestHub::start_with(config, tempfile::tempdir().expect("unused"));
+    let (http, grpc) = (hub.http(), hub.grpc());
+    let mut agents = Vec::new();
+    for (id, env) in [("web-1", "prod"), ("web-2", "staging"), ("db-1", "prod")] {
+        let mut agent = TestAgent::config(&grpc, id, Duration::from_millis(200), None);
+        agent.labels = labels(&[("env", env)]);
+        agents.push(TestAgent::run(agent));
+        wait_status(&http, id, "online").await;
+    }
+    let mut ws = ws_connect(&http).await;
+    let client = reqwest::Client::new();
+    let refused: Value = client
+        .post(format!("{http}/api/rules"))
+        .bearer_auth(ADMIN)
+        .json(&json!({"name": "n", "metric": "cpu_percent", "comparison": ">=", "threshold": 0, "labels": {"Env": "x"}}))
+        .send()
+        .await
+        .expect("POST")
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(refused["field"], "labels.Env", "{refused}");
+    let rule: Value = client
+        .post(format!("{http}/api/rules"))
+        .bearer_auth(ADMIN)
+        .json(&json!({"name": "prod web busy", "metric": "cpu_percent", "comparison": ">=", "threshold": 0,
+                      "for": "0s", "selector": "web-*", "labels": {"env": "prod"}}))
+        .send()
+        .await
+        .expect("POST")
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(rule["labels"], json!({"env": "prod"}), "{rule}");
+
+    let first = ws_alert_of(&mut ws, &rule).await;
+    assert_eq!((first["machine_id"].as_str(), first["state"].as_str()), (Some("web-1"), Some("firing")));
+    // web-2 becomes prod on the hub: the rule takes it; web-1 leaves prod: its alert resolves.
+    assert_eq!(patch(&http, "web-2", Some(ADMIN), json!({"labels": {"env": "prod"}})).await.0, 200);
+    let second = ws_alert_of(&mut ws, &rule).await;
+    assert_eq!((second["machine_id"].as_str(), second["state"].as_str()), (Some("web-2"), Some("firing")));
+    assert_eq!(patch(&http, "web-1", Some(ADMIN), json!({"labels": {"env": "dev"}})).await.0, 200);
+    let third = ws_alert_of(&mut ws, &rule).await;
+    assert_eq!((third["id"].as_str(), third["state"].as_str()), (first["id"].as_str(), Some("resolved")));
+
+    let (_, firing) = get_json(&format!("{http}/api/alerts?state=firing")).await;
+    let mut on: Vec<&str> = firing
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter(|a| a["rule_id"] == rule["id"])
+        .filter_map(|a| a["machine_id"].as_str())
+        .collect();
+    on.sort_unstable();
+    assert_eq!(on, ["web-2"], "db-1 is prod but not web-*; web-1 left prod");
+}

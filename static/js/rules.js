@@ -16,7 +16,23 @@ function input([key, , kind], value) {
   }
   if (kind === 'checkbox') return `<input type="checkbox" name="${key}" ${value !== false ? 'checked' : ''}>`;
   if (kind === 'lines') return `<textarea name="${key}">${escapeHtml((value || []).join('\n'))}</textarea>`;
+  if (kind === 'labels') return `<input type="text" name="${key}" placeholder="env=prod, role=web" value="${escapeHtml(labelText(value))}">`;
   return `<input type="${kind === 'number' ? 'text' : 'text'}" name="${key}" value="${escapeHtml(v)}" ${kind === 'number' ? 'inputmode="decimal"' : ''}>`;
+}
+
+// {env: 'prod', role: 'web'} as `env=prod, role=web`, and back.
+function labelText(labels) {
+  return Object.entries(labels || {}).map(([k, v]) => `${k}=${v}`).join(', ');
+}
+
+function labelObject(text) {
+  const labels = {};
+  for (const part of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const at = part.indexOf('=');
+    if (at < 0) labels[part] = '';
+    else labels[part.slice(0, at).trim()] = part.slice(at + 1).trim();
+  }
+  return labels;
 }
 
 // The form's values as the API wants them (numbers as numbers where they parse).
@@ -26,6 +42,7 @@ function collect(form) {
     const el = form.elements[key];
     if (kind === 'checkbox') body[key] = el.checked;
     else if (kind === 'lines') body[key] = el.value.split('\n').map((s) => s.trim()).filter(Boolean);
+    else if (kind === 'labels') body[key] = labelObject(el.value);
     else if (kind === 'number') {
       const text = el.value.trim();
       if (text !== '') body[key] = Number.isFinite(Number(text)) ? Number(text) : text;
@@ -51,7 +68,7 @@ export class RulesPage {
       <table><thead><tr><th>Name</th><th>Condition</th><th>For</th><th>Severity</th><th>Machines</th><th>Enabled</th><th></th></tr></thead>
       <tbody>${rules.map((r) => `<tr data-rule-id="${escapeHtml(r.id)}"><td>${escapeHtml(r.name)}</td>
         <td>${escapeHtml(r.metric)} ${r.comparison ? `${escapeHtml(r.comparison)} ${r.threshold}` : ''}${r.clear_threshold != null ? ` (clears at ${r.clear_threshold})` : ''}</td>
-        <td>${escapeHtml(r.for)}</td><td><span class="badge ${r.severity}">${r.severity}</span></td><td>${escapeHtml(r.selector)}</td>
+        <td>${escapeHtml(r.for)}</td><td><span class="badge ${r.severity}">${r.severity}</span></td><td>${escapeHtml(r.selector)}${Object.keys(r.labels || {}).length ? ` <span class="muted">with ${escapeHtml(labelText(r.labels))}</span>` : ''}</td>
         <td><input type="checkbox" data-action="toggle" ${r.enabled ? 'checked' : ''}></td>
         <td><button data-action="edit">Edit</button> <button class="danger" data-action="delete">Delete</button></td></tr>`).join('')}</tbody></table></div>`;
     this.root.querySelector('[data-action=new]').addEventListener('click', () => this.edit(null));
@@ -83,7 +100,8 @@ export class RulesPage {
         else await change('POST', '/api/rules', body);
         this.render();
       } catch (e) {
-        const slot = e instanceof ApiError && e.field && form.querySelector(`[data-error-for="${e.field}"]`);
+        // `labels.env` is shown beside the labels field.
+        const slot = e instanceof ApiError && e.field && form.querySelector(`[data-error-for="${e.field.split('.')[0]}"]`);
         if (slot) slot.textContent = e.message;
         else form.querySelector('[data-field=form-status]').textContent = e.message;
       }

@@ -46,6 +46,12 @@ test('a rule is created in the editor, with field errors shown beside the field'
   await page.waitForFunction(() => document.querySelector('[data-error-for=threshold]').textContent.length > 0, null, { timeout: WAIT_MS });
   assert.match(await page.locator('[data-error-for=threshold]').textContent(), /threshold/);
   await page.fill('form[data-rule-form] [name=threshold]', '0');
+  // A bad label key is shown beside the labels field, naming the label.
+  await page.fill('form[data-rule-form] [name=labels]', 'Env=prod');
+  await page.click('form[data-rule-form] button[type=submit]');
+  await page.waitForFunction(() => document.querySelector('[data-error-for=labels]').textContent.length > 0, null, { timeout: WAIT_MS });
+  assert.match(await page.locator('[data-error-for=labels]').textContent(), /Env|key/);
+  await page.fill('form[data-rule-form] [name=labels]', '');
   await page.click('form[data-rule-form] button[type=submit]');
   await page.waitForSelector('#rules-page tr[data-rule-id] >> text=Browser CPU rule', { timeout: WAIT_MS });
   assert.equal(await page.locator('#rules-page tr[data-rule-id]').count(), 5);

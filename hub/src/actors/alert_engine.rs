@@ -152,7 +152,13 @@ impl Handler<MetricsReceived> for AlertEngine {
     fn handle(&mut self, msg: MetricsReceived, _: &mut Context<Self>) {
         let now = self.now();
         let update = msg.0;
-        let events = self.engine.observe(update.machine_id(), update.latest.clone(), update.host.clone(), now);
+        let events = self.engine.observe(
+            update.machine_id(),
+            update.latest.clone(),
+            update.host.clone(),
+            &update.summary.labels,
+            now,
+        );
         self.emit(events, None);
     }
 }
@@ -162,7 +168,7 @@ impl Handler<MachineWentOffline> for AlertEngine {
 
     fn handle(&mut self, msg: MachineWentOffline, _: &mut Context<Self>) {
         let now = self.now();
-        let events = self.engine.offline(msg.0.machine_id(), now);
+        let events = self.engine.offline(msg.0.machine_id(), &msg.0.summary.labels, now);
         self.emit(events, None);
     }
 }

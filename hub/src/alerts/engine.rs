@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use sysmonstm_protocol::model::{HostInfo, ProcessInfo, Sample};
 
 use super::rule::{Rule, Severity};
+use crate::labels::Labels;
 use crate::metrics;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -50,6 +51,8 @@ pub struct Alert {
 struct Facts {
     sample: Option<Arc<Sample>>,
     host: Arc<HostInfo>,
+    /// The machine's labels as viewers see them (agent, token and hub-side).
+    labels: Labels,
     online: bool,
     /// When the machine went offline (ms), while it is.
     offline_since: Option<i64>,
@@ -105,24 +108,52 @@ impl Engine {
         }
     }
 
-    /// A new sample of a machine (online).
-    pub fn observe(&mut self, machine_id: &str, sample: Arc<Sample>, host: Arc<HostInfo>, now: i64) -> Vec<Alert> {
-        self.facts
-            .insert(machine_id.to_owned(), Facts { sample: Some(sample), host, online: true, offline_since: None });
-        self.evaluate_machine(machine_id, now)
+    /// A new sample of a machine (online), carrying `labels`.
+    pub fn observe(
+        &mut self,
+        machine_id: &str,
+        sample: Arc<Sample>,
+        host: Arc<HostInfo>,
+        labels: &Labels,
+        now: i64,
+    ) -> Vec<Alert> {
+        let mut events = self.relabel(machine_id, labels, now);
+        let facts = self.facts_of(machine_id);
+        (facts.sample, facts.host, facts.online, facts.offline_since) = (Some(sample), host, true, None);
+        events.extend(self.evaluate_machine(machine_id, now));
+        events
     }
 
     /// A machine went offline.
-    pub fn offline(&mut self, machine_id: &str, now: i64) -> Vec<Alert> {
-        let facts = self.facts.entry(machine_id.to_owned()).or_insert_with(|| Facts {
-            sample: None,
-            host: Arc::new(HostInfo::default()),
-            online: false,
-            offline_since: None,
-        });
+    pub fn offline(&mut self, machine_id: &str, labels: &Labels, now: i64) -> Vec<Alert> {
+        let mut events = self.relabel(machine_id, labels, now);
+        let facts = self.facts_of(machine_id);
         facts.online = false;
         facts.offline_since.get_or_insert(now);
-        self.evaluate_machine(machine_id, now)
+        events.extend(self.evaluate_machine(machine_id, now));
+        events
+    }
+
+    fn facts_of(&mut self, machine_id: &str) -> &mut Facts {
+        self.facts.entry(machine_id.to_owned()).or_insert_with(|| Facts {
+            sample: None,
+            host: Arc::new(HostInfo::default()),
+            labels: Labels::new(),
+            online: false,
+            offline_since: None,
+        })
+    }
+
+    /// Brings a machine's labels up to date (copied only when they changed:
+    /// this runs for every sample); rules that stop selecting it resolve
+    /// their alerts on it, as a narrowed selector does.
+    fn relabel(&mut self, machine_id: &str, labels: &Labels, now: i64) -> Vec<Alert> {
+        let facts = self.facts_of(machine_id);
+        if facts.labels == *labels {
+            return Vec::new();
+        }
+        facts.labels = labels.clone();
+        self.resolve_where(now, |rule, machine, labels| machine == machine_id && !rule.selects(machine, labels))
     }
 
     /// Re-evaluates everything against the clock (offline and `for` without new samples).
@@ -137,7 +168,8 @@ impl Engine {
     pub fn upsert_rule(&mut self, rule: Rule, now: i64) -> Vec<Alert> {
         let id = rule.id.clone();
         self.rules.insert(id.clone(), rule);
-        let mut events = self.resolve_where(now, |r, machine| r.id == id && (!r.enabled || !r.selects(machine)));
+        let mut events =
+            self.resolve_where(now, |r, machine, labels| r.id == id && (!r.enabled || !r.selects(machine, labels)));
         let machines: Vec<String> = self.facts.keys().cloned().collect();
         for machine in machines {
             events.extend(self.evaluate(&id, &machine, now));
@@ -147,17 +179,21 @@ impl Engine {
 
     /// Deletes a rule, resolving its alerts.
     pub fn remove_rule(&mut self, id: &str, now: i64) -> Vec<Alert> {
-        let events = self.resolve_where(now, |r, _| r.id == id);
+        let events = self.resolve_where(now, |r, _, _| r.id == id);
         self.rules.remove(id);
         self.phases.retain(|(rule, _), _| rule != id);
         events
     }
 
-    fn resolve_where(&mut self, now: i64, pick: impl Fn(&Rule, &str) -> bool) -> Vec<Alert> {
+    fn resolve_where(&mut self, now: i64, pick: impl Fn(&Rule, &str, &Labels) -> bool) -> Vec<Alert> {
+        let none = Labels::new();
         let keys: Vec<(String, String)> = self
             .phases
             .keys()
-            .filter(|(rule, machine)| self.rules.get(rule).is_some_and(|r| pick(r, machine)))
+            .filter(|(rule, machine)| {
+                let labels = self.facts.get(machine).map_or(&none, |f| &f.labels);
+                self.rules.get(rule).is_some_and(|r| pick(r, machine, labels))
+            })
             .cloned()
             .collect();
         keys.into_iter()
@@ -176,10 +212,10 @@ impl Engine {
     /// One (rule, machine) step.
     fn evaluate(&mut self, rule_id: &str, machine_id: &str, now: i64) -> Option<Alert> {
         let rule = self.rules.get(rule_id)?;
-        if !rule.enabled || !rule.selects(machine_id) {
+        let facts = self.facts.get(machine_id)?;
+        if !rule.enabled || !rule.selects(machine_id, &facts.labels) {
             return None;
         }
-        let facts = self.facts.get(machine_id)?;
         self.evaluations += 1;
         let (breach, cleared, value, breach_since) = if rule.is_offline() {
             let since = facts.offline_since.unwrap_or(now);
@@ -302,7 +338,7 @@ mod tests {
         let mut events = Vec::new();
         for (i, v) in values.iter().enumerate() {
             let now = start + i as i64 * S;
-            for e in engine.observe("m1", cpu(*v), host(), now) {
+            for e in engine.observe("m1", cpu(*v), host(), &Labels::new(), now) {
                 events.push((now, e.state));
             }
         }
@@ -315,7 +351,7 @@ mod tests {
         // 95 at t=0..=2: pending for 2 s, not yet 3 s.
         assert!(feed(&mut engine, &[95.0, 95.0, 95.0], 0).is_empty());
         // t=3: held 3 s -> fires, with the process snapshot.
-        let fired = engine.observe("m1", cpu(96.0), host(), 3 * S);
+        let fired = engine.observe("m1", cpu(96.0), host(), &Labels::new(), 3 * S);
         assert_eq!(fired.len(), 1);
         assert_eq!(fired[0].state, AlertState::Firing);
         assert_eq!(fired[0].top_processes[0].name, "busy");
@@ -354,14 +390,14 @@ mod tests {
     fn offline_rule_fires_after_for_counted_from_going_offline() {
         let offline = rule("off", json!({"name": "gone", "metric": "offline", "for": "60s", "severity": "critical"}));
         let mut engine = Engine::new(vec![offline]);
-        engine.observe("m1", cpu(10.0), host(), 0);
-        assert!(engine.offline("m1", 10 * S).is_empty());
+        engine.observe("m1", cpu(10.0), host(), &Labels::new(), 0);
+        assert!(engine.offline("m1", &Labels::new(), 10 * S).is_empty());
         assert!(engine.tick(69 * S).is_empty());
         let fired = engine.tick(70 * S);
         assert_eq!(fired.len(), 1);
         assert_eq!((fired[0].state, fired[0].severity, fired[0].value), (AlertState::Firing, Severity::Critical, 60.0));
         assert!(engine.tick(80 * S).is_empty(), "fires once");
-        let back = engine.observe("m1", cpu(10.0), host(), 90 * S);
+        let back = engine.observe("m1", cpu(10.0), host(), &Labels::new(), 90 * S);
         assert_eq!(back.len(), 1);
         assert_eq!(back[0].state, AlertState::Resolved);
     }
@@ -400,14 +436,32 @@ mod tests {
         let mut scoped = hot("0s", "0s");
         scoped.selector = "web-*".into();
         let mut engine = Engine::new(vec![scoped]);
-        assert!(engine.observe("db-1", cpu(99.0), host(), 0).is_empty());
-        let fired = engine.observe("web-1", cpu(99.0), host(), 0);
+        assert!(engine.observe("db-1", cpu(99.0), host(), &Labels::new(), 0).is_empty());
+        let fired = engine.observe("web-1", cpu(99.0), host(), &Labels::new(), 0);
         assert_eq!(fired.len(), 1);
 
         let mut restarted = Engine::new(engine.rules().cloned().collect());
         restarted.restore(engine.firing());
-        assert!(restarted.observe("web-1", cpu(99.0), host(), S).is_empty(), "restored, not re-fired");
-        let resolved = restarted.observe("web-1", cpu(10.0), host(), 2 * S);
+        assert!(restarted.observe("web-1", cpu(99.0), host(), &Labels::new(), S).is_empty(), "restored, not re-fired");
+        let resolved = restarted.observe("web-1", cpu(10.0), host(), &Labels::new(), 2 * S);
         assert_eq!(resolved[0].id, fired[0].id, "the same alert resolves");
+    }
+
+    #[test]
+    fn label_rules_fire_only_on_matching_machines_and_resolve_when_a_label_goes() {
+        let mut prod_only = hot("0s", "0s");
+        prod_only.labels = [("env".to_owned(), "prod".to_owned())].into();
+        let mut engine = Engine::new(vec![prod_only]);
+        let prod: Labels = [("env".to_owned(), "prod".to_owned())].into();
+        let staging: Labels = [("env".to_owned(), "staging".to_owned())].into();
+        assert!(engine.observe("web-2", cpu(99.0), host(), &staging, 0).is_empty());
+        let fired = engine.observe("web-1", cpu(99.0), host(), &prod, 0);
+        assert_eq!((fired.len(), fired[0].machine_id.as_str()), (1, "web-1"));
+        assert!(engine.observe("web-1", cpu(99.0), host(), &prod, S).is_empty(), "still firing, not again");
+        // The label is changed on the hub: the rule no longer selects web-1.
+        let gone = engine.observe("web-1", cpu(99.0), host(), &staging, 2 * S);
+        assert_eq!(gone.len(), 1);
+        assert_eq!((gone[0].id.as_str(), gone[0].state), (fired[0].id.as_str(), AlertState::Resolved));
+        assert!(engine.firing().is_empty());
     }
 }

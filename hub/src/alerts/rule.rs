@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::labels::{self, Labels};
 use crate::metrics;
 
 /// The metric of offline rules: fires when a machine has been offline for `for`.
@@ -81,6 +82,10 @@ pub struct Rule {
     pub severity: Severity,
     /// Glob on machine_id.
     pub selector: String,
+    /// Labels a machine must carry, each with this value, besides matching
+    /// `selector` (rules stored before labels existed have none).
+    #[serde(default)]
+    pub labels: Labels,
     pub enabled: bool,
     pub webhooks: Vec<String>,
     pub description: String,
@@ -116,10 +121,13 @@ impl Rule {
         self.clear_threshold.or(self.threshold)
     }
 
-    /// Whether the rule applies to `machine_id`.
-    pub fn selects(&self, machine_id: &str) -> bool {
+    /// Whether the rule applies to `machine_id` carrying `machine_labels`.
+    pub fn selects(&self, machine_id: &str, machine_labels: &Labels) -> bool {
+        let labelled = self.labels.iter().all(|(key, value)| machine_labels.get(key) == Some(value));
         // "*" (the default) needs no pattern compiled on the hot path.
-        self.selector == "*" || glob::Pattern::new(&self.selector).map(|p| p.matches(machine_id)).unwrap_or(false)
+        labelled
+            && (self.selector == "*"
+                || glob::Pattern::new(&self.selector).map(|p| p.matches(machine_id)).unwrap_or(false))
     }
 }
 
@@ -141,6 +149,7 @@ pub const FIELDS: &[&str] = &[
     "clear_for",
     "severity",
     "selector",
+    "labels",
     "enabled",
     "webhooks",
     "description",
@@ -302,6 +311,10 @@ pub fn from_input(
     };
     let selector = string(map, "selector")?.unwrap_or("*").to_owned();
     glob::Pattern::new(&selector).map_err(|e| refuse("selector", format!("`{selector}` is not a glob ({e})")))?;
+    let labels = match map.get("labels") {
+        None | Some(Value::Null) => Labels::new(),
+        Some(value) => labels::from_json("labels", value)?,
+    };
     let enabled = match map.get("enabled") {
         None | Some(Value::Null) => true,
         Some(Value::Bool(b)) => *b,
@@ -340,6 +353,7 @@ pub fn from_input(
         clear_for,
         severity,
         selector,
+        labels,
         enabled,
         webhooks,
         description,
@@ -362,6 +376,7 @@ pub fn defaults(now: i64) -> Vec<Rule> {
         clear_for: Duration::ZERO,
         severity,
         selector: "*".into(),
+        labels: Labels::new(),
         enabled: true,
         webhooks: Vec::new(),
         description: String::new(),
@@ -398,13 +413,33 @@ mod tests {
         .expect("valid");
         assert_eq!(rule.for_, Duration::from_secs(30));
         assert_eq!(rule.clear_at(), Some(70.0));
-        assert!(rule.selects("web-01") && !rule.selects("db-01"));
+        let none = Labels::new();
+        assert!(rule.selects("web-01", &none) && !rule.selects("db-01", &none));
         let minimal = build(json!({"name": "m", "metric": "offline", "for": "1m"})).expect("valid offline");
         assert_eq!((minimal.severity, minimal.selector.as_str(), minimal.enabled), (Severity::Warning, "*", true));
         assert!(minimal.is_offline());
         let json = serde_json::to_value(&rule).expect("encodes");
         assert_eq!(json["for"], "30s");
         assert_eq!(json["comparison"], ">");
+    }
+
+    #[test]
+    fn label_matchers_narrow_the_glob() {
+        let rule = build(json!({"name": "n", "metric": "cpu_percent", "comparison": ">", "threshold": 90,
+            "selector": "web-*", "labels": {"env": "prod"}}))
+        .expect("valid");
+        let prod: Labels = [("env".to_owned(), "prod".to_owned()), ("role".to_owned(), "web".to_owned())].into();
+        let staging: Labels = [("env".to_owned(), "staging".to_owned())].into();
+        assert!(rule.selects("web-1", &prod));
+        assert!(!rule.selects("web-1", &staging), "another value");
+        assert!(!rule.selects("web-1", &Labels::new()), "no such label");
+        assert!(!rule.selects("db-1", &prod), "the glob still holds");
+        let stored: Rule = serde_json::from_value(serde_json::json!({"id": "old", "name": "n", "metric": "offline",
+            "comparison": null, "threshold": null, "clear_threshold": null, "for": "1m", "clear_for": "0s",
+            "severity": "warning", "selector": "*", "enabled": true, "webhooks": [], "description": "",
+            "version": 1, "created_at": 0, "updated_at": 0}))
+        .expect("a rule stored before labels reads");
+        assert!(stored.labels.is_empty());
     }
 
     #[test]
@@ -430,6 +465,8 @@ mod tests {
         assert_eq!(field_of(with("comparison", json!("=="))), "comparison");
         assert_eq!(field_of(with("enabled", json!("yes"))), "enabled");
         assert_eq!(field_of(with("name", json!(""))), "name");
+        assert_eq!(field_of(with("labels", json!({"Env": "prod"}))), "labels.Env");
+        assert_eq!(field_of(with("labels", json!("env=prod"))), "labels");
         assert_eq!(field_of(json!({"name": "n", "metric": "cpu_percent", "threshold": 1})), "comparison");
         assert_eq!(field_of(json!({"name": "n", "metric": "offline", "threshold": 1})), "threshold");
         assert_eq!(build(json!([1, 2])).expect_err("array").field, "body");

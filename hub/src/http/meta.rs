@@ -23,6 +23,8 @@ pub enum Kind {
     Lines,
     /// One of `options`.
     Choice,
+    /// Labels as `key=value` pairs, comma-separated.
+    Labels,
 }
 
 /// One field of the rule form.
@@ -79,6 +81,7 @@ pub fn meta(install: Install) -> Meta {
             field("clear_for", "Clear for", Kind::Text),
             choice("severity", "Severity", names(&[Severity::Warning, Severity::Critical])),
             field("selector", "Machines (glob)", Kind::Text),
+            field("labels", "With labels (env=prod, role=web)", Kind::Labels),
             field("webhooks", "Webhooks (one URL per line)", Kind::Lines),
             field("description", "Description", Kind::Text),
             field("enabled", "Enabled", Kind::Checkbox),
