@@ -11,7 +11,7 @@ use std::time::Duration;
 use actix::Message;
 use serde_json::value::RawValue;
 use sysmonstm_protocol::model::{HostInfo, MachineStatus, MachineSummary, Sample};
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::{broadcast, mpsc, oneshot};
 
 use crate::alerts::engine::Alert;
 use crate::alerts::rule::Rule;
@@ -87,6 +87,43 @@ pub struct RemoteMachineUpdated {
     pub update: Arc<MachineUpdate>,
 }
 
+/// A machine was removed from the hub (`DELETE /api/machines/{id}`): its
+/// alerts resolve, and the storage writer forgets it in the store after
+/// the rows it still holds of it (its session is retired before this is
+/// issued, so every sample it published comes first).
+#[derive(Debug, Clone, Message)]
+#[rtype(result = "()")]
+pub struct MachineRemoved {
+    pub machine_id: String,
+    /// Delete its history too.
+    pub purge_history: bool,
+    /// Told the outcome of the store's first attempt.
+    pub forgotten: Forgotten,
+}
+
+/// Where the storage writer tells the outcome of forgetting a machine
+/// (once; an error is retried by the writer, and said here first).
+#[derive(Debug, Clone)]
+pub struct Forgotten(Arc<std::sync::Mutex<Option<ForgetReply>>>);
+
+/// The storage writer's word on forgetting a machine (an error as text).
+type ForgetReply = oneshot::Sender<Result<(), String>>;
+
+impl Forgotten {
+    pub fn channel() -> (Forgotten, oneshot::Receiver<Result<(), String>>) {
+        let (tx, rx) = oneshot::channel();
+        (Forgotten(Arc::new(std::sync::Mutex::new(Some(tx)))), rx)
+    }
+
+    /// Says the outcome, the first time only.
+    pub fn tell(&self, outcome: Result<(), String>) {
+        let sender = self.0.lock().ok().and_then(|mut slot| slot.take());
+        if let Some(sender) = sender {
+            let _ = sender.send(outcome);
+        }
+    }
+}
+
 /// An alert fired or resolved, with the rule as it was then.
 #[derive(Debug, Clone, Message)]
 #[rtype(result = "()")]
@@ -102,6 +139,9 @@ pub enum LiveEvent {
     Machine(Arc<MachineUpdate>),
     /// `{"type":"alert","alert":{…}}`, encoded once and ready to send.
     Alert(Arc<str>),
+    /// A machine was removed: viewers drop it, and whatever of it they
+    /// still hold back.
+    Removed(Arc<str>),
 }
 
 /// The viewers' broadcast channel: each event is delivered once however
@@ -141,6 +181,8 @@ pub enum StreamEnd {
     Replaced,
     /// The session failed and is restarting under its supervisor.
     SessionRestarting,
+    /// The machine was removed from the hub.
+    Removed,
 }
 
 /// Where a session's replies to one agent stream go.

@@ -192,7 +192,9 @@ async fn label_selectors_in_rules_fire_only_on_matching_machines() {
     let refused: Value = client
         .post(format!("{http}/api/rules"))
         .bearer_auth(ADMIN)
-        .json(&json!({"name": "n", "metric": "cpu_percent", "comparison": ">=", "threshold": 0, "labels": {"Env": "x"}}))
+        .json(
+            &json!({"name": "n", "metric": "cpu_percent", "comparison": ">=", "threshold": 0, "labels": {"Env": "x"}}),
+        )
         .send()
         .await
         .expect("POST")

@@ -268,6 +268,12 @@ async fn every_answer_matches_the_document() {
         call(post.clone(), tokens, tokens).body(issue.to_string()),
         call(get.clone(), token_one, t).token(),
         call(delete.clone(), token_one, t).token(),
+        call(delete.clone(), "/api/machines/{id}", "/api/machines/api-1"),
+        call(delete.clone(), "/api/machines/{id}", "/api/machines/api-1").token(),
+        call(delete.clone(), "/api/machines/{id}", "/api/machines/api-1?purge=everything").token(),
+        call(delete.clone(), "/api/machines/{id}", "/api/machines/nope").token(),
+        // Last: the machine the calls above read is gone after it.
+        call(delete.clone(), "/api/machines/{id}", "/api/machines/api-1?force=true&purge=history").token(),
     ];
     let missing_binary = [
         call(get.clone(), "/download/sysmonstm-agent", "/download/sysmonstm-agent"),

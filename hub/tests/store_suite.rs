@@ -56,6 +56,7 @@ async fn suite(store: Arc<dyn Store>) {
     let settings = sysmonstm_hub::machine_settings::MachineSettings {
         labels: [("team".to_owned(), "a".to_owned())].into(),
         display_name: Some("Machine two".into()),
+        interval: Some(Duration::from_secs(5)),
     };
     store.put_machine_settings("m2", &settings).await.expect("settings");
     store.put_machine_settings("m2", &settings).await.expect("settings again");
@@ -127,8 +128,46 @@ async fn suite(store: Arc<dyn Store>) {
     assert!(!left.is_empty());
     assert_eq!(store.history("m1", &minutes3).await.expect("1m").len(), 3, "rollups outlive raw retention");
 
+    forgetting(&*store).await;
     store.ping().await.expect("ping");
     alerts_and_rules(store).await;
+}
+
+/// Forgetting a machine keeps its history unless purged; a purged id
+/// reporting again starts afresh. (After the suite's retention run: the
+/// samples are newer than its horizon.)
+async fn forgetting(store: &dyn Store) {
+    let after = T0 + 4 * MINUTE;
+    let all =
+        plan(Some("cpu_percent"), Some(&after.to_string()), Some(&(after + MINUTE).to_string()), Some("raw"), None)
+            .expect("plan");
+    let samples = |machine: &str, instance: &str| -> Vec<_> {
+        (1..=30).map(|i| update(machine, instance, i, after + i as i64 * 1000, 1.0)).collect()
+    };
+    let kept = samples("m3", "k3");
+    let purged = samples("m4", "k4");
+    store.write(Arc::new(kept.iter().chain(&purged).cloned().collect())).await.expect("write m3, m4");
+    store.sync_machines().await.expect("sync");
+    assert_eq!(store.history("m3", &all).await.expect("history").len(), 30);
+
+    store.forget_machine("m3", false).await.expect("forget m3");
+    store.forget_machine("m2", false).await.expect("forget m2");
+    assert!(!store.has_machine("m3").await.expect("has"));
+    let ids: Vec<String> = store.known_machines().await.expect("known").into_iter().map(|k| k.machine_id).collect();
+    assert_eq!(ids, ["m1", "m4"]);
+    assert!(!store.machine_settings().await.expect("settings").iter().any(|(id, _)| id == "m2"), "settings gone");
+    assert_eq!(store.history("m3", &all).await.expect("history").len(), 30, "history kept");
+    assert_eq!(store.last_seq("m3", "k3").await.expect("last_seq"), 30, "kept: an agent resumes after it");
+
+    store.forget_machine("m4", true).await.expect("purge m4");
+    assert!(!store.has_machine("m4").await.expect("has"));
+    assert!(store.history("m4", &all).await.expect("history").is_empty(), "history purged");
+    assert_eq!(store.last_seq("m4", "k4").await.expect("last_seq"), 0);
+    // The same id and instance again: stored as new.
+    store.write(Arc::new(purged[..5].to_vec())).await.expect("write m4 again");
+    assert_eq!(store.history("m4", &all).await.expect("history").len(), 5);
+    assert_eq!(store.last_seq("m4", "k4").await.expect("last_seq"), 5);
+    assert_eq!(store.history("m3", &all).await.expect("m3").len(), 30, "other machines untouched");
 }
 
 async fn alerts_and_rules(store: Arc<dyn Store>) {

@@ -22,7 +22,7 @@ use sysmonstm_viewer::ring::{ChartPoint, ChartRing};
 pub enum FrameError {
     #[error("not a JSON frame: {0}")]
     Json(String),
-    #[error("unknown frame type `{0}` (expected snapshot, update or alert)")]
+    #[error("unknown frame type `{0}` (expected snapshot, update, alert or removed)")]
     Type(String),
     #[error("`{0}` frame without `{1}`")]
     Missing(&'static str, &'static str),
@@ -38,6 +38,8 @@ struct Incoming<'a> {
     machines: Option<Vec<&'a RawValue>>,
     #[serde(borrow, default)]
     alert: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    machine_id: Option<&'a str>,
 }
 
 /// The fields of a summary the relay itself needs.
@@ -83,6 +85,10 @@ impl FleetState {
             "alert" => {
                 frame.alert.ok_or(FrameError::Missing("alert", "alert"))?;
                 Ok(Some(text.to_owned()))
+            }
+            "removed" => {
+                let machine_id = frame.machine_id.ok_or(FrameError::Missing("removed", "machine_id"))?;
+                Ok(self.machines.remove(machine_id).map(|_| frames::removed(machine_id)))
             }
             other => Err(FrameError::Type(other.to_owned())),
         }
@@ -199,6 +205,18 @@ mod tests {
         let points = snapshot["recent"]["a"].as_array().expect("points").clone();
         assert_eq!(points.first().map(|p| p[0].clone()), Some(Value::from(399_000 - 300_000)));
         assert_eq!(points.last().map(|p| p[0].clone()), Some(Value::from(399_000)));
+    }
+
+    #[test]
+    fn a_removed_machine_leaves_the_fleet() {
+        let mut fleet = FleetState::default();
+        fleet.apply(&frame("snapshot", &[summary("a", 1_000, 1.0), summary("b", 1_000, 2.0)])).expect("ok");
+        let out = fleet.apply(r#"{"type":"removed","machine_id":"a"}"#).expect("ok").expect("passed on");
+        assert_eq!(out, r#"{"type":"removed","machine_id":"a"}"#);
+        let listed: serde_json::Value = serde_json::from_str(&fleet.list_json()).expect("JSON");
+        assert_eq!(listed.as_array().map(Vec::len), Some(1));
+        assert!(fleet.apply(r#"{"type":"removed","machine_id":"a"}"#).expect("ok").is_none(), "already gone");
+        assert!(matches!(fleet.apply(r#"{"type":"removed"}"#), Err(FrameError::Missing("removed", "machine_id"))));
     }
 
     #[test]

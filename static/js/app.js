@@ -155,6 +155,12 @@ connectLive({
   },
   onUpdate: apply,
   onAlert: (alert) => alertState.apply(alert),
+  onRemoved(id) {
+    cards.get(id)?.remove();
+    cards.delete(id);
+    if (detail && detail.id === id) detail.removed();
+    render();
+  },
   onState(up) {
     if (up && !readOnly) alertState.reload();
     const el = document.getElementById('conn');

@@ -8,6 +8,7 @@ import { levelOf } from './meta.js';
 import { Series, makeChart, WINDOW_SECS } from './charts.js';
 import { HistoryPanel } from './history.js';
 import { readOnly, recentPoints } from './mode.js';
+import { SettingsPanel } from './machine_settings.js';
 
 const REFRESH_MIN_MS = 1000;
 
@@ -33,15 +34,18 @@ export class Detail {
         <div class="panel"><h3>Disks</h3><div data-field="disks"></div></div>
         <div class="panel"><h3>Interfaces</h3><div data-field="nics"></div></div>
         <div class="panel"><h3>Host</h3><div data-field="host"></div></div>
+        <div class="panel hub-only" data-field="settings"></div>
       </div>
       <div class="panel history" data-field="history"></div>`;
     this.cpuMemChart = makeChart(root.querySelector('[data-chart=cpumem]'), ['CPU %', 'Memory %'], { height: 180, legend: true, windowSecs: WINDOW_SECS });
     this.netChart = makeChart(root.querySelector('[data-chart=net]'), ['rx B/s', 'tx B/s'], { height: 180, scale: 'rate', legend: true, windowSecs: WINDOW_SECS });
     if (readOnly) {
       for (const name of ['cores', 'procs', 'disks', 'nics', 'host']) this.field(name).closest('.panel').hidden = true;
+      this.field('settings').hidden = true;
       this.field('history').innerHTML = '<p class="meta" data-field="read-only">This public dashboard shows live data only.</p>';
     } else {
       this.history = new HistoryPanel(this.field('history'), id);
+      this.settings = new SettingsPanel(this.field('settings'), id);
     }
     this.backfill();
     this.refresh(true);
@@ -79,6 +83,7 @@ export class Detail {
   render(m) {
     const l = m.latest, h = m.host;
     this.history.append(l, m);
+    this.settings.show(m);
     this.field('title').textContent = m.display_name ? `${m.display_name} (${m.machine_id})` : m.machine_id;
     this.field('sub').textContent = `${hostPart(m)}${m.status} · ${m.health} · seen ${ago(m.last_seen)} · up ${duration(l.uptime_secs)} · ${l.process_count} processes · ${l.tcp_connections} TCP connections`;
     if (this.cpuMem.push(l.timestamp_ms, l.cpu.total_percent, l.memory.percent)) this.cpuMemChart.set(this.cpuMem);
@@ -106,6 +111,12 @@ export class Detail {
     this.field('sub').textContent = `${hostPart(s)}${s.status} · ${s.health} · seen ${ago(s.last_seen)} · ${s.cpu_cores} cores · ${s.process_count} processes · load ${s.load1.toFixed(2)}`;
     if (this.cpuMem.push(s.sample_ts, s.cpu_percent, s.memory_percent)) this.cpuMemChart.set(this.cpuMem);
     if (this.net.push(s.sample_ts, s.net_rx_bps, s.net_tx_bps)) this.netChart.set(this.net);
+  }
+
+  // The machine was removed from the hub (by anyone).
+  removed() {
+    this.field('sub').textContent = 'This machine was removed from the hub.';
+    this.closed = true;
   }
 
   close() {

@@ -51,3 +51,18 @@ export function labelsMatch(labels, word) {
   if (eq > 0) return all[word.slice(0, eq)] === word.slice(eq + 1);
   return false;
 }
+
+// {env: 'prod', role: 'web'} as `env=prod, role=web`, and back (forms).
+export function labelText(labels) {
+  return Object.entries(labels || {}).map(([k, v]) => `${k}=${v}`).join(', ');
+}
+
+export function labelObject(text) {
+  const labels = {};
+  for (const part of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const at = part.indexOf('=');
+    if (at < 0) labels[part] = '';
+    else labels[part.slice(0, at).trim()] = part.slice(at + 1).trim();
+  }
+  return labels;
+}

@@ -1,12 +1,13 @@
 // The live feed: one WebSocket to /ws that reconnects by itself with backoff.
 // Calls onSnapshot(machines, recent) after each (re)connect (recent: chart
 // points a relay sends along), onUpdate(machines) after,
-// and onAlert(alert) on every fire and resolve.
+// onAlert(alert) on every fire and resolve, and onRemoved(machine_id) when a
+// machine is removed from the hub.
 
 const RECONNECT_BASE_MS = 500;
 const RECONNECT_MAX_MS = 10000;
 
-export function connectLive({ onSnapshot, onUpdate, onAlert, onState }) {
+export function connectLive({ onSnapshot, onUpdate, onAlert, onRemoved, onState }) {
   let attempt = 0;
   const open = () => {
     const proto = location.protocol === 'https:' ? 'wss' : 'ws';
@@ -18,6 +19,7 @@ export function connectLive({ onSnapshot, onUpdate, onAlert, onState }) {
       if (frame.type === 'snapshot') onSnapshot(frame.machines || [], frame.recent);
       else if (frame.type === 'update') onUpdate(frame.machines || []);
       else if (frame.type === 'alert' && frame.alert) onAlert(frame.alert);
+      else if (frame.type === 'removed' && frame.machine_id) onRemoved(frame.machine_id);
     };
     ws.onclose = () => {
       onState(false);

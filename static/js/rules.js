@@ -2,7 +2,7 @@
 // messages from the API appear beside the field they name.
 
 import { change, get, ApiError } from './api.js';
-import { escapeHtml } from './format.js';
+import { escapeHtml, labelText, labelObject } from './format.js';
 import { meta } from './meta.js';
 
 // The form's fields as the hub describes them (GET /api/meta):
@@ -18,21 +18,6 @@ function input([key, , kind], value) {
   if (kind === 'lines') return `<textarea name="${key}">${escapeHtml((value || []).join('\n'))}</textarea>`;
   if (kind === 'labels') return `<input type="text" name="${key}" placeholder="env=prod, role=web" value="${escapeHtml(labelText(value))}">`;
   return `<input type="${kind === 'number' ? 'text' : 'text'}" name="${key}" value="${escapeHtml(v)}" ${kind === 'number' ? 'inputmode="decimal"' : ''}>`;
-}
-
-// {env: 'prod', role: 'web'} as `env=prod, role=web`, and back.
-function labelText(labels) {
-  return Object.entries(labels || {}).map(([k, v]) => `${k}=${v}`).join(', ');
-}
-
-function labelObject(text) {
-  const labels = {};
-  for (const part of text.split(',').map((s) => s.trim()).filter(Boolean)) {
-    const at = part.indexOf('=');
-    if (at < 0) labels[part] = '';
-    else labels[part.slice(0, at).trim()] = part.slice(at + 1).trim();
-  }
-  return labels;
 }
 
 // The form's values as the API wants them (numbers as numbers where they parse).

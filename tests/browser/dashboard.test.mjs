@@ -23,6 +23,8 @@ before(async () => {
     '--data-dir', dataDir, '--machine-id', 'browser-hub', '--max-disk', '2GiB', '--admin-token', ADMIN]);
   url = `http://127.0.0.1:${httpPort}/`;
   ({ browser, page } = await launchBrowser(url, hub));
+  // The admin token when asked; yes to every confirmation (removing a machine).
+  page.on('dialog', (dialog) => dialog.type() === 'prompt' ? dialog.accept(ADMIN) : dialog.accept());
 });
 
 after(async () => {
@@ -132,11 +134,43 @@ test('the detail view shows cores, processes and host', async () => {
   await page.waitForSelector('#fleet:not([hidden])');
 });
 
+test('the settings panel renames, relabels and re-times a machine, naming a bad field', async () => {
+  await card('browser-agent').click();
+  const form = page.locator('form[data-settings-form]');
+  await page.waitForFunction(() => document.querySelector('form[data-settings-form] [name=labels]')?.value === 'env=prod', null, { timeout: WAIT_MS });
+  assert.equal(await form.locator('[name=display_name]').inputValue(), 'Agent one');
+  await form.locator('[name=labels]').fill('team=ops');
+  await form.locator('[name=interval]').fill('2x');
+  await form.locator('button[type=submit]').click();
+  await page.waitForFunction(() => document.querySelector('[data-error-for=interval]').textContent.length > 0, null, { timeout: WAIT_MS });
+  assert.match(await page.locator('[data-error-for=interval]').textContent(), /2x/);
+  await form.locator('[name=interval]').fill('2s');
+  await form.locator('[name=display_name]').fill('Agent two');
+  await form.locator('button[type=submit]').click();
+  await page.waitForFunction(() => document.querySelector('[data-field=settings-status]').textContent === 'Saved.', null, { timeout: WAIT_MS });
+  const settings = (await (await fetch(new URL('api/machines/browser-agent', url))).json()).settings;
+  assert.deepEqual(settings, { labels: { team: 'ops' }, display_name: 'Agent two', interval: '2s' }, 'env removed, team set');
+  await page.waitForFunction(() => document.querySelector('#detail [data-field=title]').textContent.startsWith('Agent two'), null, { timeout: WAIT_MS });
+  await page.screenshot({ path: join(dataDir, 'settings.png') });
+  await page.click('text=← all machines');
+  await page.waitForSelector('#fleet:not([hidden])');
+});
+
 test('a stopped agent turns its card offline', async () => {
   await stop(agent);
   await page.waitForSelector('article.card.offline[data-machine-id="browser-agent"]', { timeout: WAIT_MS });
   assert.equal(await page.locator('[data-count=offline] b').textContent(), '1');
   assert.equal(await card('browser-agent').locator('[data-field=health]').textContent(), 'offline');
+});
+
+test('removing a machine from its page drops its card', async () => {
+  await card('browser-agent').click();
+  await page.waitForSelector('form[data-settings-form] [data-action=remove]', { timeout: WAIT_MS });
+  await page.click('form[data-settings-form] [data-action=remove]');
+  await page.waitForSelector('#fleet:not([hidden])', { timeout: WAIT_MS });
+  await card('browser-agent').waitFor({ state: 'detached', timeout: WAIT_MS });
+  assert.equal((await fetch(new URL('api/machines/browser-agent', url))).status, 404);
+  assert.equal(await page.locator('[data-count=offline] b').textContent(), '0');
 });
 
 test('the connection indicator shows a lost hub', async () => {

@@ -28,6 +28,11 @@ impl<V> Pending<V> {
         self.latest.insert(key(&value).to_owned(), value);
     }
 
+    /// Drops what is pending for the machine `key` (it was removed).
+    pub fn forget(&mut self, key: &str) {
+        self.latest.remove(key);
+    }
+
     /// Everything pending, leaving nothing.
     pub fn take(&mut self) -> Vec<V> {
         self.latest.drain().map(|(_, v)| v).collect()

@@ -7,7 +7,8 @@
 //!   `"recent":{machine_id:[[ts, cpu, memory, seq], …]}` for its charts,
 //!   seq 0: a relay does not see agents' seqs);
 //! - `{"type":"update","machines":[…]}`: the machines that changed;
-//! - `{"type":"alert","alert":{…}}`: an alert fired or resolved.
+//! - `{"type":"alert","alert":{…}}`: an alert fired or resolved;
+//! - `{"type":"removed","machine_id":…}`: a machine was removed from the hub.
 
 use std::collections::BTreeMap;
 
@@ -31,6 +32,8 @@ pub enum Frame<'a> {
     Update { machines: Vec<&'a RawValue> },
     /// An alert fired or resolved.
     Alert { alert: &'a RawValue },
+    /// A machine was removed (`DELETE /api/machines/{id}`): drop it.
+    Removed { machine_id: &'a str },
 }
 
 impl Frame<'_> {
@@ -82,6 +85,11 @@ pub fn update<'a>(machines: impl IntoIterator<Item = &'a RawValue>) -> String {
 /// `{"type":"alert","alert":{…}}` for an alert encoded as JSON once.
 pub fn alert(alert: &RawValue) -> String {
     Frame::Alert { alert }.to_json()
+}
+
+/// `{"type":"removed","machine_id":…}`.
+pub fn removed(machine_id: &str) -> String {
+    Frame::Removed { machine_id }.to_json()
 }
 
 /// `[<json>,…]` from pre-encoded items (`GET /api/machines`).

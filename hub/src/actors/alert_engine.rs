@@ -18,7 +18,7 @@ use tokio::sync::mpsc;
 
 use crate::alerts::engine::{Alert, Engine};
 use crate::alerts::rule::{self, FieldError, Policy, Rule};
-use crate::events::{AlertChanged, MachineWentOffline, MetricsReceived};
+use crate::events::{AlertChanged, MachineRemoved, MachineWentOffline, MetricsReceived};
 use crate::stats::Stats;
 use crate::store::Store;
 
@@ -127,6 +127,7 @@ impl Actor for AlertEngine {
     fn started(&mut self, ctx: &mut Context<Self>) {
         self.subscribe_system_async::<MetricsReceived>(ctx);
         self.subscribe_system_async::<MachineWentOffline>(ctx);
+        self.subscribe_system_async::<MachineRemoved>(ctx);
         ctx.run_interval(ALERT_TICK, |act, _| {
             let now = act.now();
             let events = act.engine.tick(now);
@@ -169,6 +170,16 @@ impl Handler<MachineWentOffline> for AlertEngine {
     fn handle(&mut self, msg: MachineWentOffline, _: &mut Context<Self>) {
         let now = self.now();
         let events = self.engine.offline(msg.0.machine_id(), &msg.0.summary.labels, now);
+        self.emit(events, None);
+    }
+}
+
+impl Handler<MachineRemoved> for AlertEngine {
+    type Result = ();
+
+    fn handle(&mut self, msg: MachineRemoved, _: &mut Context<Self>) {
+        let now = self.now();
+        let events = self.engine.forget_machine(&msg.machine_id, now);
         self.emit(events, None);
     }
 }

@@ -48,8 +48,11 @@ pub struct MachineSession {
     current: Option<Arc<MachineUpdate>>,
     last_sample_at: Option<Instant>,
     recent: ChartRing,
-    /// What operators set at the hub (labels, display name).
+    /// What operators set at the hub (labels, display name, interval).
     settings: MachineSettings,
+    /// The offline check; cancelled when the machine is removed, so the
+    /// session stops once nothing holds its address.
+    offline_check: Option<SpawnHandle>,
 }
 
 impl MachineSession {
@@ -69,6 +72,7 @@ impl MachineSession {
             last_sample_at: None,
             recent: ChartRing::default(),
             settings: MachineSettings::default(),
+            offline_check: None,
         }
     }
 
@@ -76,6 +80,7 @@ impl MachineSession {
     pub fn restored(known: KnownMachine, log: &Logger) -> Self {
         let mut session = MachineSession::new(known.machine_id.clone(), log);
         session.host = Arc::new(known.host);
+        session.interval = known.settings.interval.unwrap_or(DEFAULT_INTERVAL);
         session.settings = known.settings;
         let latest = Arc::new(known.latest);
         let mut summary =
@@ -117,12 +122,13 @@ impl Actor for MachineSession {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Context<Self>) {
-        ctx.run_interval(OFFLINE_CHECK_INTERVAL, |session, _| {
+        let check = ctx.run_interval(OFFLINE_CHECK_INTERVAL, |session, _| {
             let overdue = session.last_sample_at.is_some_and(|at| is_overdue(at.elapsed(), session.interval));
             if session.status == MachineStatus::Online && overdue {
                 session.go_offline("no sample for 3 intervals");
             }
         });
+        self.offline_check = Some(check);
     }
 }
 
@@ -136,10 +142,9 @@ impl Supervised for MachineSession {
     }
 }
 
-/// A stream for this machine said Hello. Answers the last seq held durably
-/// for the agent's instance (0 for a new instance), for `Welcome`.
+/// A stream for this machine said Hello. Answers what `Welcome` says.
 #[derive(Message)]
-#[rtype(result = "u64")]
+#[rtype(result = "Attached")]
 pub struct Attach {
     pub connection_id: u64,
     pub hello: AgentHello,
@@ -148,10 +153,19 @@ pub struct Attach {
     pub tx: AgentSender,
 }
 
-impl Handler<Attach> for MachineSession {
-    type Result = u64;
+/// What the agent is told when its stream is attached.
+#[derive(Debug, Clone, Copy, MessageResponse)]
+pub struct Attached {
+    /// The last seq held durably for the agent's instance (0 for a new instance).
+    pub last_seq: u64,
+    /// The interval an operator set for this machine, if any.
+    pub interval: Option<Duration>,
+}
 
-    fn handle(&mut self, msg: Attach, _: &mut Context<Self>) -> u64 {
+impl Handler<Attach> for MachineSession {
+    type Result = Attached;
+
+    fn handle(&mut self, msg: Attach, _: &mut Context<Self>) -> Attached {
         if let Some(old) = self.connection.take() {
             let _ = old.tx.try_send(AgentReply::End(StreamEnd::Replaced));
             info!(self.log, "a newer connection replaces the current one");
@@ -170,12 +184,17 @@ impl Handler<Attach> for MachineSession {
             warn!(self.log, "agent dropped samples (its buffer was full)"; "dropped_total" => hello.dropped_samples);
         }
         self.host = Arc::new(hello.host);
-        if hello.interval_ms > 0 {
-            self.interval = Duration::from_millis(u64::from(hello.interval_ms));
+        // An interval set at the hub wins: Welcome tells the agent, and
+        // liveness follows it from now on.
+        match self.settings.interval {
+            Some(every) => self.interval = every,
+            None if hello.interval_ms > 0 => self.interval = Duration::from_millis(u64::from(hello.interval_ms)),
+            None => {}
         }
         self.connection = Some(Connection { id: msg.connection_id, tx: msg.tx });
-        info!(self.log, "agent connected"; "agent_version" => &hello.agent_version, "last_seq" => self.last_durable);
-        self.last_durable
+        info!(self.log, "agent connected"; "agent_version" => &hello.agent_version, "last_seq" => self.last_durable,
+            "interval_ms" => self.interval.as_millis() as u64);
+        Attached { last_seq: self.last_durable, interval: self.settings.interval }
     }
 }
 
@@ -268,7 +287,8 @@ impl Handler<SetInterval> for MachineSession {
 }
 
 /// New hub-side settings, for the samples from now on (the registry shows
-/// them on the current state itself).
+/// them on the current state itself). A new interval goes to the
+/// connected agent at once.
 #[derive(Message)]
 #[rtype(result = "()")]
 pub struct UseSettings(pub MachineSettings);
@@ -276,11 +296,38 @@ pub struct UseSettings(pub MachineSettings);
 impl Handler<UseSettings> for MachineSession {
     type Result = ();
 
-    fn handle(&mut self, msg: UseSettings, _: &mut Context<Self>) {
+    fn handle(&mut self, msg: UseSettings, ctx: &mut Context<Self>) {
         if let Some(current) = &self.current {
             self.current = Some(current.with_settings(&msg.0));
         }
+        let retimed = msg.0.interval.filter(|every| self.settings.interval != Some(*every));
         self.settings = msg.0;
+        if let Some(every) = retimed {
+            info!(self.log, "sampling interval set at the hub"; "interval_ms" => every.as_millis() as u64);
+            Handler::<SetInterval>::handle(self, SetInterval(every), ctx);
+        }
+    }
+}
+
+/// The machine was removed: its stream ends (the agent is told why), and
+/// the session stops once the registry and the stream let go of it.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Retire;
+
+impl Handler<Retire> for MachineSession {
+    type Result = ();
+
+    fn handle(&mut self, _: Retire, ctx: &mut Context<Self>) {
+        if let Some(conn) = self.connection.take() {
+            let _ = conn.tx.try_send(AgentReply::End(StreamEnd::Removed));
+        }
+        if let Some(check) = self.offline_check.take() {
+            ctx.cancel_future(check);
+        }
+        self.status = MachineStatus::Offline;
+        self.current = None;
+        info!(self.log, "machine removed from the hub");
     }
 }
 

@@ -17,14 +17,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix::prelude::*;
-use actix_broker::BrokerSubscribe;
+use actix_broker::{BrokerIssue, BrokerSubscribe};
 use slog::Logger;
 
 use sysmonstm_protocol::model::MachineStatus;
 use sysmonstm_viewer::newest;
 
-use super::machine_session::{GetRecent, MachineSession, UseSettings};
-use crate::events::{LiveEvent, LiveSender};
+use super::machine_session::{GetRecent, MachineSession, Retire, UseSettings};
+use crate::events::{Forgotten, LiveEvent, LiveSender, MachineRemoved};
 use crate::events::{MachineUpdate, MachineWentOffline, MetricsReceived, Persisted, RemoteMachineUpdated};
 use crate::field_error::FieldError;
 use crate::liveness::{is_overdue, OFFLINE_CHECK_INTERVAL};
@@ -95,6 +95,12 @@ impl MachineRegistry {
         Supervisor::start_in_arbiter(arbiter, make)
     }
 
+    /// Whether a session of this hub holds the machine (a removed
+    /// machine's retiring session may still publish a last sample).
+    fn is_local(&self, machine_id: &str) -> bool {
+        self.sessions.contains_key(machine_id)
+    }
+
     /// Records `update` as the machine's state and shows it to viewers.
     fn accept(&mut self, update: Arc<MachineUpdate>) {
         self.latest.insert(update.machine_id().to_owned(), update.clone());
@@ -143,6 +149,9 @@ impl Handler<MetricsReceived> for MachineRegistry {
     type Result = ();
 
     fn handle(&mut self, msg: MetricsReceived, _: &mut Context<Self>) {
+        if !self.is_local(msg.0.machine_id()) {
+            return;
+        }
         // A machine streaming here is this hub's, whatever others said.
         self.remote.remove(msg.0.machine_id());
         self.accept(msg.0);
@@ -154,7 +163,7 @@ impl Handler<MachineWentOffline> for MachineRegistry {
 
     fn handle(&mut self, msg: MachineWentOffline, _: &mut Context<Self>) {
         // The machine may stream to another hub by now: then that state stands.
-        if !self.remote.contains_key(msg.0.machine_id()) {
+        if self.is_local(msg.0.machine_id()) && !self.remote.contains_key(msg.0.machine_id()) {
             self.accept(msg.0);
         }
     }
@@ -359,6 +368,89 @@ impl Handler<PatchSettings> for MachineRegistry {
         let after = before.patched(&msg.body).map_err(PatchRefused::Invalid)?;
         self.settings.insert(msg.machine_id, after.clone());
         Ok((before, after))
+    }
+}
+
+/// Forgets a machine: viewers drop it at once, its session ends its
+/// stream and stops, then [`MachineRemoved`] goes out on the broker (its
+/// alerts resolve; the storage writer forgets it and tells `forgotten`).
+/// Answers the status it had.
+#[derive(Message)]
+#[rtype(result = "Result<MachineStatus, ForgetRefused>")]
+pub struct Forget {
+    pub machine_id: String,
+    /// Also when its agent is streaming (its stream is ended).
+    pub force: bool,
+    pub purge_history: bool,
+    pub forgotten: Forgotten,
+}
+
+/// Why a machine was not forgotten.
+#[derive(Debug, PartialEq, Eq)]
+pub enum ForgetRefused {
+    UnknownMachine,
+    /// Its agent streams to this hub; `force` would end the stream.
+    Online,
+    /// Its agent streams to another hub (named), which must remove it.
+    OnlineElsewhere(Arc<str>),
+}
+
+impl MachineRegistry {
+    /// Whether the machine may be forgotten, and the status it has.
+    fn may_forget(&self, msg: &Forget) -> Result<MachineStatus, ForgetRefused> {
+        let status = self.latest.get(&msg.machine_id).ok_or(ForgetRefused::UnknownMachine)?.summary.status;
+        if status == MachineStatus::Online {
+            if let Some(remote) = self.remote.get(&msg.machine_id) {
+                return Err(ForgetRefused::OnlineElsewhere(remote.hub.clone()));
+            }
+            if !msg.force {
+                return Err(ForgetRefused::Online);
+            }
+        }
+        Ok(status)
+    }
+}
+
+impl Handler<Forget> for MachineRegistry {
+    type Result = ResponseActFuture<Self, Result<MachineStatus, ForgetRefused>>;
+
+    fn handle(&mut self, msg: Forget, _: &mut Context<Self>) -> Self::Result {
+        let status = match self.may_forget(&msg) {
+            Ok(status) => status,
+            Err(refused) => return Box::pin(fut::ready(Err(refused))),
+        };
+        // Out of `sessions` first: what the retiring session still
+        // publishes is ignored from now on (see `is_local`).
+        let session = self.sessions.remove(&msg.machine_id);
+        self.latest.remove(&msg.machine_id);
+        self.remote.remove(&msg.machine_id);
+        self.settings.remove(&msg.machine_id);
+        let _ = self.live.send(LiveEvent::Removed(Arc::from(msg.machine_id.as_str())));
+        let retired = async move {
+            if let Some(session) = session {
+                let _ = session.send(Retire).await;
+            }
+        };
+        Box::pin(retired.into_actor(self).map(move |_, registry, _| {
+            // After the session's last sample on the broker, so the writer
+            // sees that first.
+            let Forget { machine_id, purge_history, forgotten, .. } = msg;
+            registry.issue_system_async(MachineRemoved { machine_id, purge_history, forgotten });
+            Ok(status)
+        }))
+    }
+}
+
+/// A machine's hub-side settings (empty for a machine without any).
+#[derive(Message)]
+#[rtype(result = "MachineSettings")]
+pub struct SettingsOf(pub String);
+
+impl Handler<SettingsOf> for MachineRegistry {
+    type Result = MessageResult<SettingsOf>;
+
+    fn handle(&mut self, msg: SettingsOf, _: &mut Context<Self>) -> Self::Result {
+        MessageResult(self.settings.get(&msg.0).cloned().unwrap_or_default())
     }
 }
 

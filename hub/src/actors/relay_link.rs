@@ -170,6 +170,10 @@ impl Link {
                         pending.put(update, |u| u.machine_id());
                     }
                     Ok(LiveEvent::Alert(frame)) => send(socket, frame.to_string()).await?,
+                    Ok(LiveEvent::Removed(machine_id)) => {
+                        pending.forget(&machine_id);
+                        send(socket, frames::removed(&machine_id)).await?;
+                    }
                     Err(RecvError::Lagged(_)) => {
                         // The relay (or this link) fell behind: start over from the current state.
                         pending.take();

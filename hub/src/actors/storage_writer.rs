@@ -22,7 +22,7 @@ use actix_broker::BrokerSubscribe;
 use slog::{info, warn, Logger};
 use sysmonstm_protocol::backoff::Backoff;
 
-use crate::events::{MachineUpdate, MetricsReceived, Persisted};
+use crate::events::{MachineRemoved, MachineUpdate, MetricsReceived, Persisted};
 use crate::store::seal::SEAL_TICK;
 use crate::store::status::StoreStatus;
 use crate::store::{Batch, Retention, Store, StoreError};
@@ -56,6 +56,9 @@ pub const CONVERT_TICK: Duration = Duration::from_secs(1);
 pub const CONVERT_BUDGET: Duration = Duration::from_millis(250);
 /// How often conversion progress is logged.
 pub const CONVERT_PROGRESS: Duration = Duration::from_secs(10);
+/// How soon a removed machine is looked at again while its lane is writing.
+const FORGET_WAIT: Duration = Duration::from_millis(20);
+
 /// How often the store's size is measured, besides at start and after
 /// space was freed (per-table sizes less often: see the stores).
 pub const USAGE_INTERVAL: Duration = Duration::from_secs(60);
@@ -336,6 +339,7 @@ impl Actor for StorageWriter {
 
     fn started(&mut self, ctx: &mut Context<Self>) {
         self.subscribe_system_async::<MetricsReceived>(ctx);
+        self.subscribe_system_async::<MachineRemoved>(ctx);
         ctx.run_interval(FLUSH_TICK, |writer, ctx| writer.flush_due(ctx));
         ctx.run_interval(SEAL_TICK, |writer, ctx| writer.seal(ctx));
         ctx.run_interval(CONVERT_TICK, |writer, ctx| writer.convert(ctx));
@@ -363,6 +367,53 @@ impl Handler<MetricsReceived> for StorageWriter {
         if self.lanes[index].pending.len() >= BATCH_MAX && !self.status.health.is_failing() {
             self.flush(index, ctx);
         }
+    }
+}
+
+impl Handler<MachineRemoved> for StorageWriter {
+    type Result = ();
+
+    /// Writes the rows of the machine still waiting when its history is
+    /// kept (drops them when it is purged), then forgets it in the store
+    /// once its lane is not writing (a batch of it may be committing),
+    /// holding the lane meanwhile so nothing of it is written after.
+    fn handle(&mut self, msg: MachineRemoved, ctx: &mut Context<Self>) {
+        let index = lane_of(&msg.machine_id, self.lanes.len());
+        let lane = &mut self.lanes[index];
+        let waiting = !msg.purge_history && lane.pending.iter().any(|u| u.machine_id() == msg.machine_id);
+        if lane.writing || waiting {
+            if !lane.writing {
+                self.flush(index, ctx);
+            }
+            ctx.notify_later(msg, FORGET_WAIT);
+            return;
+        }
+        let before = lane.pending.len();
+        lane.pending.retain(|u| u.machine_id() != msg.machine_id);
+        self.status.backlog.fetch_sub(before - lane.pending.len(), Ordering::Relaxed);
+        lane.writing = true;
+        let (store, id, purge) = (self.store.clone(), msg.machine_id.clone(), msg.purge_history);
+        async move { store.forget_machine(&id, purge).await }
+            .into_actor(self)
+            .map(move |result, writer, ctx| {
+                let lane = &mut writer.lanes[index];
+                lane.writing = false;
+                match result {
+                    Ok(()) => {
+                        info!(writer.log, "machine forgotten in the store"; "machine_id" => &msg.machine_id,
+                            "history" => if msg.purge_history { "deleted" } else { "kept" });
+                        msg.forgotten.tell(Ok(()));
+                    }
+                    Err(e) => {
+                        warn!(writer.log, "cannot forget a removed machine in the store; retrying";
+                            "machine_id" => &msg.machine_id, "error" => %e);
+                        msg.forgotten.tell(Err(e.to_string()));
+                        let delay = lane.retry.next_delay();
+                        ctx.notify_later(msg, delay);
+                    }
+                }
+            })
+            .spawn(ctx);
     }
 }
 

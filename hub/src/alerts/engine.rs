@@ -156,6 +156,15 @@ impl Engine {
         self.resolve_where(now, |rule, machine, labels| machine == machine_id && !rule.selects(machine, labels))
     }
 
+    /// A machine was removed: its firing alerts resolve, and the engine
+    /// forgets it (a machine of that id reporting later starts afresh).
+    pub fn forget_machine(&mut self, machine_id: &str, now: i64) -> Vec<Alert> {
+        let events = self.resolve_where(now, |_, machine, _| machine == machine_id);
+        self.phases.retain(|(_, machine), _| machine != machine_id);
+        self.facts.remove(machine_id);
+        events
+    }
+
     /// Re-evaluates everything against the clock (offline and `for` without new samples).
     pub fn tick(&mut self, now: i64) -> Vec<Alert> {
         let machines: Vec<String> = self.facts.keys().cloned().collect();
@@ -463,5 +472,19 @@ mod tests {
         assert_eq!(gone.len(), 1);
         assert_eq!((gone[0].id.as_str(), gone[0].state), (fired[0].id.as_str(), AlertState::Resolved));
         assert!(engine.firing().is_empty());
+    }
+
+    #[test]
+    fn a_removed_machine_resolves_its_alerts_and_is_forgotten() {
+        let mut engine = Engine::new(vec![hot("0s", "0s")]);
+        let none = Labels::new();
+        let fired = engine.observe("gone", cpu(99.0), host(), &none, 0);
+        assert_eq!(fired.len(), 1);
+        engine.observe("stays", cpu(99.0), host(), &none, 0);
+        let resolved = engine.forget_machine("gone", S);
+        assert_eq!((resolved.len(), resolved[0].id.as_str()), (1, fired[0].id.as_str()));
+        assert_eq!(resolved[0].state, AlertState::Resolved);
+        assert_eq!(engine.firing().len(), 1, "the other machine's alert stands");
+        assert!(engine.tick(2 * S).is_empty(), "nothing is evaluated for a forgotten machine");
     }
 }

@@ -85,7 +85,7 @@ impl FleetQuery for FleetService {
                 Ok(LiveEvent::Machine(update)) => {
                     Some(Ok(pb::WatchEvent { snapshot: false, machines: vec![(&update.summary).into()] }))
                 }
-                Ok(LiveEvent::Alert(_)) => None,
+                Ok(LiveEvent::Alert(_) | LiveEvent::Removed(_)) => None,
                 Err(_) => {
                     Some(Err(Status::resource_exhausted("watcher fell behind; watch again for a fresh snapshot")))
                 }

@@ -100,6 +100,11 @@ pub fn to_wire(reply: AgentReply) -> Result<pb::HubMessage, Status> {
         AgentReply::End(StreamEnd::SessionRestarting) => {
             return Err(Status::unavailable("machine session restarting; reconnect"))
         }
+        AgentReply::End(StreamEnd::Removed) => {
+            return Err(Status::not_found(
+                "this machine was removed from the hub; stop its agent, or it is added again when it reconnects",
+            ))
+        }
     };
     Ok(pb::HubMessage { msg: Some(msg) })
 }
@@ -220,8 +225,9 @@ impl AgentIngest for IngestService {
         };
         let connection_id = self.next_connection.fetch_add(1, Ordering::Relaxed);
         let (tx, replies) = mpsc::channel(REPLY_QUEUE);
-        let last_seq = session.send(Attach { connection_id, hello, stored_last_seq, tx }).await.map_err(unavailable)?;
-        let welcome = pb::Welcome { last_seq, interval_ms: 0, hub_id: self.hub_id.clone() };
+        let attached = session.send(Attach { connection_id, hello, stored_last_seq, tx }).await.map_err(unavailable)?;
+        let interval_ms = attached.interval.map_or(0, |every| every.as_millis().min(u32::MAX as u128) as u32);
+        let welcome = pb::Welcome { last_seq: attached.last_seq, interval_ms, hub_id: self.hub_id.clone() };
         let (refuse, refusal) = oneshot::channel();
         tokio::spawn(pump(
             inbound,

@@ -10,9 +10,11 @@ use sysmonstm_protocol::model::{HostInfo, MachineSummary, Sample};
 use super::admin::{read_json, require_admin};
 use super::{ApiError, AppState};
 use crate::actors::registry::{
-    ApplySettings, CountMachines, GetMachine, ListMachines, PatchRefused, PatchSettings, RecentOf,
+    ApplySettings, CountMachines, Forget, ForgetRefused, GetMachine, ListMachines, PatchRefused, PatchSettings,
+    RecentOf, SettingsOf,
 };
-use crate::events::MachineUpdate;
+use crate::events::{Forgotten, MachineUpdate};
+use crate::field_error::FieldError;
 use crate::frames::json_array;
 use crate::labels;
 use crate::store::history;
@@ -76,13 +78,16 @@ pub async fn list_machines(
     Ok(HttpResponse::Ok().content_type("application/json").body(body))
 }
 
-/// `GET /api/machines/{id}`: the summary plus host info and the whole latest sample.
+/// `GET /api/machines/{id}`: the summary plus host info, the whole latest
+/// sample and what operators set at the hub (`settings`: labels, display
+/// name, interval; the agent's own labels are in `host`).
 #[derive(Serialize)]
 struct MachineDetail<'a> {
     #[serde(flatten)]
     summary: &'a MachineSummary,
     host: &'a HostInfo,
     latest: &'a Sample,
+    settings: serde_json::Value,
 }
 
 /// A known machine's latest state, or 404.
@@ -92,7 +97,79 @@ async fn find(state: &AppState, id: &str) -> Result<Arc<MachineUpdate>, ApiError
 
 pub async fn get_machine(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let update = find(&state, &id).await?;
-    Ok(HttpResponse::Ok().json(MachineDetail { summary: &update.summary, host: &update.host, latest: &update.latest }))
+    let settings = state.registry.send(SettingsOf(id.to_string())).await?.view();
+    Ok(HttpResponse::Ok().json(MachineDetail {
+        summary: &update.summary,
+        host: &update.host,
+        latest: &update.latest,
+        settings,
+    }))
+}
+
+/// Query parameters of `DELETE /api/machines/{id}`.
+#[derive(serde::Deserialize)]
+pub struct DeleteParams {
+    force: Option<String>,
+    purge: Option<String>,
+}
+
+impl DeleteParams {
+    /// (force, purge history), or what is wrong.
+    fn parse(&self) -> Result<(bool, bool), FieldError> {
+        let force = match self.force.as_deref() {
+            None | Some("false") => false,
+            Some("true") | Some("") => true,
+            Some(other) => {
+                return Err(FieldError::new("force", format!("`{other}`: write force=true or leave it out")))
+            }
+        };
+        let purge = match self.purge.as_deref() {
+            None => false,
+            Some("history") => true,
+            Some(other) => {
+                return Err(FieldError::new("purge", format!("`{other}`: the only thing to purge is `history`")))
+            }
+        };
+        Ok((force, purge))
+    }
+}
+
+/// `DELETE /api/machines/{id}[?force=true][&purge=history]` (admin token):
+/// forgets a machine. An online one is refused (409) unless `force`, which
+/// ends its agent's stream; `purge=history` deletes its samples and
+/// rollups too. Its alerts resolve; viewers drop it at once.
+pub async fn delete_machine(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    params: web::Query<DeleteParams>,
+) -> Result<HttpResponse, ApiError> {
+    require_admin(&request, &state)?;
+    let (force, purge_history) = params.parse().map_err(ApiError::BadParam)?;
+    let machine_id = id.into_inner();
+    let (forgotten, outcome) = Forgotten::channel();
+    let forget = Forget { machine_id: machine_id.clone(), force, purge_history, forgotten };
+    let was = state.registry.send(forget).await?.map_err(|refused| match refused {
+        ForgetRefused::UnknownMachine => ApiError::no_machine(&machine_id),
+        ForgetRefused::Online => ApiError::Conflict(FieldError::new(
+            "force",
+            format!("{machine_id} is online; stop its agent first, or add ?force=true to end its stream"),
+        )),
+        ForgetRefused::OnlineElsewhere(hub) => ApiError::Conflict(FieldError::new(
+            "force",
+            format!("{machine_id} streams to hub {hub}; remove it there, where its stream can be ended"),
+        )),
+    })?;
+    let stored = outcome.await.map_err(|_| ApiError::Unavailable)?;
+    info!(state.log, "machine removed"; "machine_id" => &machine_id, "was" => format!("{was:?}").to_lowercase(),
+        "history" => if purge_history { "deleted" } else { "kept" },
+        "from" => request.peer_addr().map(|a| a.ip().to_string()));
+    stored.map_err(|e| ApiError::Store(format!("{e}; the hub keeps trying to forget {machine_id}")))?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "machine_id": machine_id,
+        "removed": true,
+        "history": if purge_history { "deleted" } else { "kept" },
+    })))
 }
 
 /// `PATCH /api/machines/{id}` (admin token): a JSON merge patch of the

@@ -24,8 +24,9 @@ pub enum ApiError {
     /// A field that parses and fails validation (422).
     #[error("{0}")]
     Invalid(FieldError),
-    #[error("{0}")]
-    Conflict(String),
+    /// The change cannot be made as things stand (409); the field says what to change.
+    #[error("{}", .0.message)]
+    Conflict(FieldError),
     #[error("the hub is shutting down")]
     Unavailable,
     #[error("too many wrong tokens from this address; try again in {0} s")]
@@ -60,7 +61,7 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         let field = match self {
-            ApiError::BadParam(e) | ApiError::Invalid(e) => Some(e.field.as_str()),
+            ApiError::BadParam(e) | ApiError::Invalid(e) | ApiError::Conflict(e) => Some(e.field.as_str()),
             ApiError::BadJson(_) | ApiError::TooLarge(_) => Some("body"),
             _ => None,
         };

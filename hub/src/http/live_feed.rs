@@ -65,6 +65,10 @@ impl Feed for LiveFeed {
                     Ok(LiveEvent::Machine(update)) => self.pending.put(update, |u| u.machine_id()),
                     // Alerts are rare and urgent: sent at once, not coalesced.
                     Ok(LiveEvent::Alert(frame)) => return Next::Frame(ByteString::from(&*frame)),
+                    Ok(LiveEvent::Removed(machine_id)) => {
+                        self.pending.forget(&machine_id);
+                        return Next::Frame(ByteString::from(frames::removed(&machine_id)));
+                    }
                     Err(RecvError::Lagged(_)) => return Next::Behind,
                     Err(RecvError::Closed) => return Next::Ended,
                 },

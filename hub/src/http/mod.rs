@@ -103,9 +103,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/api/stats", "GET, HEAD").route(read().to(api::stats)))
         .service(resource("/api/machines", "GET, HEAD").route(read().to(api::list_machines)))
         .service(
-            resource("/api/machines/{id}", "GET, HEAD, PATCH")
+            resource("/api/machines/{id}", "GET, HEAD, PATCH, DELETE")
                 .route(read().to(api::get_machine))
-                .route(web::patch().to(api::patch_machine)),
+                .route(web::patch().to(api::patch_machine))
+                .route(web::delete().to(api::delete_machine)),
         )
         .service(resource("/api/machines/{id}/recent", "GET, HEAD").route(read().to(api::recent)))
         .service(resource("/api/machines/{id}/history", "GET, HEAD").route(read().to(api::history)))

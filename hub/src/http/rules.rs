@@ -23,7 +23,9 @@ impl From<RuleError> for ApiError {
         match e {
             RuleError::Invalid(f) => ApiError::Invalid(f),
             RuleError::NotFound(_) => ApiError::NotFound(e.to_string()),
-            RuleError::Conflict { .. } => ApiError::Conflict(e.to_string()),
+            RuleError::Conflict { .. } => {
+                ApiError::Conflict(crate::field_error::FieldError::new("version", e.to_string()))
+            }
             RuleError::Store(m) => ApiError::Store(m),
         }
     }

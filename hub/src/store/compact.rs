@@ -166,6 +166,16 @@ impl ChunkState {
         }
     }
 
+    /// A machine's history was deleted: its instance keys and recent rows
+    /// are gone.
+    pub fn forget_machine(&self, machine_id: &str) {
+        let gone = lock(&self.keys).remove(machine_id).unwrap_or_default();
+        let mut pending = lock(&self.pending);
+        for key in gone.into_values() {
+            pending.left(key, None);
+        }
+    }
+
     /// Instances with recent rows.
     pub fn pending_instances(&self) -> usize {
         lock(&self.pending).len()

@@ -29,6 +29,11 @@ pub const SQLITE: &[Migration] = &[
         name: "machine_settings",
         sql: include_str!("../../../migrations/sqlite/0007_machine_settings.sql"),
     },
+    Migration {
+        version: 8,
+        name: "machine_interval",
+        sql: include_str!("../../../migrations/sqlite/0008_machine_interval.sql"),
+    },
 ];
 
 /// PostgreSQL: the first migration, then one of two second ones.
@@ -57,6 +62,11 @@ pub const POSTGRES_LATER: &[Migration] = &[
         version: 7,
         name: "machine_settings",
         sql: include_str!("../../../migrations/postgres/0007_machine_settings.sql"),
+    },
+    Migration {
+        version: 8,
+        name: "machine_interval",
+        sql: include_str!("../../../migrations/postgres/0008_machine_interval.sql"),
     },
 ];
 

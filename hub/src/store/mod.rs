@@ -11,6 +11,7 @@
 //! - [`budget`]: `--max-disk` and the store's size report (pure).
 //! - [`codec`]: the integer column codec under chunks (pure).
 //! - [`compact`]: compact history's state, sealing and history gathering, shared by both backends (pure).
+//! - [`forget`]: what forgetting (and purging) a machine deletes, for both backends.
 //! - [`chunk`]: sealed chunks, a run of samples as columns (pure).
 //! - [`history`]: history query parameters and resolution choice (pure).
 //! - [`migrate`]: versioned, embedded migrations for both backends.
@@ -32,6 +33,7 @@ pub mod budget;
 pub mod chunk;
 pub mod codec;
 pub mod compact;
+pub mod forget;
 pub mod history;
 pub mod migrate;
 pub mod partition;
@@ -187,6 +189,10 @@ pub trait Store: Send + Sync + 'static {
     async fn machine_settings(&self) -> Result<Vec<(String, MachineSettings)>, StoreError>;
     /// Keeps a machine's hub-side settings (replacing what was kept).
     async fn put_machine_settings(&self, machine_id: &str, settings: &MachineSettings) -> Result<(), StoreError>;
+    /// Forgets a machine (its row and settings) and, with `purge_history`,
+    /// deletes its samples and rollups too (see [`forget`]). The caller
+    /// makes sure no batch of it is being written (the storage writer).
+    async fn forget_machine(&self, machine_id: &str, purge_history: bool) -> Result<(), StoreError>;
     /// Agent tokens issued over REST, oldest first, revoked ones too.
     async fn agent_tokens(&self) -> Result<Vec<AgentToken>, StoreError>;
     /// Keeps a newly issued token.

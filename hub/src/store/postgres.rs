@@ -331,7 +331,7 @@ impl Store for PostgresStore {
             .await?
             .query(
                 "SELECT m.machine_id, hostname, os, kernel, arch, cpu_model, cpu_cores, memory_total, last_seen,
-                        latest::text, m.labels::text, s.labels::text, s.display_name
+                        latest::text, m.labels::text, s.labels::text, s.display_name, s.interval_ms
                  FROM machines m LEFT JOIN machine_settings s ON s.machine_id = m.machine_id
                  ORDER BY m.machine_id",
                 &[],
@@ -362,6 +362,7 @@ impl Store for PostgresStore {
                     settings: MachineSettings {
                         labels: r.get::<_, Option<&str>>(11).map(labels_of).unwrap_or_default(),
                         display_name: r.get(12),
+                        interval: MachineSettings::interval_from_ms(r.get(13)),
                     },
                 })
             })
@@ -477,12 +478,15 @@ impl Store for PostgresStore {
         let rows = self
             .client()
             .await?
-            .query("SELECT machine_id, labels::text, display_name FROM machine_settings", &[])
+            .query("SELECT machine_id, labels::text, display_name, interval_ms FROM machine_settings", &[])
             .await
             .map_err(pg)?;
         Ok(rows
             .iter()
-            .map(|r| (r.get(0), MachineSettings { labels: labels_of(r.get(1)), display_name: r.get(2) }))
+            .map(|r| {
+                let interval = MachineSettings::interval_from_ms(r.get(3));
+                (r.get(0), MachineSettings { labels: labels_of(r.get(1)), display_name: r.get(2), interval })
+            })
             .collect())
     }
 
@@ -490,14 +494,35 @@ impl Store for PostgresStore {
         self.client()
             .await?
             .execute(
-                "INSERT INTO machine_settings (machine_id, labels, display_name, updated_at)
-                 VALUES ($1, $2::text::jsonb, $3, $4)
+                "INSERT INTO machine_settings (machine_id, labels, display_name, interval_ms, updated_at)
+                 VALUES ($1, $2::text::jsonb, $3, $4, $5)
                  ON CONFLICT (machine_id) DO UPDATE SET labels = excluded.labels,
-                     display_name = excluded.display_name, updated_at = excluded.updated_at",
-                &[&machine_id, &labels_json(&settings.labels)?, &settings.display_name, &crate::now_ms()],
+                     display_name = excluded.display_name, interval_ms = excluded.interval_ms,
+                     updated_at = excluded.updated_at",
+                &[
+                    &machine_id,
+                    &labels_json(&settings.labels)?,
+                    &settings.display_name,
+                    &settings.interval_ms(),
+                    &crate::now_ms(),
+                ],
             )
             .await
             .map_err(pg)?;
+        Ok(())
+    }
+
+    async fn forget_machine(&self, machine_id: &str, purge_history: bool) -> Result<(), StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(pg)?;
+        for statement in super::forget::statements(purge_history) {
+            tx.execute(statement, &[&machine_id]).await.map_err(pg)?;
+        }
+        tx.commit().await.map_err(pg)?;
+        self.refresh.forget(machine_id);
+        if purge_history {
+            self.chunks.forget_machine(machine_id);
+        }
         Ok(())
     }
 

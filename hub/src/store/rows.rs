@@ -173,6 +173,13 @@ impl MachineRefresh {
         }
     }
 
+    /// A machine was forgotten: no row of it is due or waiting.
+    pub fn forget(&self, machine_id: &str) {
+        let mut state = self.state();
+        state.written.remove(machine_id);
+        state.stale.remove(machine_id);
+    }
+
     /// The rows left stale, to write now (they count as written).
     pub fn take_stale(&self) -> Vec<Arc<MachineUpdate>> {
         let mut state = self.state();

@@ -292,7 +292,7 @@ impl Store for SqliteStore {
         with(&self.reader, |conn| {
             let mut stmt = conn.prepare(
                 "SELECT m.machine_id, hostname, os, kernel, arch, cpu_model, cpu_cores, memory_total, last_seen, latest,
-                        m.labels, s.labels, s.display_name
+                        m.labels, s.labels, s.display_name, s.interval_ms
                  FROM machines m LEFT JOIN machine_settings s ON s.machine_id = m.machine_id
                  ORDER BY m.machine_id",
             )?;
@@ -315,6 +315,7 @@ impl Store for SqliteStore {
                     MachineSettings {
                         labels: r.get::<_, Option<String>>(11)?.map(|j| labels_of(&j)).unwrap_or_default(),
                         display_name: r.get(12)?,
+                        interval: MachineSettings::interval_from_ms(r.get(13)?),
                     },
                 ))
             })?;
@@ -463,10 +464,12 @@ impl Store for SqliteStore {
 
     async fn machine_settings(&self) -> Result<Vec<(String, MachineSettings)>, StoreError> {
         with(&self.reader, |conn| {
-            let mut stmt = conn.prepare("SELECT machine_id, labels, display_name FROM machine_settings")?;
+            let mut stmt =
+                conn.prepare("SELECT machine_id, labels, display_name, interval_ms FROM machine_settings")?;
             let rows = stmt.query_map([], |r| {
                 let labels = labels_of(&r.get::<_, String>(1)?);
-                Ok((r.get::<_, String>(0)?, MachineSettings { labels, display_name: r.get(2)? }))
+                let interval = MachineSettings::interval_from_ms(r.get(3)?);
+                Ok((r.get::<_, String>(0)?, MachineSettings { labels, display_name: r.get(2)?, interval }))
             })?;
             Ok(rows.collect::<Result<Vec<_>, _>>()?)
         })
@@ -478,14 +481,41 @@ impl Store for SqliteStore {
         self.writer
             .run(move |conn| {
                 conn.execute(
-                    "INSERT INTO machine_settings (machine_id, labels, display_name, updated_at) VALUES (?1, ?2, ?3, ?4)
+                    "INSERT INTO machine_settings (machine_id, labels, display_name, interval_ms, updated_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5)
                      ON CONFLICT (machine_id) DO UPDATE SET labels = excluded.labels,
-                         display_name = excluded.display_name, updated_at = excluded.updated_at",
-                    params![id, labels_json(&settings.labels)?, settings.display_name, crate::now_ms()],
+                         display_name = excluded.display_name, interval_ms = excluded.interval_ms,
+                         updated_at = excluded.updated_at",
+                    params![
+                        id,
+                        labels_json(&settings.labels)?,
+                        settings.display_name,
+                        settings.interval_ms(),
+                        crate::now_ms()
+                    ],
                 )?;
                 Ok(())
             })
             .await
+    }
+
+    async fn forget_machine(&self, machine_id: &str, purge_history: bool) -> Result<(), StoreError> {
+        let id = machine_id.to_owned();
+        self.writer
+            .run(move |conn| {
+                let tx = conn.transaction()?;
+                for statement in super::forget::statements(purge_history) {
+                    tx.execute(statement, [&id])?;
+                }
+                tx.commit()?;
+                Ok(())
+            })
+            .await?;
+        self.refresh.forget(machine_id);
+        if purge_history {
+            self.chunks.forget_machine(machine_id);
+        }
+        Ok(())
     }
 
     async fn agent_tokens(&self) -> Result<Vec<AgentToken>, StoreError> {

@@ -1,0 +1,2 @@
+-- The sampling interval an operator set for a machine (SQLite). See docs/schema.md.
+ALTER TABLE machine_settings ADD COLUMN interval_ms INTEGER;
