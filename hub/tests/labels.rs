@@ -93,13 +93,7 @@ async fn a_hello_with_a_bad_label_is_refused_naming_it() {
 }
 
 async fn patch(http: &str, id: &str, admin: Option<&str>, body: Value) -> (u16, Value) {
-    let mut request = reqwest::Client::new().patch(format!("{http}/api/machines/{id}")).json(&body);
-    if let Some(token) = admin {
-        request = request.bearer_auth(token);
-    }
-    let response = request.send().await.expect("PATCH");
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
+    send_json(reqwest::Method::PATCH, &format!("{http}/api/machines/{id}"), admin, &body).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -188,31 +182,13 @@ async fn label_selectors_in_rules_fire_only_on_matching_machines() {
         wait_status(&http, id, "online").await;
     }
     let mut ws = ws_connect(&http).await;
-    let client = reqwest::Client::new();
-    let refused: Value = client
-        .post(format!("{http}/api/rules"))
-        .bearer_auth(ADMIN)
-        .json(
-            &json!({"name": "n", "metric": "cpu_percent", "comparison": ">=", "threshold": 0, "labels": {"Env": "x"}}),
-        )
-        .send()
-        .await
-        .expect("POST")
-        .json()
-        .await
-        .expect("JSON");
+    let rules = format!("{http}/api/rules");
+    let bad = json!({"name": "n", "metric": "cpu_percent", "comparison": ">=", "threshold": 0, "labels": {"Env": "x"}});
+    let (_, refused) = send_json(reqwest::Method::POST, &rules, Some(ADMIN), &bad).await;
     assert_eq!(refused["field"], "labels.Env", "{refused}");
-    let rule: Value = client
-        .post(format!("{http}/api/rules"))
-        .bearer_auth(ADMIN)
-        .json(&json!({"name": "prod web busy", "metric": "cpu_percent", "comparison": ">=", "threshold": 0,
-                      "for": "0s", "selector": "web-*", "labels": {"env": "prod"}}))
-        .send()
-        .await
-        .expect("POST")
-        .json()
-        .await
-        .expect("JSON");
+    let body = json!({"name": "prod web busy", "metric": "cpu_percent", "comparison": ">=", "threshold": 0,
+                      "for": "0s", "selector": "web-*", "labels": {"env": "prod"}});
+    let (_, rule) = send_json(reqwest::Method::POST, &rules, Some(ADMIN), &body).await;
     assert_eq!(rule["labels"], json!({"env": "prod"}), "{rule}");
 
     let first = ws_alert_of(&mut ws, &rule).await;

@@ -21,13 +21,7 @@ fn admin_hub(dir: &std::path::Path) -> (sysmonstm_hub::HubConfig, TestHub) {
 }
 
 async fn delete(http: &str, path: &str, admin: Option<&str>) -> (u16, Value) {
-    let mut request = reqwest::Client::new().delete(format!("{http}/api/machines/{path}"));
-    if let Some(token) = admin {
-        request = request.bearer_auth(token);
-    }
-    let response = request.send().await.expect("DELETE");
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
+    send_json(reqwest::Method::DELETE, &format!("{http}/api/machines/{path}"), admin, &Value::Null).await
 }
 
 /// Reads frames until `done` holds for one, returning it.
@@ -60,17 +54,9 @@ async fn removing_machines_with_and_without_history() {
         has_samples(&http, id, 3).await;
     }
     let mut ws = ws_connect(&http).await;
-    let rule: Value = reqwest::Client::new()
-        .post(format!("{http}/api/rules"))
-        .bearer_auth(ADMIN)
-        .json(&json!({"name": "live busy", "metric": "cpu_percent", "comparison": ">=", "threshold": 0,
-                      "for": "0s", "selector": "live-*"}))
-        .send()
-        .await
-        .expect("POST")
-        .json()
-        .await
-        .expect("JSON");
+    let busy = json!({"name": "live busy", "metric": "cpu_percent", "comparison": ">=", "threshold": 0,
+                      "for": "0s", "selector": "live-*"});
+    let (_, rule) = send_json(reqwest::Method::POST, &format!("{http}/api/rules"), Some(ADMIN), &busy).await;
     let of_rule = |state: &'static str| {
         let id = rule["id"].clone();
         move |f: &Value| f["type"] == "alert" && f["alert"]["rule_id"] == id && f["alert"]["state"] == state
@@ -155,14 +141,7 @@ async fn an_interval_set_at_the_hub_reaches_the_agent_and_survives_reconnects() 
     assert!(last_gap(&http, "timed-1").await.is_some_and(|gap| gap < 900), "the agent's own 200 ms");
 
     let patch = |http: String, body: Value| async move {
-        let response = reqwest::Client::new()
-            .patch(format!("{http}/api/machines/timed-1"))
-            .bearer_auth(ADMIN)
-            .json(&body)
-            .send()
-            .await
-            .expect("PATCH");
-        (response.status().as_u16(), response.json::<Value>().await.unwrap_or(Value::Null))
+        send_json(reqwest::Method::PATCH, &format!("{http}/api/machines/timed-1"), Some(ADMIN), &body).await
     };
     let (status, error) = patch(http.clone(), json!({"interval": "100ms"})).await;
     assert_eq!((status, error["field"].as_str()), (422, Some("interval")), "{error}");

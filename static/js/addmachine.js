@@ -10,6 +10,7 @@
 import { change } from './api.js';
 import { meta } from './meta.js';
 import { readOnly } from './mode.js';
+import { labelObject } from './format.js';
 
 const MACHINE_ID = /^[A-Za-z0-9._-]{1,128}$/;
 const MACHINE_GLOB = /^[A-Za-z0-9._*?[\]!-]{1,128}$/;
@@ -66,6 +67,8 @@ export function setUpAddMachine() {
     if (!valid(id)) return;
     const body = { machine_glob: id, description: `Add machine: ${id}` };
     if (form.expires.value) body.expires_in = form.expires.value;
+    const labels = labelObject(form.labels.value);
+    if (Object.keys(labels).length) body.labels = labels;
     action('create').disabled = true;
     try {
       const issued = await change('POST', '/api/agent-tokens', body);

@@ -1,5 +1,6 @@
-// sysmonstm dashboard: fleet overview (cards) and a detail view per machine,
-// fed by the hub's /ws live feed.
+// sysmonstm dashboard: fleet overview (cards, optionally grouped by a
+// label, or a table) and a detail view per machine, fed by the hub's /ws
+// live feed.
 
 import { connectLive } from './live.js';
 import { Card } from './cards.js';
@@ -12,15 +13,21 @@ import { startStoragePanel } from './storage.js';
 import { setUpAddMachine } from './addmachine.js';
 import { labelsMatch } from './format.js';
 import { renderTokensPage } from './tokens.js';
+import { FleetTable } from './fleet_table.js';
 
 const HEALTH_RANK = { critical: 0, warning: 1, ok: 2 };
 const CLOCK_TICK_MS = 1000;
 
-const cards = new Map(); // machine_id -> Card
+const fleet = new Map(); // machine_id -> latest summary
+const cards = new Map(); // machine_id -> Card (only while the cards view is shown)
+const VIEW_KEY = 'sysmonstm.fleetView';
 const cardsEl = document.getElementById('cards');
 const emptyEl = document.getElementById('empty');
 const filterEl = document.getElementById('filter');
 const sortEl = document.getElementById('sort');
+const groupEl = document.getElementById('group');
+const viewEl = document.getElementById('view');
+const tableEl = document.getElementById('fleet-table');
 const fleetEl = document.getElementById('fleet');
 const detailEl = document.getElementById('detail');
 const alertsEl = document.getElementById('alerts-page');
@@ -29,6 +36,8 @@ const tokensEl = document.getElementById('tokens-page');
 const bannerEl = document.getElementById('banner');
 let detail = null;
 let page = 'fleet';
+const groupHeads = new Map(); // group value -> its heading in the cards view
+const labelKeys = new Set();
 
 setUpAddMachine();
 
@@ -56,52 +65,144 @@ const comparators = {
   cpu: (a, b) => b.cpu_percent - a.cpu_percent,
 };
 
+// The label value a machine is grouped under ('' without it), or null when not grouping.
+function groupOf(s) {
+  return groupEl.value ? s.labels?.[groupEl.value] ?? '' : null;
+}
+
+// New label keys become choices of the group-by menu.
+function learnLabels(s) {
+  for (const key of Object.keys(s.labels || {})) {
+    if (labelKeys.has(key)) continue;
+    labelKeys.add(key);
+    const option = document.createElement('option');
+    option.value = key;
+    option.textContent = `Group: ${key}`;
+    const after = [...groupEl.options].slice(1).find((o) => o.value > key);
+    groupEl.insertBefore(option, after || null);
+  }
+}
+
+function tableView() { return viewEl.value === 'table'; }
+
+function addCard(s) {
+  const card = new Card(s, open);
+  card.setAlerts(alertState.countFor(s.machine_id));
+  cards.set(s.machine_id, card);
+  orderDirty = true;
+}
+
 function apply(machines) {
   for (const s of machines) {
-    const card = cards.get(s.machine_id);
-    if (!card) {
-      const created = new Card(s, open);
-      created.setAlerts(alertState.countFor(s.machine_id));
-      cards.set(s.machine_id, created);
-      orderDirty = true;
-    } else {
-      if (rank(card.summary) !== rank(s) || sortEl.value === 'cpu') orderDirty = true;
-      card.update(s);
-    }
+    const before = fleet.get(s.machine_id);
+    fleet.set(s.machine_id, s);
+    learnLabels(s);
+    if (!tableView()) {
+      const card = cards.get(s.machine_id);
+      if (!card) addCard(s);
+      else {
+        if (rank(card.summary) !== rank(s) || sortEl.value === 'cpu' || groupOf(card.summary) !== groupOf(s)) orderDirty = true;
+        card.update(s);
+      }
+    } else if (!before) orderDirty = true;
     if (detail && detail.id === s.machine_id) detail.refresh();
   }
   render();
 }
 
-// Places cards in order and applies the filter, moving only what changed.
-function render() {
-  // Words of the filter: `env=prod` / `role!=db` match labels, others the name.
+// Whether a machine meets the filter: words `env=prod` / `role!=db` match
+// labels, the others its name.
+function matcher() {
   const words = filterEl.value.trim().split(/\s+/).filter(Boolean);
   const labelWords = words.filter((w) => w.includes('='));
   const needle = words.filter((w) => !w.includes('=')).join(' ').toLowerCase();
-  let shown = 0;
+  return (s) => (!needle || `${s.hostname} ${s.machine_id} ${s.display_name || ''}`.toLowerCase().includes(needle))
+    && labelWords.every((w) => labelsMatch(s.labels, w));
+}
+let matches = matcher();
+
+const table = new FleetTable(tableEl, { fleet, matches: (s) => matches(s), onOpen: open });
+
+function render() {
+  emptyEl.hidden = fleet.size > 0;
+  renderCounts();
+  if (tableView()) {
+    if (orderDirty) table.refilter(); else table.changed();
+    orderDirty = false;
+    return;
+  }
+  renderCards();
+}
+
+// Places cards in order (under their group's heading when grouping) and
+// applies the filter, moving only what changed.
+function renderCards() {
   if (orderDirty) {
-    const sorted = [...cards.values()].sort((a, b) => comparators[sortEl.value](a.summary, b.summary));
-    sorted.forEach((card, i) => {
-      if (cardsEl.children[i] !== card.el) cardsEl.insertBefore(card.el, cardsEl.children[i] || null);
+    const grouped = groupEl.value !== '';
+    // Machines without the label come last.
+    const groupKey = (card) => groupOf(card.summary) || '\uffff';
+    const byGroup = (a, b) => (grouped ? groupKey(a).localeCompare(groupKey(b)) : 0);
+    const sorted = [...cards.values()].sort((a, b) => byGroup(a, b) || comparators[sortEl.value](a.summary, b.summary));
+    const wanted = [];
+    let last = null;
+    for (const card of sorted) {
+      const g = groupOf(card.summary);
+      if (grouped && g !== last) {
+        if (!groupHeads.has(g)) {
+          const head = document.createElement('h3');
+          head.className = 'group-head';
+          head.dataset.group = g;
+          groupHeads.set(g, head);
+        }
+        wanted.push(groupHeads.get(g));
+        last = g;
+      }
+      wanted.push(card.el);
+    }
+    const kept = new Set(wanted);
+    for (const [g, head] of groupHeads) if (!kept.has(head)) { head.remove(); groupHeads.delete(g); }
+    wanted.forEach((el, i) => {
+      if (cardsEl.children[i] !== el) cardsEl.insertBefore(el, cardsEl.children[i] || null);
     });
     orderDirty = false;
   }
+  const shownIn = new Map();
   for (const card of cards.values()) {
-    const s = card.summary;
-    const named = !needle || `${s.hostname} ${s.machine_id} ${s.display_name || ''}`.toLowerCase().includes(needle);
-    const match = named && labelWords.every((w) => labelsMatch(s.labels, w));
+    const match = matches(card.summary);
     if (card.el.hidden === match) card.el.hidden = !match;
-    if (match) shown++;
+    if (match && groupEl.value) shownIn.set(groupOf(card.summary), (shownIn.get(groupOf(card.summary)) || 0) + 1);
   }
-  emptyEl.hidden = cards.size > 0;
-  renderCounts();
-  return shown;
+  for (const [g, head] of groupHeads) {
+    const n = shownIn.get(g) || 0;
+    head.hidden = n === 0;
+    const text = `${groupEl.value}=${g || '(none)'} · ${n} machine${n === 1 ? '' : 's'}`;
+    if (head.textContent !== text) head.textContent = text;
+  }
+}
+
+// Cards exist only in the cards view: switching to the table drops them.
+function showView() {
+  const asTable = tableView();
+  localStorage.setItem(VIEW_KEY, viewEl.value);
+  cardsEl.hidden = asTable;
+  tableEl.hidden = !asTable;
+  groupEl.hidden = asTable;
+  sortEl.hidden = asTable;
+  if (asTable) {
+    for (const card of cards.values()) card.remove();
+    cards.clear();
+    for (const head of groupHeads.values()) head.remove();
+    groupHeads.clear();
+  } else {
+    for (const s of fleet.values()) if (!cards.has(s.machine_id)) addCard(s);
+  }
+  orderDirty = true;
+  render();
 }
 
 function renderCounts() {
   const counts = { online: 0, offline: 0, warning: 0, critical: 0 };
-  for (const { summary: s } of cards.values()) {
+  for (const s of fleet.values()) {
     if (s.status === 'offline') { counts.offline++; continue; }
     counts.online++;
     if (s.health === 'warning') counts.warning++;
@@ -131,15 +232,19 @@ function route() {
   tokensEl.hidden = page !== 'tokens';
   if (page === 'detail') {
     const id = decodeURIComponent(match[1]);
-    detail = new Detail(detailEl, id, () => cards.get(id)?.summary);
+    detail = new Detail(detailEl, id, () => fleet.get(id));
   }
   if (page === 'alerts') renderAlertsPage(alertsEl, alertState);
   if (page === 'rules') new RulesPage(rulesEl);
   if (page === 'tokens') renderTokensPage(tokensEl);
 }
 
-filterEl.addEventListener('input', render);
+filterEl.addEventListener('input', () => { matches = matcher(); if (tableView()) orderDirty = true; render(); });
 sortEl.addEventListener('change', () => { orderDirty = true; render(); });
+groupEl.addEventListener('change', () => { orderDirty = true; render(); });
+viewEl.addEventListener('change', showView);
+viewEl.value = localStorage.getItem(VIEW_KEY) === 'table' ? 'table' : 'cards';
+showView();
 window.addEventListener('hashchange', route);
 setInterval(() => { for (const card of cards.values()) if (card.visible) card.tick(); }, CLOCK_TICK_MS);
 
@@ -150,6 +255,7 @@ connectLive({
     rememberRecent(recent);
     const seen = new Set(machines.map((m) => m.machine_id));
     for (const [id, card] of cards) if (!seen.has(id)) { card.remove(); cards.delete(id); }
+    for (const id of fleet.keys()) if (!seen.has(id)) fleet.delete(id);
     orderDirty = true;
     apply(machines);
   },
@@ -158,6 +264,8 @@ connectLive({
   onRemoved(id) {
     cards.get(id)?.remove();
     cards.delete(id);
+    fleet.delete(id);
+    table.forget(id);
     if (detail && detail.id === id) detail.removed();
     render();
   },

@@ -61,6 +61,18 @@ pub async fn get_json(url: &str) -> (u16, Value) {
     (status, response.json().await.expect("JSON body"))
 }
 
+/// A request with a JSON body and, when given, a bearer token: (status,
+/// body as JSON, Null when it is not).
+pub async fn send_json(method: reqwest::Method, url: &str, token: Option<&str>, body: &Value) -> (u16, Value) {
+    let mut request = reqwest::Client::new().request(method, url).json(body);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.expect("HTTP request");
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
 pub async fn machines(http: &str) -> Vec<Value> {
     let (status, body) = get_json(&format!("{http}/api/machines")).await;
     assert_eq!(status, 200);

@@ -34,7 +34,7 @@ pub mod webhook;
 pub mod ws;
 
 pub use agent::{hello, sample, RawAgent, TestAgent};
-pub use hub::{get_json, machine, machines, recent_seqs, wait_status, TestHub};
+pub use hub::{get_json, machine, machines, recent_seqs, send_json, wait_status, TestHub};
 pub use ports::free_port;
 pub use relay::start_relay;
 pub use stored::{count_instances, sqlite_instances, sqlite_stored_seqs};

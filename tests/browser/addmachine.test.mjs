@@ -58,6 +58,7 @@ test('the dialog issues a token and a line that installs an agent; revoking it d
   assert.equal(await create.isDisabled(), true, 'and no token is issued for it');
   await dialog.locator('input[name=machine_id]').fill('web-9');
   assert.equal(await dialog.locator('[data-field=invalid]').isHidden(), true);
+  await dialog.locator('input[name=labels]').fill('env=prod, team=web');
   await create.click();
   const command = dialog.locator('[data-field=command]');
   await command.waitFor({ state: 'visible', timeout: WAIT_MS });
@@ -85,6 +86,7 @@ test('the dialog issues a token and a line that installs an agent; revoking it d
   const card = page.locator('article.card[data-machine-id="web-9"]');
   await card.waitFor({ timeout: WAIT_MS });
   await page.waitForFunction(() => !document.querySelector('article.card[data-machine-id="web-9"]').classList.contains('offline'), null, { timeout: WAIT_MS });
+  assert.deepEqual(await card.locator('.label-chip').allTextContents(), ['env=prod', 'team=web'], "the token's labels");
 
   // The Tokens page lists it (never its secret) and revokes it.
   await page.click('.nav a[href="#/tokens"]');

@@ -66,3 +66,22 @@ test('filter and sort', async () => {
   const first = await page.$$eval('article.card', (cards) => cards.slice(0, 3).map((c) => c.dataset.machineId));
   assert.deepEqual(first, ['fake-00000', 'fake-00001', 'fake-00002']);
 });
+
+test('grouping by a label puts each group under its heading', async () => {
+  await page.selectOption('#group', 'role');
+  await page.waitForFunction(() => document.querySelectorAll('#cards .group-head').length === 2);
+  const heads = await page.$$eval('#cards .group-head', (els) => els.map((e) => e.textContent));
+  assert.deepEqual(heads, ['role=db · 250 machines', 'role=web · 750 machines']);
+  // Every card after the web heading is a web machine.
+  const order = await page.$$eval('#cards > *', (els) => els.map((e) => e.dataset.group ?? e.dataset.machineId));
+  const web = order.indexOf('web');
+  assert.equal(web, 251, 'db heading, 250 db cards, then the web heading');
+  assert.ok(order.slice(1, web).every((id) => Number(id.slice(5)) % 4 === 0));
+  // The filter counts per group; a group with nothing shown hides its heading.
+  await page.fill('#filter', 'role=web');
+  await page.waitForFunction(() => document.querySelector('#cards .group-head[data-group=db]').hidden);
+  assert.equal(await page.locator('#cards .group-head[data-group=web]').textContent(), 'role=web · 750 machines');
+  await page.fill('#filter', '');
+  await page.selectOption('#group', '');
+  await page.waitForFunction(() => document.querySelectorAll('#cards .group-head').length === 0);
+});

@@ -81,7 +81,7 @@ pub fn meta(install: Install) -> Meta {
             field("clear_for", "Clear for", Kind::Text),
             choice("severity", "Severity", names(&[Severity::Warning, Severity::Critical])),
             field("selector", "Machines (glob)", Kind::Text),
-            field("labels", "With labels (env=prod, role=web)", Kind::Labels),
+            field("labels", "With labels", Kind::Labels),
             field("webhooks", "Webhooks (one URL per line)", Kind::Lines),
             field("description", "Description", Kind::Text),
             field("enabled", "Enabled", Kind::Checkbox),
