@@ -19,6 +19,7 @@
 //! - [`agent_tokens`]: agent tokens issued over REST (kept hashed), and the
 //!   book streams are checked against.
 //! - [`alerts`]: alert rules, validation and the alert state machine (pure).
+//! - [`audit`]: the audit log of admin changes: entries, queries, who (pure).
 //! - [`events`]: what the parts tell each other, as domain types: broker
 //!   facts (`MetricsReceived`, `MachineWentOffline`, `AlertChanged`), the
 //!   viewers' channel (`LiveEvent`), an agent's Hello and its session's
@@ -53,6 +54,7 @@ pub mod admin_token;
 pub mod agent_binary;
 pub mod agent_tokens;
 pub mod alerts;
+pub mod audit;
 pub mod cluster;
 pub mod config;
 pub mod events;

@@ -129,8 +129,38 @@ async fn suite(store: Arc<dyn Store>) {
     assert_eq!(store.history("m1", &minutes3).await.expect("1m").len(), 3, "rollups outlive raw retention");
 
     forgetting(&*store).await;
+    audit_log(&*store).await;
     store.ping().await.expect("ping");
     alerts_and_rules(store).await;
+}
+
+/// The audit log: appended, listed newest first, paged and filtered.
+async fn audit_log(store: &dyn Store) {
+    use sysmonstm_hub::audit::{Action, Actor, AuditEntry, AuditQuery};
+    let actor = Actor::admin("token", Some("10.0.0.7".into()));
+    for (i, (action, target)) in
+        [(Action::RuleCreate, "r1"), (Action::MachineUpdate, "web-1"), (Action::MachineRemove, "web-1")]
+            .into_iter()
+            .enumerate()
+    {
+        let detail = serde_json::json!({"n": i, "labels": {"env": "prod"}});
+        store.put_audit(&AuditEntry::new(&actor, action, target, detail, T0 + i as i64)).await.expect("audit");
+    }
+    let all = store.audit(&AuditQuery { limit: 10, ..Default::default() }).await.expect("list");
+    assert_eq!(
+        all.iter().map(|e| e.action).collect::<Vec<_>>(),
+        [Action::MachineRemove, Action::MachineUpdate, Action::RuleCreate]
+    );
+    assert!(all.windows(2).all(|w| w[0].id > w[1].id), "newest first");
+    assert_eq!((all[2].at, all[2].address.as_deref(), &all[2].actor), (T0, Some("10.0.0.7"), &actor.id));
+    assert_eq!(all[1].detail["labels"]["env"], "prod", "detail kept as JSON");
+    let page =
+        store.audit(&AuditQuery { limit: 1, before: Some(all[0].id), ..Default::default() }).await.expect("page");
+    assert_eq!(page.iter().map(|e| e.id).collect::<Vec<_>>(), [all[1].id]);
+    let of_web = AuditQuery { limit: 10, target: Some("web-1".into()), ..Default::default() };
+    assert_eq!(store.audit(&of_web).await.expect("target").len(), 2);
+    let removals = AuditQuery { limit: 10, action: Some(Action::MachineRemove), ..Default::default() };
+    assert_eq!(store.audit(&removals).await.expect("action").len(), 1);
 }
 
 /// Forgetting a machine keeps its history unless purged; a purged id

@@ -13,6 +13,7 @@ import { startStoragePanel } from './storage.js';
 import { setUpAddMachine } from './addmachine.js';
 import { labelsMatch } from './format.js';
 import { renderTokensPage } from './tokens.js';
+import { renderAuditPage } from './audit.js';
 import { FleetTable } from './fleet_table.js';
 
 const HEALTH_RANK = { critical: 0, warning: 1, ok: 2 };
@@ -33,6 +34,7 @@ const detailEl = document.getElementById('detail');
 const alertsEl = document.getElementById('alerts-page');
 const rulesEl = document.getElementById('rules-page');
 const tokensEl = document.getElementById('tokens-page');
+const auditEl = document.getElementById('audit-page');
 const bannerEl = document.getElementById('banner');
 let detail = null;
 let page = 'fleet';
@@ -222,7 +224,7 @@ function route() {
   const hash = location.hash;
   const match = hash.match(/^#\/machine\/(.+)$/);
   if (detail) { detail.close(); detail = null; }
-  const pages = { '#/alerts': 'alerts', '#/rules': 'rules', '#/tokens': 'tokens' };
+  const pages = { '#/alerts': 'alerts', '#/rules': 'rules', '#/tokens': 'tokens', '#/audit': 'audit' };
   page = match ? 'detail' : pages[hash] || 'fleet';
   if (readOnly && page !== 'detail') page = 'fleet';
   fleetEl.hidden = page !== 'fleet';
@@ -230,6 +232,7 @@ function route() {
   alertsEl.hidden = page !== 'alerts';
   rulesEl.hidden = page !== 'rules';
   tokensEl.hidden = page !== 'tokens';
+  auditEl.hidden = page !== 'audit';
   if (page === 'detail') {
     const id = decodeURIComponent(match[1]);
     detail = new Detail(detailEl, id, () => fleet.get(id));
@@ -237,6 +240,7 @@ function route() {
   if (page === 'alerts') renderAlertsPage(alertsEl, alertState);
   if (page === 'rules') new RulesPage(rulesEl);
   if (page === 'tokens') renderTokensPage(tokensEl);
+  if (page === 'audit') renderAuditPage(auditEl);
 }
 
 filterEl.addEventListener('input', () => { matches = matcher(); if (tableView()) orderDirty = true; render(); });

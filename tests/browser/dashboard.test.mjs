@@ -173,6 +173,18 @@ test('removing a machine from its page drops its card', async () => {
   assert.equal(await page.locator('[data-count=offline] b').textContent(), '0');
 });
 
+test('the audit page lists the changes made, newest first, and filters them', async () => {
+  await page.click('.nav a[href="#/audit"]');
+  await page.waitForSelector('#audit-page tr[data-audit-id]', { timeout: WAIT_MS });
+  const actions = await page.$$eval('#audit-page tr[data-audit-id]', (rows) => rows.map((r) => r.dataset.action));
+  assert.deepEqual(actions, ['machine.remove', 'machine.update', 'machine.update'], 'the removal, the panel save, the first PATCH');
+  assert.match(await page.locator('#audit-page tr[data-audit-id]').first().textContent(), /browser-agent/);
+  assert.ok(!(await page.locator('#audit-page').textContent()).includes(ADMIN), 'the admin token is not shown');
+  await page.selectOption('#audit-page [data-field=action]', 'machine.remove');
+  await page.waitForFunction(() => document.querySelectorAll('#audit-page tr[data-audit-id]').length === 1, null, { timeout: WAIT_MS });
+  await page.click('.nav a[href="#/"]');
+});
+
 test('the connection indicator shows a lost hub', async () => {
   await stop(hub);
   await page.waitForSelector('body[data-live="false"]', { timeout: WAIT_MS });

@@ -1,19 +1,22 @@
 //! What every REST change goes through: the admin token
 //! (`Authorization: Bearer …`, wrong ones counted toward the per-address
-//! lockout) and a JSON body of bounded size, every refusal as JSON.
+//! lockout), a JSON body of bounded size, every refusal as JSON, and an
+//! entry in the audit log once the change is made.
 
 use actix_web::{http::header, web, HttpRequest};
 use futures::StreamExt;
 use serde_json::Value;
+use slog::warn;
 
 use super::{ApiError, AppState};
 use crate::admin_token;
+use crate::audit::{Action, Actor, AuditEntry};
 
 /// Largest request body accepted.
 pub const MAX_BODY: usize = 64 * 1024;
 
-/// Ok when the request carries the admin token.
-pub(super) fn require_admin(request: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
+/// Who is asking, when the request carries the admin token.
+pub(super) fn require_admin(request: &HttpRequest, state: &AppState) -> Result<Actor, ApiError> {
     let presented = request
         .headers()
         .get(header::AUTHORIZATION)
@@ -23,8 +26,19 @@ pub(super) fn require_admin(request: &HttpRequest, state: &AppState) -> Result<(
     let accepted = admin_token::matches(presented.trim(), &state.admin_token);
     match state.lockout.attempt(request.peer_addr().map(|a| a.ip()), std::time::Instant::now(), accepted) {
         Err(wait) => Err(ApiError::LockedOut(wait.as_secs_f64().ceil() as u64)),
-        Ok(true) => Ok(()),
+        Ok(true) => Ok(Actor::admin(&state.admin_token, request.peer_addr().map(|a| a.ip().to_string()))),
         Ok(false) => Err(ApiError::Unauthorized("wrong admin token")),
+    }
+}
+
+/// Records a change that was made. A store failure does not undo the
+/// change: the entry then goes to the log, whole.
+pub(super) async fn audit(state: &AppState, actor: &Actor, action: Action, target: &str, detail: Value) {
+    let entry = AuditEntry::new(actor, action, target, detail, crate::now_ms());
+    if let Err(e) = state.store.put_audit(&entry).await {
+        warn!(state.log, "cannot record an admin change in the audit log"; "error" => %e,
+            "actor" => &entry.actor, "address" => &entry.address, "action" => entry.action.name(),
+            "target" => &entry.target, "detail" => entry.detail.to_string());
     }
 }
 

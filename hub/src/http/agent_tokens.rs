@@ -8,9 +8,10 @@ use actix_web::{http::header, web, HttpRequest, HttpResponse};
 use serde::Serialize;
 use slog::info;
 
-use super::admin::{read_json, require_admin};
+use super::admin::{audit, read_json, require_admin};
 use super::{ApiError, AppState};
 use crate::agent_tokens::{self, request, AgentToken, TokenView};
+use crate::audit::Action;
 
 fn view(token: &AgentToken, now_ms: i64) -> TokenView<'_> {
     TokenView { token, state: token.state(now_ms) }
@@ -54,7 +55,7 @@ pub async fn create(
     state: web::Data<AppState>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    require_admin(&request, &state)?;
+    let actor = require_admin(&request, &state)?;
     let body = read_json(payload).await?;
     let now = crate::now_ms();
     let new = request::parse(&body, now).map_err(ApiError::Invalid)?;
@@ -64,6 +65,8 @@ pub async fn create(
     state.tokens.insert(token.clone(), now);
     info!(state.log, "agent token issued"; "token_id" => &token.id, "machine_glob" => &token.machine_glob,
         "expires_at" => token.expires_at, "from" => request.peer_addr().map(|a| a.ip().to_string()));
+    let shown = serde_json::to_value(view(&token, now)).unwrap_or_default();
+    audit(&state, &actor, Action::TokenIssue, &token.id, shown).await;
     let location = format!("/api/agent-tokens/{}", token.id);
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, location))
@@ -77,9 +80,11 @@ pub async fn revoke(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    require_admin(&request, &state)?;
+    let actor = require_admin(&request, &state)?;
     let now = crate::now_ms();
     let token = state.store.revoke_agent_token(&id, now).await?.ok_or_else(|| not_found(&id))?;
+    audit(&state, &actor, Action::TokenRevoke, &token.id, serde_json::json!({ "machine_glob": token.machine_glob }))
+        .await;
     state.tokens.revoke(&token.id, now);
     info!(state.log, "agent token revoked"; "token_id" => &token.id, "machine_glob" => &token.machine_glob,
         "from" => request.peer_addr().map(|a| a.ip().to_string()));

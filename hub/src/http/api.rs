@@ -7,12 +7,13 @@ use serde::Serialize;
 use slog::info;
 use sysmonstm_protocol::model::{HostInfo, MachineSummary, Sample};
 
-use super::admin::{read_json, require_admin};
+use super::admin::{audit, read_json, require_admin};
 use super::{ApiError, AppState};
 use crate::actors::registry::{
     ApplySettings, CountMachines, Forget, ForgetRefused, GetMachine, ListMachines, PatchRefused, PatchSettings,
     RecentOf, SettingsOf,
 };
+use crate::audit::Action;
 use crate::events::{Forgotten, MachineUpdate};
 use crate::field_error::FieldError;
 use crate::frames::json_array;
@@ -144,7 +145,7 @@ pub async fn delete_machine(
     id: web::Path<String>,
     params: web::Query<DeleteParams>,
 ) -> Result<HttpResponse, ApiError> {
-    require_admin(&request, &state)?;
+    let actor = require_admin(&request, &state)?;
     let (force, purge_history) = params.parse().map_err(ApiError::BadParam)?;
     let machine_id = id.into_inner();
     let (forgotten, outcome) = Forgotten::channel();
@@ -164,6 +165,9 @@ pub async fn delete_machine(
     info!(state.log, "machine removed"; "machine_id" => &machine_id, "was" => format!("{was:?}").to_lowercase(),
         "history" => if purge_history { "deleted" } else { "kept" },
         "from" => request.peer_addr().map(|a| a.ip().to_string()));
+    let detail = serde_json::json!({ "force": force, "purge_history": purge_history,
+        "was": format!("{was:?}").to_lowercase(), "store": stored.as_ref().err() });
+    audit(&state, &actor, Action::MachineRemove, &machine_id, detail).await;
     stored.map_err(|e| ApiError::Store(format!("{e}; the hub keeps trying to forget {machine_id}")))?;
     Ok(HttpResponse::Ok().json(serde_json::json!({
         "machine_id": machine_id,
@@ -182,10 +186,10 @@ pub async fn patch_machine(
     id: web::Path<String>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    require_admin(&request, &state)?;
+    let actor = require_admin(&request, &state)?;
     let body = read_json(payload).await?;
     let machine_id = id.into_inner();
-    let patch = PatchSettings { machine_id: machine_id.clone(), body };
+    let patch = PatchSettings { machine_id: machine_id.clone(), body: body.clone() };
     let (before, after) = state.registry.send(patch).await?.map_err(|refused| match refused {
         PatchRefused::UnknownMachine => ApiError::no_machine(&machine_id),
         PatchRefused::Invalid(e) => ApiError::Invalid(e),
@@ -194,6 +198,7 @@ pub async fn patch_machine(
     let kept = if stored.is_ok() { after } else { before };
     let update = state.registry.send(ApplySettings { machine_id: machine_id.clone(), settings: kept }).await?;
     stored?;
+    audit(&state, &actor, Action::MachineUpdate, &machine_id, body).await;
     info!(state.log, "machine settings changed"; "machine_id" => &machine_id,
         "from" => request.peer_addr().map(|a| a.ip().to_string()));
     let update = update.ok_or_else(|| ApiError::no_machine(&machine_id))?;

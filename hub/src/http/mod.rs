@@ -3,7 +3,7 @@
 //! `/health` · `/ready` · `/api/machines` · `/api/machines/{id}` ·
 //! `/api/machines/{id}/recent` · `/api/machines/{id}/history` · `/api/stats` ·
 //! `/api/rules` (CRUD) · `/api/alerts` · `/api/agent-tokens` (issue, list,
-//! revoke) · `/api/session` (viewer sign-in) ·
+//! revoke) · `/api/audit` (admin changes) · `/api/session` (viewer sign-in) ·
 //! `/api/meta` (what the dashboard asks the server instead of repeating) ·
 //! `/ws` · `/install.sh`, `/download/sysmonstm-agent[.sha256]` (the one-line
 //! agent install, open like the dashboard's files) · everything else: the
@@ -15,6 +15,7 @@ mod admin;
 mod agent_tokens;
 mod api;
 mod assets;
+mod audit;
 mod error;
 mod install;
 mod live_feed;
@@ -133,6 +134,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(read().to(agent_tokens::get))
                 .route(web::delete().to(agent_tokens::revoke)),
         )
+        .service(resource("/api/audit", "GET, HEAD").route(read().to(audit::list)))
         .service(resource("/api/openapi.json", "GET, HEAD").route(read().to(api::openapi)))
         .service(resource("/api/meta", "GET, HEAD").route(read().to(meta::get)))
         .service(

@@ -6,10 +6,11 @@
 
 use actix_web::{http::header, web, HttpRequest, HttpResponse};
 
-use super::admin::{read_json, require_admin};
+use super::admin::{audit, read_json, require_admin};
 use super::{ApiError, AppState};
 use crate::actors::alert_engine::{CreateRule, DeleteRule, GetRule, ListRules, RuleError, UpdateRule};
 use crate::alerts::engine::AlertState;
+use crate::audit::Action;
 use crate::field_error::FieldError;
 use crate::store::AlertQuery;
 use crate::when::parse_time;
@@ -44,9 +45,10 @@ pub async fn create(
     state: web::Data<AppState>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    require_admin(&request, &state)?;
+    let actor = require_admin(&request, &state)?;
     let body = read_json(payload).await?;
     let rule = state.alerts.send(CreateRule(body)).await??;
+    audit(&state, &actor, Action::RuleCreate, &rule.id, serde_json::to_value(&rule).unwrap_or_default()).await;
     Ok(HttpResponse::Created().insert_header((header::LOCATION, format!("/api/rules/{}", rule.id))).json(rule))
 }
 
@@ -57,9 +59,12 @@ async fn update(
     payload: web::Payload,
     merge: bool,
 ) -> Result<HttpResponse, ApiError> {
-    require_admin(&request, &state)?;
+    let actor = require_admin(&request, &state)?;
     let body = read_json(payload).await?;
-    Ok(HttpResponse::Ok().json(state.alerts.send(UpdateRule { id, body, merge }).await??))
+    let rule = state.alerts.send(UpdateRule { id, body: body.clone(), merge }).await??;
+    let detail = serde_json::json!({ if merge { "patch" } else { "replacement" }: body, "version": rule.version });
+    audit(&state, &actor, Action::RuleUpdate, &rule.id, detail).await;
+    Ok(HttpResponse::Ok().json(rule))
 }
 
 pub async fn replace(
@@ -85,8 +90,10 @@ pub async fn delete(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    require_admin(&request, &state)?;
-    state.alerts.send(DeleteRule(id.into_inner())).await??;
+    let actor = require_admin(&request, &state)?;
+    let id = id.into_inner();
+    state.alerts.send(DeleteRule(id.clone())).await??;
+    audit(&state, &actor, Action::RuleDelete, &id, serde_json::json!({})).await;
     Ok(HttpResponse::NoContent().finish())
 }
 

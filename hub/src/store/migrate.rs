@@ -34,6 +34,7 @@ pub const SQLITE: &[Migration] = &[
         name: "machine_interval",
         sql: include_str!("../../../migrations/sqlite/0008_machine_interval.sql"),
     },
+    Migration { version: 9, name: "audit_log", sql: include_str!("../../../migrations/sqlite/0009_audit_log.sql") },
 ];
 
 /// PostgreSQL: the first migration, then one of two second ones.
@@ -68,6 +69,7 @@ pub const POSTGRES_LATER: &[Migration] = &[
         name: "machine_interval",
         sql: include_str!("../../../migrations/postgres/0008_machine_interval.sql"),
     },
+    Migration { version: 9, name: "audit_log", sql: include_str!("../../../migrations/postgres/0009_audit_log.sql") },
 ];
 
 /// With TimescaleDB: hypertable, compression, continuous aggregates.

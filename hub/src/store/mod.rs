@@ -8,6 +8,7 @@
 //! seq) is skipped, so a retried batch never stores anything twice.
 //!
 //! # Layout
+//! - [`audit_log`]: the audit log's table, for both backends.
 //! - [`budget`]: `--max-disk` and the store's size report (pure).
 //! - [`codec`]: the integer column codec under chunks (pure).
 //! - [`compact`]: compact history's state, sealing and history gathering, shared by both backends (pure).
@@ -29,6 +30,7 @@
 //! - [`status`]: what the hub sees of the storage writer (backlog, health, counts).
 
 pub mod alert_rows;
+pub mod audit_log;
 pub mod budget;
 pub mod chunk;
 pub mod codec;
@@ -193,6 +195,10 @@ pub trait Store: Send + Sync + 'static {
     /// deletes its samples and rollups too (see [`forget`]). The caller
     /// makes sure no batch of it is being written (the storage writer).
     async fn forget_machine(&self, machine_id: &str, purge_history: bool) -> Result<(), StoreError>;
+    /// Appends an entry to the audit log.
+    async fn put_audit(&self, entry: &crate::audit::AuditEntry) -> Result<(), StoreError>;
+    /// Audit log entries, newest first.
+    async fn audit(&self, query: &crate::audit::AuditQuery) -> Result<Vec<crate::audit::AuditEntry>, StoreError>;
     /// Agent tokens issued over REST, oldest first, revoked ones too.
     async fn agent_tokens(&self) -> Result<Vec<AgentToken>, StoreError>;
     /// Keeps a newly issued token.

@@ -526,6 +526,14 @@ impl Store for PostgresStore {
         Ok(())
     }
 
+    async fn put_audit(&self, entry: &crate::audit::AuditEntry) -> Result<(), StoreError> {
+        super::audit_log::postgres_insert(&self.client().await?, entry).await
+    }
+
+    async fn audit(&self, query: &crate::audit::AuditQuery) -> Result<Vec<crate::audit::AuditEntry>, StoreError> {
+        super::audit_log::postgres_list(&self.client().await?, query).await
+    }
+
     async fn agent_tokens(&self) -> Result<Vec<AgentToken>, StoreError> {
         postgres_tokens::list(&self.client().await?).await
     }

@@ -518,6 +518,16 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    async fn put_audit(&self, entry: &crate::audit::AuditEntry) -> Result<(), StoreError> {
+        let entry = entry.clone();
+        self.writer.run(move |conn| super::audit_log::sqlite_insert(conn, &entry)).await
+    }
+
+    async fn audit(&self, query: &crate::audit::AuditQuery) -> Result<Vec<crate::audit::AuditEntry>, StoreError> {
+        let query = query.clone();
+        with(&self.reader, move |conn| super::audit_log::sqlite_list(conn, &query)).await
+    }
+
     async fn agent_tokens(&self) -> Result<Vec<AgentToken>, StoreError> {
         with(&self.reader, |conn| sqlite_tokens::list(conn)).await
     }
