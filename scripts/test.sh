@@ -4,12 +4,13 @@
 #     store and multi-hub tests start throwaway servers on loopback) and
 #     systemd (its systemd-analyze checks the install script's unit) when
 #     missing;
-#   - cargo-nextest and cargo-fuzz when missing;
+#   - cargo-nextest, cargo-fuzz and cargo-deb when missing;
 #   - promtool, out of Debian's prometheus package (into target/promtool);
 #   - the browser test's npm packages (package-lock.json).
 # Builds the workspace once (debug), runs the Rust suites with nextest, the
 # fuzz targets for a short time each (SYSMONSTM_FUZZ_SECONDS, default 15;
-# their own instrumented release build), then the dashboard test in
+# their own instrumented release build), builds and checks the Debian
+# packages (an unoptimised profile of their own), then the dashboard test in
 # headless Chromium against the debug binaries.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -57,6 +58,10 @@ cargo nextest run --workspace --no-fail-fast
 
 step "fuzzing: each target briefly, replaying every kept regression input (scripts/fuzz.sh)"
 scripts/fuzz.sh --seconds "${SYSMONSTM_FUZZ_SECONDS:-15}"
+
+step "Debian packages: built (scripts/package.sh, unoptimised profile) and checked"
+scripts/package.sh package-check
+scripts/check_packages.sh
 
 step "dashboard in headless Chromium"
 cd tests/browser

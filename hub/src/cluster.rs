@@ -61,6 +61,11 @@ pub fn encode_alert(hub_id: &str, frame: &str) -> String {
     format!("{{\"hub\":{},\"kind\":\"alert\",\"frame\":{}}}", json_string(hub_id), json_string(frame))
 }
 
+/// A machine removed on this hub (`DELETE /api/machines/{id}`): other hubs drop it too.
+pub fn encode_removed(hub_id: &str, machine_id: &str) -> String {
+    format!("{{\"hub\":{},\"kind\":\"removed\",\"machine_id\":{}}}", json_string(hub_id), json_string(machine_id))
+}
+
 /// A message read from Redis.
 #[derive(Debug, Deserialize)]
 pub struct Envelope {
@@ -74,6 +79,7 @@ pub struct Envelope {
 pub enum Body {
     Machine { instance_id: String, summary: Box<MachineSummary>, host: Box<HostInfo>, latest: Box<Sample> },
     Alert { frame: String },
+    Removed { machine_id: String },
 }
 
 /// What another hub said, ready for the local registry or viewers.
@@ -81,6 +87,7 @@ pub enum Body {
 pub enum Remote {
     Machine { hub: Arc<str>, update: Arc<MachineUpdate> },
     Alert(Arc<str>),
+    Removed(String),
 }
 
 /// Decodes a message; `None` for this hub's own.
@@ -95,6 +102,7 @@ pub fn decode(own_hub: &str, payload: &[u8]) -> Result<Option<Remote>, serde_jso
             update: MachineUpdate::new(*summary, Arc::from(instance_id), Arc::from(host), Arc::from(latest)),
         },
         Body::Alert { frame } => Remote::Alert(Arc::from(frame)),
+        Body::Removed { machine_id } => Remote::Removed(machine_id),
     }))
 }
 
@@ -110,6 +118,16 @@ mod tests {
         let latest = Arc::new(latest);
         let summary = MachineSummary::new("web-1", &host, &latest, MachineStatus::Online, 1_700_000_000_100);
         MachineUpdate::new(summary, Arc::from("inst-1"), host, latest)
+    }
+
+    #[test]
+    fn a_removal_survives_the_round_trip_and_is_skipped_by_its_own_hub() {
+        let payload = encode_removed("hub-a", "web-\"1\"");
+        let Some(Remote::Removed(id)) = decode("hub-b", payload.as_bytes()).expect("decodes") else {
+            panic!("expected a removal");
+        };
+        assert_eq!(id, "web-\"1\"");
+        assert!(decode("hub-a", payload.as_bytes()).expect("decodes").is_none());
     }
 
     #[test]

@@ -101,6 +101,14 @@ pub struct MachineRemoved {
     pub forgotten: Forgotten,
 }
 
+/// Another hub (through Redis) removed a machine: this hub forgets it too,
+/// unless its agent streams here.
+#[derive(Debug, Clone, Message)]
+#[rtype(result = "()")]
+pub struct RemoteMachineRemoved {
+    pub machine_id: String,
+}
+
 /// Where the storage writer tells the outcome of forgetting a machine
 /// (once; an error is retried by the writer, and said here first).
 #[derive(Debug, Clone)]

@@ -169,3 +169,33 @@ fn the_same_topology_runs_as_plain_processes() {
     assert!(stdout.contains("stack check passed"), "{stdout}");
     assert_eq!(stdout.matches("lists stack-1, stack-2, stack-3 online").count(), 3, "{stdout}");
 }
+
+/// The Debian packages' settings files name only variables their binary
+/// reads, set or commented out, and the units read them and run the binary.
+#[test]
+fn package_settings_name_only_variables_the_binaries_read() {
+    for (name, known) in [
+        ("hub", envs(sysmonstm_hub::HubArgs::command())),
+        ("agent", envs(sysmonstm_agent::AgentArgs::command())),
+        ("relay", envs(sysmonstm_relay::RelayArgs::command())),
+    ] {
+        let dir = root().join("packaging").join(name);
+        let settings = std::fs::read_to_string(dir.join(format!("{name}.env"))).expect("settings file");
+        let keys: Vec<&str> = settings
+            .lines()
+            .map(|l| l.trim_start_matches('#'))
+            .filter_map(|l| l.split_once('=').map(|(k, _)| k))
+            .filter(|k| !k.is_empty() && k.chars().all(|c| c.is_ascii_uppercase() || c == '_'))
+            .collect();
+        assert!(keys.len() >= 2, "{name}.env names its settings: {keys:?}");
+        for key in keys {
+            assert!(
+                known.iter().any(|k| k == key),
+                "sysmonstm-{name} does not read {key} ({name}.env); it reads {known:?}"
+            );
+        }
+        let unit = std::fs::read_to_string(dir.join(format!("sysmonstm-{name}.service"))).expect("unit");
+        assert!(unit.lines().any(|l| l == format!("EnvironmentFile=/etc/sysmonstm/{name}.env")), "{name}'s unit");
+        assert!(unit.lines().any(|l| l.starts_with(&format!("ExecStart=/usr/bin/sysmonstm-{name}"))), "{name}'s unit");
+    }
+}

@@ -264,3 +264,33 @@ async fn labels_set_on_one_hub_reach_the_hub_holding_the_machine() {
     assert_eq!(machine(&a.http(), "on-b").await.expect("listed")["labels"]["env"], "prod", "B's own samples carry it");
     agent.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_machine_removed_on_one_hub_leaves_every_hub() {
+    let pg = PgServer::start();
+    let redis = RedisServer::start();
+    let (a, b) = (start_hub(Some(&pg), &redis, "hub-a"), start_hub(Some(&pg), &redis, "hub-b"));
+    let admin = std::fs::read_to_string(a.dir.path().join("admin-token")).expect("hub A's admin token");
+    let mut agent = TestAgent::start(&b.grpc(), "leaves-b", FAST, None);
+    fresh_at(&a.http(), "leaves-b", 0).await;
+    let url = format!("{}/api/machines/leaves-b", a.http());
+    // Streaming to B: A cannot end that stream, so it refuses even with force.
+    let (status, error) =
+        send_json(reqwest::Method::DELETE, &format!("{url}?force=true"), Some(admin.trim()), &Value::Null).await;
+    assert_eq!((status, error["field"].as_str()), (409, Some("force")), "{error}");
+    assert!(error["error"].as_str().is_some_and(|e| e.contains("hub-b")), "names the hub: {error}");
+
+    agent.stop().await;
+    wait_status(&a.http(), "leaves-b", "offline").await;
+    let (status, _) = send_json(reqwest::Method::DELETE, &url, Some(admin.trim()), &Value::Null).await;
+    assert_eq!(status, 200);
+    for hub in [&a, &b] {
+        let http = hub.http();
+        eventually(&format!("{http} no longer lists it"), || {
+            let http = http.clone();
+            async move { machine(&http, "leaves-b").await.is_none().then_some(()) }
+        })
+        .await;
+    }
+    assert!(redis.machine_keys().iter().all(|k| !k.ends_with("leaves-b")), "its Redis key is gone");
+}

@@ -29,7 +29,8 @@ use sysmonstm_protocol::backoff::Backoff;
 use super::fanout::alert_frame;
 use crate::cluster::{self, Remote};
 use crate::events::{
-    AlertChanged, LiveEvent, LiveSender, MachineUpdate, MachineWentOffline, MetricsReceived, RemoteMachineUpdated,
+    AlertChanged, LiveEvent, LiveSender, MachineRemoved, MachineUpdate, MachineWentOffline, MetricsReceived,
+    RemoteMachineRemoved, RemoteMachineUpdated,
 };
 use crate::health::Health;
 
@@ -67,6 +68,8 @@ pub struct RedisBridge {
     /// Newest unsent state per machine.
     pending: HashMap<String, Arc<MachineUpdate>>,
     pending_alerts: Vec<Arc<str>>,
+    /// Machines removed here, whose keys go and whose removal is published.
+    pending_removed: Vec<String>,
     flushing: bool,
 }
 
@@ -86,26 +89,49 @@ impl RedisBridge {
         config.pool = Some(PoolConfig { max_size: POOL_SIZE, timeouts, ..PoolConfig::default() });
         let pool = config.create_pool(Some(Runtime::Tokio1)).map_err(|e| RedisError::Url(e.to_string()))?;
         let link = Link { hub_id: Arc::from(hub_id), pool, client, status, log };
-        Ok(RedisBridge { link, live, pending: HashMap::new(), pending_alerts: Vec::new(), flushing: false })
+        Ok(RedisBridge {
+            link,
+            live,
+            pending: HashMap::new(),
+            pending_alerts: Vec::new(),
+            pending_removed: Vec::new(),
+            flushing: false,
+        })
     }
 
     fn flush(&mut self, ctx: &mut Context<Self>) {
-        if self.flushing || (self.pending.is_empty() && self.pending_alerts.is_empty()) {
+        let idle = self.pending.is_empty() && self.pending_alerts.is_empty() && self.pending_removed.is_empty();
+        if self.flushing || idle {
             return;
         }
         self.flushing = true;
         let machines = std::mem::take(&mut self.pending);
         let alerts = std::mem::take(&mut self.pending_alerts);
+        let removed = std::mem::take(&mut self.pending_removed);
         let link = self.link.clone();
         let work = async move {
-            let result = tokio::time::timeout(REDIS_TIMEOUT, link.write(machines.into_values(), &alerts)).await;
+            let result =
+                tokio::time::timeout(REDIS_TIMEOUT, link.write(machines.into_values(), &alerts, &removed)).await;
             match result {
-                Ok(Ok(())) => link.up(),
-                Ok(Err(e)) => link.down(&format!("write failed: {e}")),
-                Err(_) => link.down("write timed out"),
+                Ok(Ok(())) => {
+                    link.up();
+                    Vec::new()
+                }
+                Ok(Err(e)) => {
+                    link.down(&format!("write failed: {e}"));
+                    removed
+                }
+                Err(_) => {
+                    link.down("write timed out");
+                    removed
+                }
             }
         };
-        ctx.spawn(work.into_actor(self).map(|_, bridge, _| bridge.flushing = false));
+        // States come again with the next sample; a removal is said only once, so it waits for Redis.
+        ctx.spawn(work.into_actor(self).map(|unsent, bridge, _| {
+            bridge.flushing = false;
+            bridge.pending_removed.extend(unsent);
+        }));
     }
 }
 
@@ -127,6 +153,7 @@ impl Link {
         &self,
         machines: impl Iterator<Item = Arc<MachineUpdate>>,
         alerts: &[Arc<str>],
+        removed: &[String],
     ) -> Result<(), String> {
         let mut conn = self.pool.get().await.map_err(|e| e.to_string())?;
         let sha: String = redis::cmd("SCRIPT")
@@ -156,6 +183,10 @@ impl Link {
                 .arg(cluster::CHANNEL)
                 .ignore();
         }
+        for machine_id in removed {
+            pipe.del(cluster::machine_key(machine_id)).ignore();
+            pipe.publish(cluster::CHANNEL, cluster::encode_removed(&self.hub_id, machine_id)).ignore();
+        }
         for frame in alerts {
             pipe.publish(cluster::CHANNEL, cluster::encode_alert(&self.hub_id, frame)).ignore();
         }
@@ -171,6 +202,9 @@ impl Link {
             }
             Ok(Some(Remote::Alert(frame))) => {
                 let _ = live.send(LiveEvent::Alert(frame));
+            }
+            Ok(Some(Remote::Removed(machine_id))) => {
+                Broker::<SystemBroker>::issue_async(RemoteMachineRemoved { machine_id });
             }
             Err(e) => debug!(self.log, "unreadable message from Redis ignored"; "error" => %e),
         }
@@ -252,6 +286,7 @@ impl Actor for RedisBridge {
         self.subscribe_system_async::<MetricsReceived>(ctx);
         self.subscribe_system_async::<MachineWentOffline>(ctx);
         self.subscribe_system_async::<AlertChanged>(ctx);
+        self.subscribe_system_async::<MachineRemoved>(ctx);
         ctx.run_interval(FLUSH_INTERVAL, |bridge, ctx| bridge.flush(ctx));
         ctx.spawn(self.link.clone().listen_forever(self.live.clone()).into_actor(self));
     }
@@ -270,6 +305,15 @@ impl Handler<MachineWentOffline> for RedisBridge {
 
     fn handle(&mut self, msg: MachineWentOffline, _: &mut Context<Self>) {
         self.pending.insert(msg.0.machine_id().to_owned(), msg.0);
+    }
+}
+
+impl Handler<MachineRemoved> for RedisBridge {
+    type Result = ();
+
+    fn handle(&mut self, msg: MachineRemoved, _: &mut Context<Self>) {
+        self.pending.remove(&msg.machine_id);
+        self.pending_removed.push(msg.machine_id);
     }
 }
 

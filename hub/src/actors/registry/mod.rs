@@ -11,26 +11,37 @@
 //! the registry keeps their state and live-chart ring itself (no session),
 //! lets the newest sample win when a machine moves between hubs, and marks
 //! them offline when their hub stops reporting them.
+//!
+//! # Layout
+//! - [`settings`]: hub-side settings (patch, apply, refresh, read).
+//! - [`removal`]: forgetting a machine, here or as another hub did.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix::prelude::*;
-use actix_broker::{BrokerIssue, BrokerSubscribe};
+use actix_broker::BrokerSubscribe;
 use slog::Logger;
 
 use sysmonstm_protocol::model::MachineStatus;
 use sysmonstm_viewer::newest;
 
-use super::machine_session::{GetRecent, MachineSession, Retire, UseSettings};
-use crate::events::{Forgotten, LiveEvent, LiveSender, MachineRemoved};
-use crate::events::{MachineUpdate, MachineWentOffline, MetricsReceived, Persisted, RemoteMachineUpdated};
-use crate::field_error::FieldError;
+use super::machine_session::{GetRecent, MachineSession};
+use crate::events::{LiveEvent, LiveSender};
+use crate::events::{
+    MachineUpdate, MachineWentOffline, MetricsReceived, Persisted, RemoteMachineRemoved, RemoteMachineUpdated,
+};
 use crate::liveness::{is_overdue, OFFLINE_CHECK_INTERVAL};
 use crate::machine_settings::MachineSettings;
 use crate::recent::{chart_point, ChartPoint, ChartRing};
 use crate::store::KnownMachine;
+
+mod removal;
+mod settings;
+
+pub use removal::{Forget, ForgetRefused};
+pub use settings::{ApplySettings, PatchRefused, PatchSettings, RefreshSettings, SettingsOf};
 
 /// Interval assumed for a remote machine until two of its samples are seen.
 const REMOTE_DEFAULT_INTERVAL: Duration = Duration::from_secs(1);
@@ -141,6 +152,7 @@ impl Actor for MachineRegistry {
         self.subscribe_system_async::<MetricsReceived>(ctx);
         self.subscribe_system_async::<MachineWentOffline>(ctx);
         self.subscribe_system_async::<RemoteMachineUpdated>(ctx);
+        self.subscribe_system_async::<RemoteMachineRemoved>(ctx);
         ctx.run_interval(OFFLINE_CHECK_INTERVAL, |registry, _| registry.expire_remote());
     }
 }
@@ -293,164 +305,6 @@ impl Handler<RemoteMachines> for MachineRegistry {
         let mut all: Vec<_> = self.remote.iter().map(|(id, m)| (id.clone(), m.hub.clone())).collect();
         all.sort();
         MessageResult(all)
-    }
-}
-
-/// A machine's new hub-side settings (already stored): shown to viewers at
-/// once and used by its session from now on. Answers the machine's state
-/// as it now is (None: unknown machine).
-#[derive(Message)]
-#[rtype(result = "Option<Arc<MachineUpdate>>")]
-pub struct ApplySettings {
-    pub machine_id: String,
-    pub settings: MachineSettings,
-}
-
-impl Handler<ApplySettings> for MachineRegistry {
-    type Result = MessageResult<ApplySettings>;
-
-    fn handle(&mut self, msg: ApplySettings, _: &mut Context<Self>) -> Self::Result {
-        self.settings.insert(msg.machine_id.clone(), msg.settings.clone());
-        if let Some(session) = self.sessions.get(&msg.machine_id) {
-            session.do_send(UseSettings(msg.settings.clone()));
-        }
-        let Some(current) = self.latest.get(&msg.machine_id) else { return MessageResult(None) };
-        let update = current.with_settings(&msg.settings);
-        self.accept(update.clone());
-        MessageResult(Some(update))
-    }
-}
-
-/// Every machine's settings as the shared store holds them (hubs on one
-/// PostgreSQL): those that differ from what this hub shows are applied.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct RefreshSettings(pub Vec<(String, MachineSettings)>);
-
-impl Handler<RefreshSettings> for MachineRegistry {
-    type Result = ();
-
-    fn handle(&mut self, msg: RefreshSettings, ctx: &mut Context<Self>) {
-        for (machine_id, settings) in msg.0 {
-            if self.settings.get(&machine_id).unwrap_or(&MachineSettings::default()) != &settings {
-                Handler::<ApplySettings>::handle(self, ApplySettings { machine_id, settings }, ctx);
-            }
-        }
-    }
-}
-
-/// A JSON merge patch of a machine's hub-side settings (see
-/// `MachineSettings::patched`), taken in turn so that concurrent patches
-/// compose. Answers (before, after); the caller stores `after`, then sends
-/// [`ApplySettings`] with what the store holds.
-#[derive(Message)]
-#[rtype(result = "Result<(MachineSettings, MachineSettings), PatchRefused>")]
-pub struct PatchSettings {
-    pub machine_id: String,
-    pub body: serde_json::Value,
-}
-
-/// Why a patch was refused.
-#[derive(Debug)]
-pub enum PatchRefused {
-    UnknownMachine,
-    Invalid(FieldError),
-}
-
-impl Handler<PatchSettings> for MachineRegistry {
-    type Result = Result<(MachineSettings, MachineSettings), PatchRefused>;
-
-    fn handle(&mut self, msg: PatchSettings, _: &mut Context<Self>) -> Self::Result {
-        if !self.latest.contains_key(&msg.machine_id) {
-            return Err(PatchRefused::UnknownMachine);
-        }
-        let before = self.settings.get(&msg.machine_id).cloned().unwrap_or_default();
-        let after = before.patched(&msg.body).map_err(PatchRefused::Invalid)?;
-        self.settings.insert(msg.machine_id, after.clone());
-        Ok((before, after))
-    }
-}
-
-/// Forgets a machine: viewers drop it at once, its session ends its
-/// stream and stops, then [`MachineRemoved`] goes out on the broker (its
-/// alerts resolve; the storage writer forgets it and tells `forgotten`).
-/// Answers the status it had.
-#[derive(Message)]
-#[rtype(result = "Result<MachineStatus, ForgetRefused>")]
-pub struct Forget {
-    pub machine_id: String,
-    /// Also when its agent is streaming (its stream is ended).
-    pub force: bool,
-    pub purge_history: bool,
-    pub forgotten: Forgotten,
-}
-
-/// Why a machine was not forgotten.
-#[derive(Debug, PartialEq, Eq)]
-pub enum ForgetRefused {
-    UnknownMachine,
-    /// Its agent streams to this hub; `force` would end the stream.
-    Online,
-    /// Its agent streams to another hub (named), which must remove it.
-    OnlineElsewhere(Arc<str>),
-}
-
-impl MachineRegistry {
-    /// Whether the machine may be forgotten, and the status it has.
-    fn may_forget(&self, msg: &Forget) -> Result<MachineStatus, ForgetRefused> {
-        let status = self.latest.get(&msg.machine_id).ok_or(ForgetRefused::UnknownMachine)?.summary.status;
-        if status == MachineStatus::Online {
-            if let Some(remote) = self.remote.get(&msg.machine_id) {
-                return Err(ForgetRefused::OnlineElsewhere(remote.hub.clone()));
-            }
-            if !msg.force {
-                return Err(ForgetRefused::Online);
-            }
-        }
-        Ok(status)
-    }
-}
-
-impl Handler<Forget> for MachineRegistry {
-    type Result = ResponseActFuture<Self, Result<MachineStatus, ForgetRefused>>;
-
-    fn handle(&mut self, msg: Forget, _: &mut Context<Self>) -> Self::Result {
-        let status = match self.may_forget(&msg) {
-            Ok(status) => status,
-            Err(refused) => return Box::pin(fut::ready(Err(refused))),
-        };
-        // Out of `sessions` first: what the retiring session still
-        // publishes is ignored from now on (see `is_local`).
-        let session = self.sessions.remove(&msg.machine_id);
-        self.latest.remove(&msg.machine_id);
-        self.remote.remove(&msg.machine_id);
-        self.settings.remove(&msg.machine_id);
-        let _ = self.live.send(LiveEvent::Removed(Arc::from(msg.machine_id.as_str())));
-        let retired = async move {
-            if let Some(session) = session {
-                let _ = session.send(Retire).await;
-            }
-        };
-        Box::pin(retired.into_actor(self).map(move |_, registry, _| {
-            // After the session's last sample on the broker, so the writer
-            // sees that first.
-            let Forget { machine_id, purge_history, forgotten, .. } = msg;
-            registry.issue_system_async(MachineRemoved { machine_id, purge_history, forgotten });
-            Ok(status)
-        }))
-    }
-}
-
-/// A machine's hub-side settings (empty for a machine without any).
-#[derive(Message)]
-#[rtype(result = "MachineSettings")]
-pub struct SettingsOf(pub String);
-
-impl Handler<SettingsOf> for MachineRegistry {
-    type Result = MessageResult<SettingsOf>;
-
-    fn handle(&mut self, msg: SettingsOf, _: &mut Context<Self>) -> Self::Result {
-        MessageResult(self.settings.get(&msg.0).cloned().unwrap_or_default())
     }
 }
 
