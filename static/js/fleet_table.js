@@ -9,7 +9,7 @@ import { pct, rate, ago, escapeHtml, labelChips, labelObject } from './format.js
 import { readOnly } from './mode.js';
 
 const ROW_PX = 30;
-const OVERSCAN_ROWS = 15;
+const OVERSCAN_ROWS = 6;
 /// How often rows are sorted again while updates stream in.
 const RESORT_MS = 1000;
 /// REST calls in flight at once during a bulk change.
@@ -68,6 +68,17 @@ export class FleetTable {
     root.classList.toggle('read-only', readOnly);
     this.scroll = root.querySelector('[data-field=scroll]');
     this.body = root.querySelector('tbody');
+    // Rows in the DOM by machine id, between two spacer rows that stand for the rest.
+    this.drawn = new Map();
+    const pad = () => {
+      const tr = document.createElement('tr');
+      tr.className = 'pad';
+      tr.innerHTML = `<td colspan="${COLUMNS.length + 1}"></td>`;
+      return tr;
+    };
+    this.topPad = pad();
+    this.bottomPad = pad();
+    this.body.append(this.topPad, this.bottomPad);
     this.scroll.addEventListener('scroll', () => this.schedule(false));
     root.querySelector('thead').addEventListener('click', (e) => {
       const th = e.target.closest('th[data-sort]');
@@ -128,6 +139,9 @@ export class FleetTable {
     }
   }
 
+  // Draws the rows in view (plus a margin): rows already in the DOM are
+  // kept, and rewritten only when their machine's summary changed, so a
+  // scroll builds just the rows that came into view.
   draw() {
     if (!this.sortedAt) this.order();
     else this.rows = this.rows.filter((id) => this.fleet.has(id));
@@ -135,13 +149,31 @@ export class FleetTable {
     const top = this.scroll.scrollTop;
     const first = Math.max(0, Math.floor(top / ROW_PX) - OVERSCAN_ROWS);
     const last = Math.min(total, Math.ceil((top + this.scroll.clientHeight) / ROW_PX) + OVERSCAN_ROWS);
-    const cells = (s) => COLUMNS.map(([key, , , html]) => `<td class="${NUMERIC.has(key) ? 'num' : ''}" data-col="${key}">${html(s)}</td>`).join('');
-    const rows = this.rows.slice(first, last).map((id) => {
+    const wanted = this.rows.slice(first, last);
+    const keep = new Set(wanted);
+    for (const [id, tr] of this.drawn) if (!keep.has(id)) { tr.remove(); this.drawn.delete(id); }
+    let at = this.topPad;
+    for (const id of wanted) {
       const s = this.fleet.get(id);
-      return `<tr data-machine-id="${escapeHtml(id)}" class="${s.status === 'offline' ? 'offline' : ''}"><td class="pick"><input type="checkbox" ${this.selected.has(id) ? 'checked' : ''} aria-label="Select ${escapeHtml(id)}"></td>${cells(s)}</tr>`;
-    }).join('');
-    const pad = (rows) => (rows > 0 ? `<tr class="pad" style="height:${rows * ROW_PX}px"><td colspan="${COLUMNS.length + 1}"></td></tr>` : '');
-    this.body.innerHTML = pad(first) + rows + pad(total - last);
+      let tr = this.drawn.get(id);
+      if (!tr) {
+        tr = document.createElement('tr');
+        tr.dataset.machineId = id;
+        this.drawn.set(id, tr);
+      }
+      const picked = this.selected.has(id);
+      if (tr.summary !== s || tr.picked !== picked) {
+        tr.summary = s;
+        tr.picked = picked;
+        tr.className = s.status === 'offline' ? 'offline' : '';
+        tr.innerHTML = `<td class="pick"><input type="checkbox" ${picked ? 'checked' : ''} aria-label="Select ${escapeHtml(id)}"></td>${COLUMNS.map(([key, , , html]) => `<td class="${NUMERIC.has(key) ? 'num' : ''}" data-col="${key}">${html(s)}</td>`).join('')}`;
+      }
+      if (at.nextSibling !== tr) at.after(tr);
+      at = tr;
+    }
+    if (at.nextSibling !== this.bottomPad) at.after(this.bottomPad);
+    this.topPad.style.height = `${first * ROW_PX}px`;
+    this.bottomPad.style.height = `${(total - last) * ROW_PX}px`;
     this.root.dataset.rows = total;
     this.root.dataset.first = first;
     this.showBulk();
