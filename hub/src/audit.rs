@@ -3,7 +3,7 @@
 //! Pure: the entry, the query `GET /api/audit` takes, and who an admin
 //! token is (a fingerprint: the log never holds the token).
 
-use serde::{Deserialize, Serialize};
+use serde::{Serialize, Serializer};
 use serde_json::Value;
 
 use crate::field_error::FieldError;
@@ -12,22 +12,15 @@ use crate::field_error::FieldError;
 pub const DEFAULT_LIMIT: usize = 100;
 pub const MAX_LIMIT: usize = 1000;
 
-/// What was changed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// What was changed (named as [`Action::name`] says, in JSON too).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
-    #[serde(rename = "rule.create")]
     RuleCreate,
-    #[serde(rename = "rule.update")]
     RuleUpdate,
-    #[serde(rename = "rule.delete")]
     RuleDelete,
-    #[serde(rename = "agent_token.issue")]
     TokenIssue,
-    #[serde(rename = "agent_token.revoke")]
     TokenRevoke,
-    #[serde(rename = "machine.update")]
     MachineUpdate,
-    #[serde(rename = "machine.remove")]
     MachineRemove,
 }
 
@@ -59,6 +52,12 @@ impl Action {
     }
 }
 
+impl Serialize for Action {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
 /// Who made a change and from where.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {
@@ -75,7 +74,7 @@ impl Actor {
 }
 
 /// One change, as stored and listed.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AuditEntry {
     /// Increasing (0 until stored).
     pub id: i64,

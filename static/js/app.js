@@ -11,12 +11,11 @@ import { readOnly, rememberRecent } from './mode.js';
 import { ensureViewer } from './session.js';
 import { startStoragePanel } from './storage.js';
 import { setUpAddMachine } from './addmachine.js';
-import { labelsMatch } from './format.js';
+import { healthRank as rank, labelsMatch } from './format.js';
 import { renderTokensPage } from './tokens.js';
 import { renderAuditPage } from './audit.js';
 import { FleetTable } from './fleet_table.js';
 
-const HEALTH_RANK = { critical: 0, warning: 1, ok: 2 };
 const CLOCK_TICK_MS = 1000;
 
 const fleet = new Map(); // machine_id -> latest summary
@@ -56,10 +55,6 @@ const alertState = new AlertState(() => {
   if (page === 'alerts') renderAlertsPage(alertsEl, alertState);
 });
 let orderDirty = true;
-
-function rank(s) {
-  return s.status === 'offline' ? 3 : HEALTH_RANK[s.health] ?? 2;
-}
 
 const comparators = {
   health: (a, b) => rank(a) - rank(b) || a.machine_id.localeCompare(b.machine_id),

@@ -5,7 +5,7 @@
 // time, with progress and a summary of what failed.
 
 import { change, ApiError } from './api.js';
-import { pct, rate, ago, escapeHtml, labelChips, labelObject } from './format.js';
+import { pct, rate, ago, escapeHtml, healthRank, labelChips, labelObject, labelText } from './format.js';
 import { readOnly } from './mode.js';
 
 const ROW_PX = 30;
@@ -15,8 +15,6 @@ const RESORT_MS = 1000;
 /// REST calls in flight at once during a bulk change.
 const BULK_CONCURRENCY = 8;
 
-const HEALTH_RANK = { critical: 0, warning: 1, ok: 2 };
-const healthRank = (s) => (s.status === 'offline' ? 3 : HEALTH_RANK[s.health] ?? 2);
 
 // [key, heading, sort value, cell html]
 const COLUMNS = [
@@ -29,7 +27,7 @@ const COLUMNS = [
   ['load', 'Load', (s) => s.load1, (s) => (+s.load1).toFixed(2)],
   ['rx', 'Net ↓', (s) => s.net_rx_bps, (s) => rate(s.net_rx_bps)],
   ['tx', 'Net ↑', (s) => s.net_tx_bps, (s) => rate(s.net_tx_bps)],
-  ['labels', 'Labels', (s) => Object.entries(s.labels || {}).map(([k, v]) => `${k}=${v}`).join(','), (s) => labelChips(s.labels)],
+  ['labels', 'Labels', (s) => labelText(s.labels), (s) => labelChips(s.labels)],
   ['seen', 'Seen', (s) => -s.last_seen, (s) => ago(s.last_seen)],
 ];
 const NUMERIC = new Set(['cpu', 'memory', 'disk', 'load', 'rx', 'tx']);

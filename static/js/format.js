@@ -52,6 +52,12 @@ export function labelsMatch(labels, word) {
   return false;
 }
 
+// Worst first: critical, warning, ok, then offline (sorting cards and rows).
+const HEALTH_RANK = { critical: 0, warning: 1, ok: 2 };
+export function healthRank(s) {
+  return s.status === 'offline' ? 3 : HEALTH_RANK[s.health] ?? 2;
+}
+
 // {env: 'prod', role: 'web'} as `env=prod, role=web`, and back (forms).
 export function labelText(labels) {
   return Object.entries(labels || {}).map(([k, v]) => `${k}=${v}`).join(', ');

@@ -134,14 +134,20 @@ impl Engine {
         events
     }
 
+    /// The machine's facts, made for a new machine (its id copied only then:
+    /// this runs for every sample).
     fn facts_of(&mut self, machine_id: &str) -> &mut Facts {
-        self.facts.entry(machine_id.to_owned()).or_insert_with(|| Facts {
-            sample: None,
-            host: Arc::new(HostInfo::default()),
-            labels: Labels::new(),
-            online: false,
-            offline_since: None,
-        })
+        if !self.facts.contains_key(machine_id) {
+            let fresh = Facts {
+                sample: None,
+                host: Arc::new(HostInfo::default()),
+                labels: Labels::new(),
+                online: false,
+                offline_since: None,
+            };
+            self.facts.insert(machine_id.to_owned(), fresh);
+        }
+        self.facts.get_mut(machine_id).expect("facts inserted just above")
     }
 
     /// Brings a machine's labels up to date (copied only when they changed:

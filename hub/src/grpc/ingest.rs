@@ -87,13 +87,16 @@ impl IngestService {
     }
 }
 
+/// An interval as the protocol carries it (ms; 0 means "none").
+fn interval_ms(every: Duration) -> u32 {
+    every.as_millis().min(u32::MAX as u128) as u32
+}
+
 /// What a session's reply is on the wire: a message, or the status that ends the stream.
 pub fn to_wire(reply: AgentReply) -> Result<pb::HubMessage, Status> {
     let msg = match reply {
         AgentReply::Ack(seq) => hub_message::Msg::Ack(pb::Ack { seq }),
-        AgentReply::Interval(every) => {
-            hub_message::Msg::Config(pb::ConfigUpdate { interval_ms: every.as_millis().min(u32::MAX as u128) as u32 })
-        }
+        AgentReply::Interval(every) => hub_message::Msg::Config(pb::ConfigUpdate { interval_ms: interval_ms(every) }),
         AgentReply::End(StreamEnd::Replaced) => {
             return Err(Status::aborted("replaced by a newer connection for this machine_id"))
         }
@@ -226,8 +229,11 @@ impl AgentIngest for IngestService {
         let connection_id = self.next_connection.fetch_add(1, Ordering::Relaxed);
         let (tx, replies) = mpsc::channel(REPLY_QUEUE);
         let attached = session.send(Attach { connection_id, hello, stored_last_seq, tx }).await.map_err(unavailable)?;
-        let interval_ms = attached.interval.map_or(0, |every| every.as_millis().min(u32::MAX as u128) as u32);
-        let welcome = pb::Welcome { last_seq: attached.last_seq, interval_ms, hub_id: self.hub_id.clone() };
+        let welcome = pb::Welcome {
+            last_seq: attached.last_seq,
+            interval_ms: attached.interval.map_or(0, interval_ms),
+            hub_id: self.hub_id.clone(),
+        };
         let (refuse, refusal) = oneshot::channel();
         tokio::spawn(pump(
             inbound,

@@ -162,11 +162,12 @@ pub async fn delete_machine(
         )),
     })?;
     let stored = outcome.await.map_err(|_| ApiError::Unavailable)?;
-    info!(state.log, "machine removed"; "machine_id" => &machine_id, "was" => format!("{was:?}").to_lowercase(),
+    let was = serde_json::to_value(was).unwrap_or_default();
+    info!(state.log, "machine removed"; "machine_id" => &machine_id, "was" => was.as_str(),
         "history" => if purge_history { "deleted" } else { "kept" },
         "from" => request.peer_addr().map(|a| a.ip().to_string()));
     let detail = serde_json::json!({ "force": force, "purge_history": purge_history,
-        "was": format!("{was:?}").to_lowercase(), "store": stored.as_ref().err() });
+        "was": was, "store": stored.as_ref().err() });
     audit(&state, &actor, Action::MachineRemove, &machine_id, detail).await;
     stored.map_err(|e| ApiError::Store(format!("{e}; the hub keeps trying to forget {machine_id}")))?;
     Ok(HttpResponse::Ok().json(serde_json::json!({
