@@ -87,7 +87,7 @@ impl AgentBinary {
             }
             hasher.update(&buffer[..n]);
         }
-        let sum: String = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        let sum = crate::hex::encode(&hasher.finalize());
         *self.summed.lock().unwrap_or_else(|p| p.into_inner()) = Some((version, sum.clone()));
         Ok(sum)
     }

@@ -22,10 +22,14 @@ pub enum Action {
     TokenRevoke,
     MachineUpdate,
     MachineRemove,
+    ChannelCreate,
+    ChannelUpdate,
+    ChannelDelete,
+    ChannelTest,
 }
 
 impl Action {
-    pub const ALL: [Action; 7] = [
+    pub const ALL: [Action; 11] = [
         Action::RuleCreate,
         Action::RuleUpdate,
         Action::RuleDelete,
@@ -33,6 +37,10 @@ impl Action {
         Action::TokenRevoke,
         Action::MachineUpdate,
         Action::MachineRemove,
+        Action::ChannelCreate,
+        Action::ChannelUpdate,
+        Action::ChannelDelete,
+        Action::ChannelTest,
     ];
 
     pub fn name(self) -> &'static str {
@@ -44,6 +52,10 @@ impl Action {
             Action::TokenRevoke => "agent_token.revoke",
             Action::MachineUpdate => "machine.update",
             Action::MachineRemove => "machine.remove",
+            Action::ChannelCreate => "channel.create",
+            Action::ChannelUpdate => "channel.update",
+            Action::ChannelDelete => "channel.delete",
+            Action::ChannelTest => "channel.test",
         }
     }
 

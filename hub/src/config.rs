@@ -68,6 +68,9 @@ pub struct HubConfig {
     /// The gRPC URL install scripts tell agents; None: the host the
     /// machine reached the hub by, with the gRPC port.
     pub public_url: Option<String>,
+    /// The dashboard's address for links in notifications; None: this
+    /// machine's name (or loopback) with the HTTP port.
+    pub dashboard_url: Option<String>,
 }
 
 impl HubConfig {
@@ -96,6 +99,7 @@ impl HubConfig {
             allowed_origins: Vec::new(),
             agent_binary: None,
             public_url: None,
+            dashboard_url: None,
         }
     }
 }
@@ -218,6 +222,10 @@ pub struct HubArgs {
     /// [default: the host the machine asked by, with the --grpc-addr port].
     #[arg(long, env = "SYSMONSTM_PUBLIC_URL", value_parser = crate::install::parse_public_url)]
     pub public_url: Option<String>,
+    /// The dashboard's address as people open it (`https://hub.example.com`),
+    /// for the links in notifications [default: http://THIS-MACHINE:PORT of --http-addr].
+    #[arg(long, env = "SYSMONSTM_DASHBOARD_URL", value_parser = parse_dashboard_url)]
+    pub dashboard_url: Option<String>,
     /// Log format.
     #[arg(long, env = "SYSMONSTM_LOG_FORMAT", value_enum, default_value = "text")]
     pub log_format: LogFormat,
@@ -345,8 +353,21 @@ impl HubArgs {
             allowed_origins: self.allowed_origins.clone(),
             agent_binary: self.agent_binary.clone(),
             public_url: self.public_url.clone(),
+            dashboard_url: self.dashboard_url.clone(),
         }
     }
+}
+
+/// `--dashboard-url`: an http(s) URL, kept without a trailing slash.
+fn parse_dashboard_url(text: &str) -> Result<String, String> {
+    let url = url::Url::parse(text).map_err(|e| format!("{text:?} is not a URL ({e})"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err(format!("{text:?} must be http(s)://host[:port][/path]"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(format!("{text:?} must not have a query or fragment"));
+    }
+    Ok(text.trim_end_matches('/').to_owned())
 }
 
 #[cfg(test)]
@@ -406,6 +427,16 @@ mod tests {
         for bad in ["agents.example:50051", "ftp://x", "http://", "http://x/path", "http://x$(id)"] {
             let error = parse(&["--public-url", bad]).expect_err(bad).to_string();
             assert!(error.contains("--public-url"), "{bad}: {error}");
+        }
+    }
+
+    #[test]
+    fn dashboard_url_is_http_without_query() {
+        let config = parse(&["--dashboard-url", "https://ops.example.com/hub/"]).expect("parses").config();
+        assert_eq!(config.dashboard_url.as_deref(), Some("https://ops.example.com/hub"));
+        for bad in ["ops.example.com", "ftp://x", "https://x/?a=1", "https://x/#top"] {
+            let error = parse(&["--dashboard-url", bad]).expect_err(bad).to_string();
+            assert!(error.contains("--dashboard-url"), "{bad}: {error}");
         }
     }
 

@@ -13,6 +13,7 @@ use serde_json::value::RawValue;
 use sysmonstm_protocol::model::{HostInfo, MachineStatus, MachineSummary, Sample};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
+use crate::alerts::channel::Channel;
 use crate::alerts::engine::Alert;
 use crate::alerts::rule::Rule;
 use crate::machine_settings::MachineSettings;
@@ -131,6 +132,12 @@ impl Forgotten {
         }
     }
 }
+
+/// The notification channels changed (one was made, changed or deleted):
+/// every channel as it now is, by id, secrets included.
+#[derive(Debug, Clone, Message)]
+#[rtype(result = "()")]
+pub struct ChannelsChanged(pub Arc<std::collections::HashMap<String, Arc<Channel>>>);
 
 /// An alert fired or resolved, with the rule as it was then.
 #[derive(Debug, Clone, Message)]

@@ -26,6 +26,7 @@
 //!   replies (`AgentReply`).
 //! - [`field_error`]: a refused input naming its field (queries, bodies, rules).
 //! - [`health`]: "failing, and the last error" of the store or Redis.
+//! - [`hex`]: bytes as hex (digests, signatures).
 //! - [`grpc`]: `AgentIngest` and `FleetQuery` services, agent token rules,
 //!   validation, the gRPC side's start-up (TLS, caps, the hub's own agent).
 //! - [`http`]: REST handlers, `/ws` (each browser a task running the
@@ -36,6 +37,8 @@
 //! - [`liveness`]: when a machine counts as offline.
 //! - [`machine_settings`]: labels and display name set at the hub (pure).
 //! - [`metrics`]: the stored metrics, one column each (store, alerts, HTTP).
+//! - [`notify`]: notifications: the message of an alert, its form for each
+//!   channel kind, webhook signatures (pure), and sending (HTTP, SMTP).
 //! - [`origin`]: which pages may open the live feed (`--allowed-origin`).
 //! - [`read_access`]: who may read with `--viewer-token` (HTTP and FleetQuery).
 //! - [`recent`]: the 5-minute live-chart ring of a machine.
@@ -45,8 +48,8 @@
 //! - [`when`]: times as clients write them (ms or RFC 3339).
 //!
 //! Imports run one way: leaves (`metrics`, `health`, `origin`,
-//! `token_rules`, `labels`, `when`) <- `agent_tokens` <- `alerts` <-
-//! `events` <- `store` <- `actors` <- `grpc`, `http` <- `server`;
+//! `token_rules`, `labels`, `when`, `hex`) <- `agent_tokens` <- `alerts` <-
+//! `notify`, `events` <- `store` <- `actors` <- `grpc`, `http` <- `server`;
 //! `tests/structure.rs` fails on a cycle.
 
 pub mod actors;
@@ -61,12 +64,14 @@ pub mod events;
 pub mod field_error;
 pub mod grpc;
 pub mod health;
+pub mod hex;
 pub mod http;
 pub mod install;
 pub mod labels;
 pub mod liveness;
 pub mod machine_settings;
 pub mod metrics;
+pub mod notify;
 pub mod origin;
 pub mod read_access;
 pub mod recent;

@@ -20,6 +20,7 @@ use crate::actors::system::{Actors, ActorsConfig, ClusterLink};
 use crate::admin_token;
 use crate::agent_binary::AgentBinary;
 use crate::agent_tokens::{book::TokenBook, AgentToken};
+use crate::alerts::channel::Channel;
 use crate::alerts::engine::{Alert, AlertState};
 use crate::alerts::rule::{self, Policy, Rule};
 use crate::config::HubConfig;
@@ -99,6 +100,25 @@ fn bind(what: &'static str, addr: SocketAddr) -> Result<TcpListener, StartError>
     Ok(listener)
 }
 
+/// The dashboard's address in notifications: `--dashboard-url`, else this
+/// machine's name (loopback when the hub listens only there) and the port.
+fn dashboard_url(configured: Option<&str>, http: SocketAddr) -> String {
+    if let Some(url) = configured {
+        return url.to_owned();
+    }
+    let host = if http.ip().is_loopback() {
+        http.ip().to_string()
+    } else {
+        std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .ok()
+            .map(|name| name.trim().to_owned())
+            .filter(|name| !name.is_empty())
+            .unwrap_or_else(|| http.ip().to_string())
+    };
+    let host = if host.contains(':') { format!("[{host}]") } else { host };
+    format!("http://{host}:{}", http.port())
+}
+
 fn cores() -> usize {
     std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)
 }
@@ -108,6 +128,7 @@ struct Loaded {
     store: Arc<dyn Store>,
     known: Vec<KnownMachine>,
     rules: Vec<Rule>,
+    channels: Vec<Channel>,
     firing: Vec<Alert>,
     tokens: Vec<AgentToken>,
 }
@@ -124,7 +145,8 @@ fn open_store(runtime: &tokio::runtime::Runtime, config: &HubConfig) -> Result<L
         let query = AlertQuery { state: Some(AlertState::Firing), limit: MAX_RESTORED_ALERTS, ..AlertQuery::default() };
         let firing = store.alerts(&query).await?;
         let tokens = store.agent_tokens().await?;
-        Ok::<_, StoreError>(Loaded { store, known, rules, firing, tokens })
+        let channels = store.channels().await?;
+        Ok::<_, StoreError>(Loaded { store, known, rules, channels, firing, tokens })
     };
     // block_on may not run inside another runtime (tests call start from one).
     std::thread::scope(|scope| scope.spawn(|| runtime.block_on(work)).join())
@@ -149,9 +171,10 @@ pub fn start(config: HubConfig, log: Logger) -> Result<HubHandle, StartError> {
         .enable_all()
         .build()
         .map_err(|e| StartError::Runtime("gRPC", e))?;
-    let Loaded { store, known, rules, firing, tokens } = open_store(&runtime, &config)?;
+    let Loaded { store, known, rules, channels, firing, tokens } = open_store(&runtime, &config)?;
     info!(log, "store open"; "store" => store.describe(), "known_machines" => known.len(), "rules" => rules.len(),
-        "firing_alerts" => firing.len(), "agent_tokens" => tokens.len());
+        "channels" => channels.len(), "firing_alerts" => firing.len(), "agent_tokens" => tokens.len());
+    let dashboard: Arc<str> = Arc::from(dashboard_url(config.dashboard_url.as_deref(), http_addr));
     let tokens = TokenBook::new(tokens, crate::now_ms());
     let admin_token = admin_token::resolve(config.admin_token.as_deref(), &config.data_dir, &log)
         .map_err(|source| StartError::DataDir { path: config.data_dir.display().to_string(), source })?;
@@ -189,6 +212,8 @@ pub fn start(config: HubConfig, log: Logger) -> Result<HubHandle, StartError> {
         stats: stats.clone(),
         known,
         rules,
+        channels,
+        dashboard: Some(dashboard),
         firing,
         policy: Policy { allow_private_webhooks: config.allow_private_webhooks },
         retention: config.retention,
@@ -303,6 +328,7 @@ fn run_actix(
         };
         let state = AppState {
             alerts: actors.alerts.clone(),
+            notifier: actors.notifier.clone(),
             admin_token: web.admin_token,
             tokens: web.tokens,
             readers: web.readers,

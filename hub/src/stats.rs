@@ -5,7 +5,18 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
+use crate::alerts::channel::Kind;
 use crate::store::status::StoreStatus;
+
+/// How many channel kinds there are (counters are kept per kind).
+pub const KINDS: usize = Kind::ALL.len();
+
+/// Sent and failed notifications of one channel kind.
+#[derive(Debug, Serialize)]
+pub struct Notifications {
+    pub sent: u64,
+    pub failed: u64,
+}
 
 /// How often the samples-per-second rate is recomputed.
 pub const RATE_WINDOW: Duration = Duration::from_secs(1);
@@ -26,6 +37,10 @@ pub struct Stats {
     pub grpc_connections_refused: AtomicU64,
     /// Agent streams refused for a missing or wrong token, or a machine id outside the token's globs.
     pub agent_streams_refused: AtomicU64,
+    /// Notifications sent and failed (after their retries), per channel
+    /// kind in [`Kind::ALL`]'s order; tests of a channel count too.
+    pub notifications_sent: [AtomicU64; KINDS],
+    pub notifications_failed: [AtomicU64; KINDS],
     /// samples_received at the last rate tick, and the rate then (f64 bits).
     last_total: AtomicU64,
     rate_bits: AtomicU64,
@@ -49,6 +64,8 @@ pub struct StatsReport {
     pub storage_queue: usize,
     /// The store's size, as last measured.
     pub storage: Option<crate::store::budget::StoreUsage>,
+    /// Per channel kind (`email`, `slack`, …).
+    pub notifications: std::collections::BTreeMap<&'static str, Notifications>,
 }
 
 impl Default for Stats {
@@ -65,6 +82,8 @@ impl Default for Stats {
             webhook_retries: AtomicU64::new(0),
             grpc_connections_refused: AtomicU64::new(0),
             agent_streams_refused: AtomicU64::new(0),
+            notifications_sent: std::array::from_fn(|_| AtomicU64::new(0)),
+            notifications_failed: std::array::from_fn(|_| AtomicU64::new(0)),
             last_total: AtomicU64::new(0),
             rate_bits: AtomicU64::new(0f64.to_bits()),
         }
@@ -72,6 +91,18 @@ impl Default for Stats {
 }
 
 impl Stats {
+    /// Counts one notification through a channel of `kind`.
+    pub fn count_notification(&self, kind: Kind, sent: bool) {
+        let counters = if sent { &self.notifications_sent } else { &self.notifications_failed };
+        counters[kind.index()].fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Sent and failed notifications of `kind`.
+    pub fn notified(&self, kind: Kind) -> (u64, u64) {
+        let i = kind.index();
+        (self.notifications_sent[i].load(Ordering::Relaxed), self.notifications_failed[i].load(Ordering::Relaxed))
+    }
+
     /// Recomputes the rate; called every `elapsed` (normally RATE_WINDOW).
     pub fn tick(&self, elapsed: Duration) {
         let total = self.samples_received.load(Ordering::Relaxed);
@@ -95,6 +126,13 @@ impl Stats {
             samples_stored_total: store.stored.load(Ordering::Relaxed),
             storage_queue: store.backlog.load(Ordering::Relaxed),
             storage: store.usage(),
+            notifications: Kind::ALL
+                .iter()
+                .map(|k| {
+                    let (sent, failed) = self.notified(*k);
+                    (k.name(), Notifications { sent, failed })
+                })
+                .collect(),
         }
     }
 }

@@ -196,6 +196,7 @@ async fn every_answer_matches_the_document() {
     let one = format!("/api/rules/{id}");
     // Issued last in the calls below: the first token closes the hub to the
     // tokenless agent's reconnects.
+    let channel = json!({"name": "ops", "kind": "webhook", "url": "https://hooks.example.invalid/in", "secret": "0123456789abcdef"});
     let issue = json!({"machine_glob": "api-*", "labels": {"env": "test"}, "expires_in": "30d"});
     let (tokens, token_one, t) = ("/api/agent-tokens", "/api/agent-tokens/{id}", "/api/agent-tokens/nope");
     let r = "/api/rules/{id}";
@@ -268,6 +269,19 @@ async fn every_answer_matches_the_document() {
         call(post.clone(), tokens, tokens).body(issue.to_string()),
         call(get.clone(), token_one, t).token(),
         call(delete.clone(), token_one, t).token(),
+        call(get.clone(), "/api/alerts/{id}", "/api/alerts/nope"),
+        call(get.clone(), "/api/channels", "/api/channels").token(),
+        call(get.clone(), "/api/channels", "/api/channels"),
+        call(post.clone(), "/api/channels", "/api/channels").token().body(channel.to_string()),
+        call(post.clone(), "/api/channels", "/api/channels")
+            .token()
+            .body(json!({"name": "t", "kind": "telegram", "bot_token": "1:x", "chat_id": "general"}).to_string()),
+        call(post.clone(), "/api/channels", "/api/channels").token().body("{not json"),
+        call(get.clone(), "/api/channels/{id}", "/api/channels/nope").token(),
+        call(put.clone(), "/api/channels/{id}", "/api/channels/nope").token().body(channel.to_string()),
+        call(patch.clone(), "/api/channels/{id}", "/api/channels/nope").token().body("{}"),
+        call(delete.clone(), "/api/channels/{id}", "/api/channels/nope").token(),
+        call(post.clone(), "/api/channels/{id}/test", "/api/channels/nope/test").token(),
         call(get.clone(), "/api/audit", "/api/audit").token(),
         call(get.clone(), "/api/audit", "/api/audit?limit=2&action=rule.update"),
         call(get.clone(), "/api/audit", "/api/audit?limit=zero").token(),
@@ -300,6 +314,23 @@ async fn every_answer_matches_the_document() {
     for c in [call(get.clone(), token_one, issued.clone()).token(), call(delete.clone(), token_one, issued).token()] {
         let (status, found) = conform(&doc, &base, &c).await;
         assert!(status < 300, "{} {}: {status}", c.method, c.url);
+        seen.insert((c.method.as_str().to_lowercase(), c.template));
+        problems.extend(found);
+    }
+    // A channel's own paths, by the id just made.
+    let (_, listed) = get_json_with(&format!("{base}/api/channels"), TOKEN).await;
+    let made = format!("/api/channels/{}", listed[0]["id"].as_str().expect("a channel"));
+    let (c_one, c_test) = ("/api/channels/{id}", "/api/channels/{id}/test");
+    for c in [
+        call(get.clone(), c_one, made.clone()).token(),
+        call(patch.clone(), c_one, made.clone()).token().body(json!({"name": "renamed"}).to_string()),
+        call(patch.clone(), c_one, made.clone()).token().body(json!({"version": 99}).to_string()),
+        call(put.clone(), c_one, made.clone()).token().body(channel.to_string()),
+        call(post.clone(), c_test, format!("{made}/test")).token(),
+        call(delete.clone(), c_one, made.clone()).token(),
+    ] {
+        let (status, found) = conform(&doc, &base, &c).await;
+        assert!(status < 500, "{} {}: {status}", c.method, c.url);
         seen.insert((c.method.as_str().to_lowercase(), c.template));
         problems.extend(found);
     }

@@ -224,6 +224,7 @@ async fn alerts_and_rules(store: Arc<dyn Store>) {
         rule_id: "r".into(),
         rule_name: "hot".into(),
         machine_id: machine.into(),
+        labels: [("env".to_owned(), "prod".to_owned())].into(),
         severity: Severity::Critical,
         state: AlertState::Firing,
         value: 95.5,
@@ -260,6 +261,62 @@ async fn alerts_and_rules(store: Arc<dyn Store>) {
         store.alerts(&AlertQuery { since: Some(T0 + 500), limit: 10, ..Default::default() }).await.expect("since");
     assert_eq!(since.len(), 1);
     assert_eq!(store.alerts(&AlertQuery { limit: 1, ..Default::default() }).await.expect("limit").len(), 1);
+    let by_id = store.alerts(&AlertQuery { id: Some("a2".into()), limit: 10, ..Default::default() }).await.expect("id");
+    assert_eq!((by_id.len(), by_id[0].labels.get("env").map(String::as_str)), (1, Some("prod")), "labels kept");
+    notifications(&*store).await;
+}
+
+/// Channels (kept whole, secrets included) and the delivery log.
+async fn notifications(store: &dyn Store) {
+    use sysmonstm_hub::alerts::channel::{from_input, Kind, Stamp};
+    use sysmonstm_hub::alerts::delivery::Delivery;
+    use sysmonstm_hub::alerts::engine::AlertState;
+    let stamp = Stamp { version: 1, created_at: T0, updated_at: T0 };
+    let policy = sysmonstm_hub::alerts::address::Policy::default();
+    let mail = from_input(
+        &serde_json::json!({"name": "ops mail", "kind": "email", "smtp_host": "mail.example.com",
+            "username": "hub", "password": "s3cret", "from": "hub@example.com", "to": ["ops@example.com"]}),
+        "c-mail".into(),
+        stamp,
+        None,
+        policy,
+    )
+    .expect("email channel");
+    let later = Stamp { created_at: T0 + 1, ..stamp };
+    let hook = from_input(
+        &serde_json::json!({"name": "hook", "kind": "webhook", "url": "https://hooks.example.com/in",
+            "secret": "0123456789abcdef"}),
+        "c-hook".into(),
+        later,
+        None,
+        policy,
+    )
+    .expect("webhook channel");
+    store.put_channel(&mail).await.expect("put mail");
+    store.put_channel(&hook).await.expect("put hook");
+    assert_eq!(store.channels().await.expect("channels"), vec![mail.clone(), hook.clone()], "oldest first, whole");
+    let mut renamed = hook.clone();
+    renamed.name = "signed hook".into();
+    renamed.version = 2;
+    store.put_channel(&renamed).await.expect("replace");
+    store.delete_channel("c-mail").await.expect("delete");
+    assert_eq!(store.channels().await.expect("channels"), vec![renamed]);
+
+    let attempt = |n: u32, ok: bool| Delivery {
+        alert_id: "a1".into(),
+        channel_id: "c-hook".into(),
+        channel_name: "hook".into(),
+        kind: Kind::Webhook,
+        state: AlertState::Firing,
+        attempt: n,
+        at: T0 + i64::from(n),
+        ok,
+        error: (!ok).then(|| "HTTP 500".to_owned()),
+    };
+    store.put_delivery(&attempt(1, false)).await.expect("attempt 1");
+    store.put_delivery(&attempt(2, true)).await.expect("attempt 2");
+    assert_eq!(store.deliveries("a1").await.expect("deliveries"), vec![attempt(1, false), attempt(2, true)]);
+    assert!(store.deliveries("a2").await.expect("none").is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

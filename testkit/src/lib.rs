@@ -11,6 +11,9 @@
 //!   expectations), with `hello` / `sample` messages.
 //! - [`ws`]: a browser on `/ws`: connect, next frame, wait for a machine.
 //! - [`webhook`]: webhook receivers on loopback (failing first, or hanging).
+//! - [`receiver`]: an HTTP receiver answering as notification services do
+//!   (Slack, Discord, Telegram, ntfy, Gotify, PagerDuty), recording requests.
+//! - [`smtp`]: a real SMTP server (aiosmtpd), plain, STARTTLS or TLS, with AUTH.
 //! - [`stored`]: which samples a store holds, per agent instance.
 //! - [`postgres`], [`redis`]: throwaway servers from Debian's binaries.
 //! - [`tls`]: a throwaway PKI (rcgen).
@@ -25,8 +28,10 @@ pub mod files;
 pub mod hub;
 pub mod ports;
 pub mod postgres;
+pub mod receiver;
 pub mod redis;
 pub mod relay;
+pub mod smtp;
 pub mod stored;
 pub mod tls;
 pub mod wait;

@@ -1,45 +1,130 @@
-//! `Notifier`: delivers alert webhooks.
+//! `Notifier`: tells people about alerts through their channels.
 //!
-//! On every fire and resolve, POSTs `{"state", "alert", "rule"}` to each of
-//! the rule's URLs, each delivery on its own task (a slow endpoint never
-//! delays evaluation or other deliveries), with a timeout and retries with
-//! backoff. Host names are resolved first and, unless private webhooks are
-//! allowed, refused when they point at loopback, link-local or private
-//! addresses; the request then goes to the address that was checked.
-//! Outcomes are counted in `/api/stats`.
+//! On every fire and resolve it sends, through each channel the rule names
+//! (and each of the rule's plain `webhooks`, as an unsigned webhook
+//! channel), the message [`crate::notify::render`] makes for that kind.
+//! Each delivery runs on its own task (a slow service never delays
+//! evaluation or other deliveries), with a timeout and retries with
+//! backoff ([`Retry::NOTIFY`]); every try is written to the delivery log
+//! of the alert, in order, by one background task. Channels come from the
+//! alert engine ([`ChannelsChanged`]); `TestChannel` sends a test message
+//! once and answers with the outcome. Outcomes are counted per channel kind
+//! (`/api/stats`, `/metrics`), webhooks also as before.
 
-use std::net::SocketAddr;
+use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::Instant;
 
 use actix::prelude::*;
 use actix_broker::BrokerSubscribe;
+use serde::Serialize;
 use slog::{debug, warn, Logger};
-use sysmonstm_protocol::backoff::Backoff;
+use tokio::sync::mpsc;
 
-use crate::alerts::rule::{check_webhook, is_private, Policy};
-use crate::events::AlertChanged;
+use crate::alerts::address::Policy;
+use crate::alerts::channel::{Channel, Kind};
+use crate::alerts::delivery::{clip, Delivery};
+use crate::alerts::rule::Rule;
+use crate::events::{AlertChanged, ChannelsChanged};
+use crate::notify::message::Notification;
+use crate::notify::render::render;
+use crate::notify::send::{deliver, Retry, Try};
 use crate::stats::Stats;
-
-/// How long one delivery attempt may take.
-pub const WEBHOOK_TIMEOUT: Duration = Duration::from_secs(5);
-/// Attempts per delivery.
-pub const WEBHOOK_ATTEMPTS: u32 = 4;
-/// Delay before the first retry; doubles after each.
-pub const WEBHOOK_RETRY_FIRST: Duration = Duration::from_millis(500);
-/// Longest pause between two attempts.
-pub const WEBHOOK_RETRY_MAX: Duration = Duration::from_secs(8);
+use crate::store::Store;
 
 pub struct Notifier {
+    channels: Arc<HashMap<String, Arc<Channel>>>,
     policy: Policy,
     stats: Arc<Stats>,
+    /// The dashboard's address, for links in messages.
+    dashboard: Option<Arc<str>>,
     log: Logger,
+    /// To the task that writes the delivery log.
+    log_tx: mpsc::UnboundedSender<Delivery>,
+    log_rx: Option<(mpsc::UnboundedReceiver<Delivery>, Arc<dyn Store>)>,
+}
+
+/// What the notifier starts with.
+pub struct NotifierConfig {
+    pub channels: HashMap<String, Arc<Channel>>,
+    pub store: Arc<dyn Store>,
+    pub policy: Policy,
+    pub stats: Arc<Stats>,
+    pub dashboard: Option<Arc<str>>,
+    pub log: Logger,
 }
 
 impl Notifier {
-    pub fn new(policy: Policy, stats: Arc<Stats>, log: Logger) -> Self {
-        Notifier { policy, stats, log }
+    pub fn new(config: NotifierConfig) -> Self {
+        let (log_tx, log_rx) = mpsc::unbounded_channel();
+        Notifier {
+            channels: Arc::new(config.channels),
+            policy: config.policy,
+            stats: config.stats,
+            dashboard: config.dashboard,
+            log: config.log,
+            log_tx,
+            log_rx: Some((log_rx, config.store)),
+        }
+    }
+
+    /// Where a rule's notifications go: its channels, then its plain webhooks.
+    fn targets(&self, rule: &Rule) -> Vec<Arc<Channel>> {
+        let mut targets = Vec::new();
+        for id in &rule.channels {
+            match self.channels.get(id) {
+                Some(channel) => targets.push(channel.clone()),
+                None => warn!(self.log, "a rule names a channel that is gone"; "rule" => &rule.id, "channel" => id),
+            }
+        }
+        targets.extend(
+            rule.webhooks.iter().enumerate().map(|(i, url)| Arc::new(Channel::legacy_webhook(&rule.id, i, url))),
+        );
+        targets
+    }
+
+    /// Sends `notification` through `channel` on a task of its own.
+    fn spawn_delivery(&self, channel: Arc<Channel>, notification: Arc<Notification>) {
+        let (policy, stats, log, log_tx) = (self.policy, self.stats.clone(), self.log.clone(), self.log_tx.clone());
+        actix::spawn(async move {
+            let outgoing = render(&channel.settings, &notification);
+            let mut report = |t: Try| {
+                for alert in &notification.alerts {
+                    let _ = log_tx.send(Delivery {
+                        alert_id: alert.id.clone(),
+                        channel_id: channel.id.clone(),
+                        channel_name: channel.name.clone(),
+                        kind: channel.kind(),
+                        state: notification.state,
+                        attempt: t.attempt,
+                        at: t.at,
+                        ok: t.error.is_none(),
+                        error: t.error.as_deref().map(clip),
+                    });
+                }
+                if t.attempt > 1 && channel.kind() == Kind::Webhook {
+                    stats.webhook_retries.fetch_add(1, Ordering::Relaxed);
+                }
+            };
+            let outcome = deliver(&channel, &outgoing, Retry::NOTIFY, policy, &mut report).await;
+            count(&stats, channel.kind(), outcome.is_ok());
+            match outcome {
+                Ok(()) => debug!(log, "notified"; "channel" => &channel.name, "kind" => channel.kind().name(),
+                    "state" => ?notification.state, "alerts" => notification.alerts.len()),
+                Err(e) => warn!(log, "notification failed"; "channel" => &channel.name,
+                    "kind" => channel.kind().name(), "error" => e),
+            }
+        });
+    }
+}
+
+/// Counts an outcome per kind, and webhooks as before.
+fn count(stats: &Stats, kind: Kind, sent: bool) {
+    stats.count_notification(kind, sent);
+    if kind == Kind::Webhook {
+        let counter = if sent { &stats.webhooks_delivered } else { &stats.webhooks_failed };
+        counter.fetch_add(1, Ordering::Relaxed);
     }
 }
 
@@ -48,6 +133,17 @@ impl Actor for Notifier {
 
     fn started(&mut self, ctx: &mut Context<Self>) {
         self.subscribe_system_async::<AlertChanged>(ctx);
+        self.subscribe_system_async::<ChannelsChanged>(ctx);
+        if let Some((mut rx, store)) = self.log_rx.take() {
+            let log = self.log.clone();
+            actix::spawn(async move {
+                while let Some(delivery) = rx.recv().await {
+                    if let Err(e) = store.put_delivery(&delivery).await {
+                        warn!(log, "cannot log a delivery"; "alert" => &delivery.alert_id, "error" => %e);
+                    }
+                }
+            });
+        }
     }
 }
 
@@ -56,69 +152,64 @@ impl Handler<AlertChanged> for Notifier {
 
     fn handle(&mut self, msg: AlertChanged, _: &mut Context<Self>) {
         let Some(rule) = msg.rule else { return };
-        if rule.webhooks.is_empty() {
+        let targets = self.targets(&rule);
+        if targets.is_empty() {
             return;
         }
-        let body = serde_json::json!({ "state": msg.alert.state, "alert": &*msg.alert, "rule": &*rule });
-        let body = Arc::new(body.to_string());
-        for url in &rule.webhooks {
-            let (url, body, policy, stats, log) =
-                (url.clone(), body.clone(), self.policy, self.stats.clone(), self.log.clone());
-            actix::spawn(async move {
-                match deliver(&url, &body, policy, &stats).await {
-                    Ok(()) => {
-                        stats.webhooks_delivered.fetch_add(1, Ordering::Relaxed);
-                        debug!(log, "webhook delivered"; "url" => &url);
-                    }
-                    Err(e) => {
-                        stats.webhooks_failed.fetch_add(1, Ordering::Relaxed);
-                        warn!(log, "webhook failed"; "url" => &url, "error" => e);
-                    }
-                }
-            });
+        let notification = Arc::new(Notification {
+            state: msg.alert.state,
+            rule,
+            alerts: vec![msg.alert],
+            group: Default::default(),
+            dashboard: self.dashboard.clone(),
+            test: false,
+        });
+        for channel in targets {
+            self.spawn_delivery(channel, notification.clone());
         }
     }
 }
 
-/// The address to send to, after checking where the name points.
-async fn resolve(url: &reqwest::Url, policy: Policy) -> Result<(String, SocketAddr), String> {
-    let host = url.host_str().ok_or("no host")?.trim_matches(['[', ']']).to_owned();
-    let port = url.port_or_known_default().ok_or("no port")?;
-    let addr = tokio::net::lookup_host((host.as_str(), port))
-        .await
-        .map_err(|e| format!("cannot resolve {host}: {e}"))?
-        .next()
-        .ok_or_else(|| format!("{host} has no address"))?;
-    if !policy.allow_private_webhooks && is_private(addr.ip()) {
-        return Err(format!("{host} resolves to {}, a private address (see --allow-private-webhooks)", addr.ip()));
+impl Handler<ChannelsChanged> for Notifier {
+    type Result = ();
+
+    fn handle(&mut self, msg: ChannelsChanged, _: &mut Context<Self>) {
+        self.channels = msg.0;
     }
-    Ok((host, addr))
 }
 
-async fn deliver(url: &str, body: &str, policy: Policy, stats: &Stats) -> Result<(), String> {
-    let url = check_webhook(url, policy)?;
-    let (host, addr) = resolve(&url, policy).await?;
-    let client =
-        reqwest::Client::builder().timeout(WEBHOOK_TIMEOUT).resolve(&host, addr).build().map_err(|e| e.to_string())?;
-    let mut backoff = Backoff::new(WEBHOOK_RETRY_FIRST, WEBHOOK_RETRY_MAX);
-    let mut last = String::new();
-    for attempt in 1..=WEBHOOK_ATTEMPTS {
-        if attempt > 1 {
-            stats.webhook_retries.fetch_add(1, Ordering::Relaxed);
-            tokio::time::sleep(backoff.next_delay()).await;
-        }
-        let sent = client
-            .post(url.clone())
-            .header("content-type", "application/json")
-            .header("user-agent", concat!("sysmonstm-hub/", env!("CARGO_PKG_VERSION")))
-            .body(body.to_owned())
-            .send()
-            .await;
-        match sent {
-            Ok(response) if response.status().is_success() => return Ok(()),
-            Ok(response) => last = format!("HTTP {}", response.status()),
-            Err(e) => last = e.to_string(),
-        }
+/// What a test of a channel came to.
+#[derive(Debug, Clone, Serialize)]
+pub struct TestOutcome {
+    pub ok: bool,
+    pub error: Option<String>,
+    /// How long sending took, ms.
+    pub took_ms: u64,
+}
+
+/// Sends a test message through a channel, once.
+#[derive(Message)]
+#[rtype(result = "TestOutcome")]
+pub struct TestChannel(pub Arc<Channel>);
+
+impl Handler<TestChannel> for Notifier {
+    type Result = ResponseFuture<TestOutcome>;
+
+    fn handle(&mut self, msg: TestChannel, _: &mut Context<Self>) -> Self::Result {
+        let (policy, stats, log) = (self.policy, self.stats.clone(), self.log.clone());
+        let notification = Notification::test(&msg.0.name, self.dashboard.clone(), crate::now_ms());
+        Box::pin(async move {
+            let channel = msg.0;
+            let started = Instant::now();
+            let outgoing = render(&channel.settings, &notification);
+            let outcome = deliver(&channel, &outgoing, Retry::ONCE, policy, &mut |_| {}).await;
+            count(&stats, channel.kind(), outcome.is_ok());
+            let took_ms = started.elapsed().as_millis() as u64;
+            match &outcome {
+                Ok(()) => debug!(log, "channel test sent"; "channel" => &channel.name),
+                Err(e) => warn!(log, "channel test failed"; "channel" => &channel.name, "error" => e),
+            }
+            TestOutcome { ok: outcome.is_ok(), error: outcome.err().map(|e| clip(&e)), took_ms }
+        })
     }
-    Err(format!("{last} after {WEBHOOK_ATTEMPTS} attempts"))
 }

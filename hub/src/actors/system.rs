@@ -15,11 +15,12 @@ use slog::{info, warn, Logger};
 
 use super::alert_engine::{AlertEngine, Clock};
 use super::fanout::{live_channel, Fanout};
-use super::notifier::Notifier;
+use super::notifier::{Notifier, NotifierConfig};
 use super::redis_bridge::{RedisBridge, RedisError};
 use super::registry::{CountMachines, MachineRegistry, RefreshSettings};
 use super::relay_link::{LinkError, RelayLink};
 use super::storage_writer::{Drain, StorageWriter};
+use crate::alerts::channel::Channel;
 use crate::alerts::engine::Alert;
 use crate::alerts::rule::{Policy, Rule};
 use crate::config::RelayTarget;
@@ -49,6 +50,10 @@ pub struct ActorsConfig {
     /// Machines the store knows (their sessions start offline).
     pub known: Vec<KnownMachine>,
     pub rules: Vec<Rule>,
+    /// The notification channels.
+    pub channels: Vec<Channel>,
+    /// The dashboard's address, for links in notifications.
+    pub dashboard: Option<Arc<str>>,
     /// Alerts firing when the hub last stopped.
     pub firing: Vec<Alert>,
     pub policy: Policy,
@@ -78,6 +83,7 @@ pub struct Actors {
     pub registry: Addr<MachineRegistry>,
     pub writer: Addr<StorageWriter>,
     pub alerts: Addr<AlertEngine>,
+    pub notifier: Addr<Notifier>,
     /// The viewers' channel (browsers, `Watch`, the relay link subscribe).
     pub live: LiveSender,
     arbiters: Vec<Arbiter>,
@@ -137,19 +143,29 @@ impl Actors {
             log.clone(),
         )
         .start();
+        let channels = super::alert_engine::channels::by_id(config.channels.clone());
         let alerts = AlertEngine::new(
             config.rules,
+            config.channels,
             config.firing,
-            config.store,
+            config.store.clone(),
             config.clock,
             config.policy,
             config.stats.clone(),
             log.clone(),
         )
         .start();
-        Notifier::new(config.policy, config.stats, log.clone()).start();
+        let notifier = Notifier::new(NotifierConfig {
+            channels,
+            store: config.store,
+            policy: config.policy,
+            stats: config.stats,
+            dashboard: config.dashboard,
+            log: log.clone(),
+        })
+        .start();
         Fanout::new(live.clone()).start();
-        Ok(Actors { registry, writer, alerts, live, arbiters, log })
+        Ok(Actors { registry, writer, alerts, notifier, live, arbiters, log })
     }
 
     /// Commits what the storage writer holds (a stopping hub), within

@@ -71,8 +71,7 @@ pub struct TokenView<'a> {
 
 /// The hex SHA-256 a secret is kept as.
 pub fn hash(secret: &str) -> String {
-    let digest = Sha256::digest(secret.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    crate::hex::encode(&Sha256::digest(secret.as_bytes()))
 }
 
 /// A new token id and secret (random).

@@ -35,6 +35,9 @@ pub struct Alert {
     pub rule_id: String,
     pub rule_name: String,
     pub machine_id: String,
+    /// The machine's labels when it fired (alerts stored before labels have none).
+    #[serde(default)]
+    pub labels: Labels,
     pub severity: Severity,
     pub state: AlertState,
     /// The value that fired it (seconds offline for offline rules), then the value at resolve.
@@ -61,7 +64,7 @@ struct Facts {
 #[derive(Debug, Clone)]
 enum Phase {
     Pending { since: i64 },
-    Firing { alert: Alert, clear_since: Option<i64> },
+    Firing { alert: Box<Alert>, clear_since: Option<i64> },
 }
 
 /// Rules, machine facts and per-(rule, machine) phases.
@@ -92,7 +95,7 @@ impl Engine {
         self.phases
             .values()
             .filter_map(|p| match p {
-                Phase::Firing { alert, .. } => Some(alert.clone()),
+                Phase::Firing { alert, .. } => Some((**alert).clone()),
                 Phase::Pending { .. } => None,
             })
             .collect()
@@ -103,7 +106,7 @@ impl Engine {
         for alert in alerts.into_iter().filter(|a| a.state == AlertState::Firing) {
             if self.rules.get(&alert.rule_id).is_some_and(|r| r.enabled) {
                 let key = (alert.rule_id.clone(), alert.machine_id.clone());
-                self.phases.insert(key, Phase::Firing { alert, clear_since: None });
+                self.phases.insert(key, Phase::Firing { alert: Box::new(alert), clear_since: None });
             }
         }
     }
@@ -213,7 +216,7 @@ impl Engine {
             .collect();
         keys.into_iter()
             .filter_map(|key| match self.phases.remove(&key) {
-                Some(Phase::Firing { alert, .. }) => Some(resolved(alert, None, now)),
+                Some(Phase::Firing { alert, .. }) => Some(resolved(*alert, None, now)),
                 _ => None,
             })
             .collect()
@@ -254,7 +257,7 @@ impl Engine {
             None if breach => {
                 if now - breach_since >= for_ms {
                     let alert = fire(rule, machine_id, value, facts, now);
-                    self.phases.insert(key, Phase::Firing { alert: alert.clone(), clear_since: None });
+                    self.phases.insert(key, Phase::Firing { alert: Box::new(alert.clone()), clear_since: None });
                     return Some(alert);
                 }
                 self.phases.insert(key, Phase::Pending { since: breach_since });
@@ -268,7 +271,7 @@ impl Engine {
             Some(Phase::Pending { since }) => {
                 if now - since >= for_ms {
                     let alert = fire(rule, machine_id, value, facts, now);
-                    self.phases.insert(key, Phase::Firing { alert: alert.clone(), clear_since: None });
+                    self.phases.insert(key, Phase::Firing { alert: Box::new(alert.clone()), clear_since: None });
                     return Some(alert);
                 }
                 None
@@ -281,7 +284,7 @@ impl Engine {
                 let since = clear_since.unwrap_or(now);
                 if now - since >= clear_for_ms {
                     self.phases.remove(&key);
-                    return Some(resolved(alert, Some(value), now));
+                    return Some(resolved(*alert, Some(value), now));
                 }
                 self.phases.insert(key, Phase::Firing { alert, clear_since: Some(since) });
                 None
@@ -296,6 +299,7 @@ fn fire(rule: &Rule, machine_id: &str, value: f64, facts: &Facts, now: i64) -> A
         rule_id: rule.id.clone(),
         rule_name: rule.name.clone(),
         machine_id: machine_id.to_owned(),
+        labels: facts.labels.clone(),
         severity: rule.severity,
         state: AlertState::Firing,
         value,

@@ -2,10 +2,20 @@
 //! machine. Pure: the `AlertEngine` actor feeds it samples and the clock.
 //!
 //! # Layout
+//! - [`input`]: reading one field of a JSON body, each refusal naming it.
+//! - [`address`]: which notification URLs are accepted (private addresses
+//!   only when allowed).
+//! - [`channel`]: notification channels (email, chat services, paging,
+//!   signed webhooks): the model, validation, and the view without secrets.
 //! - [`rule`]: the rule model and the validation of JSON input (every
 //!   refusal names its field).
+//! - [`delivery`]: one attempt at notifying a channel, as logged per alert.
 //! - [`engine`]: inactive → pending → firing → resolved, with `for`,
 //!   `clear_for` and a clear threshold (hysteresis); offline rules.
 
+pub mod address;
+pub mod channel;
+pub mod delivery;
 pub mod engine;
+pub mod input;
 pub mod rule;

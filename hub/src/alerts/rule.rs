@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::labels::{self, Labels};
 use crate::metrics;
@@ -19,6 +19,8 @@ pub const MAX_NAME: usize = 200;
 pub const MAX_DESCRIPTION: usize = 2000;
 /// Most webhooks per rule.
 pub const MAX_WEBHOOKS: usize = 10;
+/// Most channels per rule.
+pub const MAX_CHANNELS: usize = 20;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Comparison {
@@ -64,6 +66,16 @@ pub enum Severity {
     Critical,
 }
 
+impl Severity {
+    /// As written in JSON and stored.
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Warning => "warning",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
 /// A stored rule.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Rule {
@@ -87,7 +99,13 @@ pub struct Rule {
     #[serde(default)]
     pub labels: Labels,
     pub enabled: bool,
+    /// Unsigned webhook URLs (kept from before channels; each is delivered
+    /// as a webhook channel without a secret).
     pub webhooks: Vec<String>,
+    /// Ids of the notification channels it notifies (checked to exist by
+    /// the alert engine, which holds them).
+    #[serde(default)]
+    pub channels: Vec<String>,
     pub description: String,
     /// Increases by one with every change; PUT/PATCH carrying another is refused (409).
     pub version: u64,
@@ -131,11 +149,10 @@ impl Rule {
     }
 }
 
+use super::address::check_url;
+pub use super::address::Policy;
+use super::input::{duration, number, object, only_known, refuse, string, strings};
 pub use crate::field_error::FieldError;
-
-fn refuse(field: &str, message: impl Into<String>) -> FieldError {
-    FieldError::new(field, message)
-}
 
 /// Every field a rule has (a body naming any other is refused).
 pub const FIELDS: &[&str] = &[
@@ -152,85 +169,12 @@ pub const FIELDS: &[&str] = &[
     "labels",
     "enabled",
     "webhooks",
+    "channels",
     "description",
     "version",
     "created_at",
     "updated_at",
 ];
-
-/// What validation needs besides the input.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Policy {
-    /// Accept webhook URLs on loopback, link-local and private addresses.
-    pub allow_private_webhooks: bool,
-}
-
-fn string<'a>(input: &'a Map<String, Value>, field: &str) -> Result<Option<&'a str>, FieldError> {
-    match input.get(field) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s)),
-        Some(other) => Err(refuse(field, format!("must be a string, got {other}"))),
-    }
-}
-
-fn number(input: &Map<String, Value>, field: &str) -> Result<Option<f64>, FieldError> {
-    match input.get(field) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Number(n)) => {
-            n.as_f64().filter(|v| v.is_finite()).map(Some).ok_or_else(|| refuse(field, "must be a finite number"))
-        }
-        Some(other) => Err(refuse(field, format!("must be a number, got {other}"))),
-    }
-}
-
-fn duration(input: &Map<String, Value>, field: &str) -> Result<Duration, FieldError> {
-    let Some(text) = string(input, field)? else { return Ok(Duration::ZERO) };
-    if text.trim_start().starts_with('-') {
-        return Err(refuse(field, format!("`{text}` is negative; durations are 0s or more")));
-    }
-    humantime::parse_duration(text.trim())
-        .map_err(|e| refuse(field, format!("`{text}` is not a duration ({e}); write e.g. 30s, 5m")))
-}
-
-/// Checks a webhook URL: http(s), with a host, and (unless allowed) not a
-/// loopback, link-local or private address.
-pub fn check_webhook(text: &str, policy: Policy) -> Result<url::Url, String> {
-    let url = url::Url::parse(text).map_err(|e| format!("`{text}` is not a URL ({e})"))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(format!("`{text}` must be http:// or https://"));
-    }
-    let host = url.host().ok_or_else(|| format!("`{text}` has no host"))?;
-    if !policy.allow_private_webhooks {
-        let private = match host {
-            url::Host::Domain(d) => d.eq_ignore_ascii_case("localhost") || d.ends_with(".localhost"),
-            url::Host::Ipv4(ip) => is_private(std::net::IpAddr::V4(ip)),
-            url::Host::Ipv6(ip) => is_private(std::net::IpAddr::V6(ip)),
-        };
-        if private {
-            return Err(format!(
-                "`{text}` points at a loopback, link-local or private address (see --allow-private-webhooks)"
-            ));
-        }
-    }
-    Ok(url)
-}
-
-/// Loopback, link-local, private, unspecified or unique-local.
-pub fn is_private(ip: std::net::IpAddr) -> bool {
-    match ip {
-        std::net::IpAddr::V4(v4) => {
-            v4.is_loopback() || v4.is_private() || v4.is_link_local() || v4.is_unspecified() || v4.is_broadcast()
-        }
-        std::net::IpAddr::V6(v6) => {
-            let first = v6.segments()[0];
-            v6.is_loopback()
-                || v6.is_unspecified()
-                || (first & 0xfe00) == 0xfc00
-                || (first & 0xffc0) == 0xfe80
-                || v6.to_ipv4_mapped().is_some_and(|v4| is_private(std::net::IpAddr::V4(v4)))
-        }
-    }
-}
 
 /// Builds a rule from JSON input. `id`, `version` and the times come from
 /// the caller; the same fields in `input` are accepted but ignored (they are
@@ -243,12 +187,8 @@ pub fn from_input(
     updated_at: i64,
     policy: Policy,
 ) -> Result<Rule, FieldError> {
-    let Value::Object(map) = input else { return Err(refuse("body", "must be a JSON object")) };
-    if let Some(unknown) = map.keys().find(|k| !FIELDS.contains(&k.as_str())) {
-        // A key named "" would give a refusal naming no field.
-        let field = if unknown.is_empty() { "body" } else { unknown.as_str() };
-        return Err(refuse(field, format!("unknown field `{unknown}`")));
-    }
+    let map = object(input)?;
+    only_known(map, FIELDS)?;
     if let Some(v) = map.get("version").filter(|v| !v.is_null()) {
         if !v.is_u64() {
             return Err(refuse("version", "must be a whole number"));
@@ -329,15 +269,19 @@ pub fn from_input(
             items
                 .iter()
                 .map(|item| match item {
-                    Value::String(s) => {
-                        check_webhook(s, policy).map(|u| u.to_string()).map_err(|m| refuse("webhooks", m))
-                    }
+                    Value::String(s) => check_url(s, policy).map(|u| u.to_string()).map_err(|m| refuse("webhooks", m)),
                     other => Err(refuse("webhooks", format!("must be URLs (strings), got {other}"))),
                 })
                 .collect::<Result<Vec<_>, _>>()?
         }
         Some(other) => return Err(refuse("webhooks", format!("must be a list of URLs, got {other}"))),
     };
+    let mut channels = strings(map, "channels", MAX_CHANNELS)?;
+    let mut seen = std::collections::HashSet::new();
+    channels.retain(|id| seen.insert(id.clone()));
+    if channels.iter().any(String::is_empty) {
+        return Err(refuse("channels", "a channel id is empty"));
+    }
     let description = string(map, "description")?.unwrap_or("").to_owned();
     if description.len() > MAX_DESCRIPTION {
         return Err(refuse("description", format!("is longer than {MAX_DESCRIPTION} bytes")));
@@ -356,6 +300,7 @@ pub fn from_input(
         labels,
         enabled,
         webhooks,
+        channels,
         description,
         version,
         created_at,
@@ -379,6 +324,7 @@ pub fn defaults(now: i64) -> Vec<Rule> {
         labels: Labels::new(),
         enabled: true,
         webhooks: Vec::new(),
+        channels: Vec::new(),
         description: String::new(),
         version: 1,
         created_at: now,
@@ -490,17 +436,6 @@ mod tests {
         let stored = serde_json::to_string(&rule).expect("encodes");
         let back: Rule = serde_json::from_str(&stored).expect("decodes");
         assert_eq!(back.threshold.map(f64::to_bits), rule.threshold.map(f64::to_bits));
-    }
-
-    #[test]
-    fn private_webhooks_only_when_allowed() {
-        let allow = Policy { allow_private_webhooks: true };
-        assert!(check_webhook("http://127.0.0.1:8080/hook", allow).is_ok());
-        assert!(check_webhook("http://localhost/hook", Policy::default()).is_err());
-        assert!(check_webhook("http://[::1]/hook", Policy::default()).is_err());
-        assert!(check_webhook("http://169.254.1.1/hook", Policy::default()).is_err());
-        assert!(check_webhook("https://hooks.example.com/hook", Policy::default()).is_ok());
-        assert!(check_webhook("ftp://hooks.example.com/", allow).is_err());
     }
 
     #[test]

@@ -9,6 +9,7 @@ use serde::Serialize;
 use sysmonstm_viewer::meta::{health_limits, HealthLimits};
 
 use super::AppState;
+use crate::alerts::channel::Kind as ChannelKind;
 use crate::alerts::rule::{self, Comparison, Severity};
 use crate::metrics::METRICS;
 
@@ -25,9 +26,15 @@ pub enum Kind {
     Choice,
     /// Labels as `key=value` pairs, comma-separated.
     Labels,
+    /// Some of the hub's notification channels (`/api/channels`), by id.
+    Channels,
+    /// A secret: written, never shown (a channel's password or token).
+    Secret,
+    /// Free text over several lines (a PEM certificate).
+    Multiline,
 }
 
-/// One field of the rule form.
+/// One field of a form (rules, channels).
 #[derive(Debug, Serialize)]
 pub struct RuleField {
     pub name: &'static str,
@@ -35,6 +42,17 @@ pub struct RuleField {
     pub kind: Kind,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub options: Vec<String>,
+    /// The validator refuses the form without it.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub required: bool,
+}
+
+/// The channel form of one kind: its fields in the form's order.
+#[derive(Debug, Serialize)]
+pub struct ChannelForm {
+    pub kind: &'static str,
+    pub label: &'static str,
+    pub fields: Vec<RuleField>,
 }
 
 #[derive(Debug, Serialize)]
@@ -42,6 +60,8 @@ pub struct Meta {
     /// What a rule's `metric` may be: every stored metric, and `offline`.
     pub metrics: Vec<&'static str>,
     pub rule_fields: Vec<RuleField>,
+    /// Every channel kind and its form (`/api/channels`).
+    pub channel_kinds: Vec<ChannelForm>,
     pub health: HealthLimits,
     pub install: Install,
 }
@@ -64,9 +84,86 @@ pub fn rule_metrics() -> Vec<&'static str> {
     METRICS.iter().map(|m| m.name).chain([rule::OFFLINE]).collect()
 }
 
+fn field(name: &'static str, label: &'static str, kind: Kind) -> RuleField {
+    RuleField { name, label, kind, options: Vec::new(), required: false }
+}
+
+fn required(name: &'static str, label: &'static str, kind: Kind) -> RuleField {
+    RuleField { required: true, ..field(name, label, kind) }
+}
+
+/// The channel forms, one per kind, each field a field of [`ChannelKind::fields`].
+pub fn channel_forms() -> Vec<ChannelForm> {
+    ChannelKind::ALL
+        .iter()
+        .map(|kind| {
+            let (label, fields) = match kind {
+                ChannelKind::Email => (
+                    "Email (SMTP)",
+                    vec![
+                        required("smtp_host", "SMTP server", Kind::Text),
+                        field("smtp_port", "Port (default by encryption: 587, 465, 25)", Kind::Number),
+                        RuleField {
+                            options: vec!["starttls".into(), "tls".into(), "none".into()],
+                            ..field("tls", "Encryption", Kind::Choice)
+                        },
+                        field("username", "User", Kind::Text),
+                        field("password", "Password", Kind::Secret),
+                        required("from", "From", Kind::Text),
+                        required("to", "To (one address per line)", Kind::Lines),
+                        field(
+                            "ca_certificate",
+                            "CA certificate (PEM), for a server signed by a private CA",
+                            Kind::Multiline,
+                        ),
+                    ],
+                ),
+                ChannelKind::Slack => ("Slack", vec![required("url", "Incoming webhook URL", Kind::Secret)]),
+                ChannelKind::Discord => ("Discord", vec![required("url", "Webhook URL", Kind::Secret)]),
+                ChannelKind::Telegram => (
+                    "Telegram",
+                    vec![
+                        required("bot_token", "Bot token (from @BotFather)", Kind::Secret),
+                        required("chat_id", "Chat id", Kind::Number),
+                        field("api_url", "Bot API server (default api.telegram.org)", Kind::Text),
+                    ],
+                ),
+                ChannelKind::Ntfy => (
+                    "ntfy",
+                    vec![
+                        required("url", "Topic URL (https://ntfy.sh/TOPIC)", Kind::Text),
+                        field("token", "Access token", Kind::Secret),
+                    ],
+                ),
+                ChannelKind::Gotify => (
+                    "Gotify",
+                    vec![
+                        required("url", "Server URL", Kind::Text),
+                        required("token", "Application token", Kind::Secret),
+                    ],
+                ),
+                ChannelKind::Pagerduty => (
+                    "PagerDuty",
+                    vec![
+                        required("routing_key", "Integration key (Events API v2)", Kind::Secret),
+                        field("url", "Events API endpoint (default events.pagerduty.com)", Kind::Text),
+                    ],
+                ),
+                ChannelKind::Webhook => (
+                    "Webhook (signed)",
+                    vec![
+                        required("url", "URL", Kind::Text),
+                        field("secret", "Signing secret (16 bytes or more; empty: unsigned)", Kind::Secret),
+                    ],
+                ),
+            };
+            ChannelForm { kind: kind.name(), label, fields }
+        })
+        .collect()
+}
+
 pub fn meta(install: Install) -> Meta {
-    let field = |name, label, kind| RuleField { name, label, kind, options: Vec::new() };
-    let choice = |name, label, options: Vec<String>| RuleField { name, label, kind: Kind::Choice, options };
+    let choice = |name, label, options: Vec<String>| RuleField { options, ..field(name, label, Kind::Choice) };
     let comparisons =
         names(&[Comparison::Greater, Comparison::GreaterOrEqual, Comparison::Less, Comparison::LessOrEqual]);
     Meta {
@@ -82,10 +179,12 @@ pub fn meta(install: Install) -> Meta {
             choice("severity", "Severity", names(&[Severity::Warning, Severity::Critical])),
             field("selector", "Machines (glob)", Kind::Text),
             field("labels", "With labels", Kind::Labels),
-            field("webhooks", "Webhooks (one URL per line)", Kind::Lines),
+            field("channels", "Notify", Kind::Channels),
+            field("webhooks", "Plain webhooks (one URL per line)", Kind::Lines),
             field("description", "Description", Kind::Text),
             field("enabled", "Enabled", Kind::Checkbox),
         ],
+        channel_kinds: channel_forms(),
         health: health_limits(),
         install,
     }
@@ -116,6 +215,21 @@ mod tests {
         takes.sort_unstable();
         shown.sort_unstable();
         assert_eq!(shown, takes, "the form against the validator's field list");
+    }
+
+    #[test]
+    fn each_channel_form_has_every_field_of_its_kind_and_no_other() {
+        for form in channel_forms() {
+            let kind = ChannelKind::parse(form.kind).expect("a kind");
+            let mut shown: Vec<&str> = form.fields.iter().map(|f| f.name).collect();
+            let mut takes: Vec<&str> = kind.fields().to_vec();
+            shown.sort_unstable();
+            takes.sort_unstable();
+            assert_eq!(shown, takes, "{}", form.kind);
+            for f in &form.fields {
+                assert_eq!(f.kind == Kind::Secret, kind.secrets().contains(&f.name), "{}.{}", form.kind, f.name);
+            }
+        }
     }
 
     #[test]

@@ -108,6 +108,22 @@ fn storage(registry: &Registry, store: &StoreStatus) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// Notifications per channel kind and outcome (tests of a channel too).
+fn notifications(registry: &Registry, s: &Stats) -> Result<(), ApiError> {
+    let counter = IntCounterVec::new(
+        Opts::new("sysmonstm_notifications_total", "notifications per channel kind: sent, or failed after retries"),
+        &["kind", "outcome"],
+    )
+    .map_err(metric_error)?;
+    for kind in crate::alerts::channel::Kind::ALL {
+        let (sent, failed) = s.notified(kind);
+        counter.with_label_values(&[kind.name(), "sent"]).inc_by(sent);
+        counter.with_label_values(&[kind.name(), "failed"]).inc_by(failed);
+    }
+    registry.register(Box::new(counter)).map_err(metric_error)?;
+    Ok(())
+}
+
 /// The whole scrape, in Prometheus text format.
 fn render(machines: &[Arc<MachineUpdate>], s: &Stats, store: &StoreStatus) -> Result<Vec<u8>, ApiError> {
     let registry = Registry::new();
@@ -152,6 +168,7 @@ fn render(machines: &[Arc<MachineUpdate>], s: &Stats, store: &StoreStatus) -> Re
         registry.register(Box::new(gauge)).map_err(metric_error)?;
     }
     storage(&registry, store)?;
+    notifications(&registry, s)?;
     let batch_seconds = Counter::new("sysmonstm_storage_batch_seconds_total", "seconds spent committing batches")
         .map_err(metric_error)?;
     batch_seconds.inc_by(store.batch_seconds_total.lock().map(|t| *t).unwrap_or(0.0));

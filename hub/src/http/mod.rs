@@ -2,7 +2,8 @@
 //!
 //! `/health` · `/ready` · `/api/machines` · `/api/machines/{id}` ·
 //! `/api/machines/{id}/recent` · `/api/machines/{id}/history` · `/api/stats` ·
-//! `/api/rules` (CRUD) · `/api/alerts` · `/api/agent-tokens` (issue, list,
+//! `/api/rules` (CRUD) · `/api/alerts`, `/api/alerts/{id}` (with its
+//! deliveries) · `/api/channels` (CRUD, test) · `/api/agent-tokens` (issue, list,
 //! revoke) · `/api/audit` (admin changes) · `/api/session` (viewer sign-in) ·
 //! `/api/meta` (what the dashboard asks the server instead of repeating) ·
 //! `/ws` · `/install.sh`, `/download/sysmonstm-agent[.sha256]` (the one-line
@@ -16,6 +17,7 @@ mod agent_tokens;
 mod api;
 mod assets;
 mod audit;
+mod channels;
 mod error;
 mod install;
 mod live_feed;
@@ -35,6 +37,7 @@ use slog::Logger;
 pub use error::ApiError;
 
 use crate::actors::alert_engine::AlertEngine;
+use crate::actors::notifier::Notifier;
 use crate::actors::registry::MachineRegistry;
 use crate::agent_binary::AgentBinary;
 use crate::agent_tokens::book::TokenBook;
@@ -50,6 +53,7 @@ use crate::store::Store;
 pub struct AppState {
     pub registry: Addr<MachineRegistry>,
     pub alerts: Addr<AlertEngine>,
+    pub notifier: Addr<Notifier>,
     /// What `Authorization: Bearer …` must carry for REST changes.
     pub admin_token: Arc<str>,
     /// Agent tokens issued over REST, as the gRPC side checks them.
@@ -124,6 +128,20 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::delete().to(rules::delete)),
         )
         .service(resource("/api/alerts", "GET, HEAD").route(read().to(rules::alerts)))
+        .service(resource("/api/alerts/{id}", "GET, HEAD").route(read().to(rules::alert)))
+        .service(
+            resource("/api/channels", "GET, HEAD, POST")
+                .route(read().to(channels::list))
+                .route(web::post().to(channels::create)),
+        )
+        .service(
+            resource("/api/channels/{id}", "GET, HEAD, PUT, PATCH, DELETE")
+                .route(read().to(channels::get))
+                .route(web::put().to(channels::replace))
+                .route(web::patch().to(channels::patch))
+                .route(web::delete().to(channels::delete)),
+        )
+        .service(resource("/api/channels/{id}/test", "POST").route(web::post().to(channels::test)))
         .service(
             resource("/api/agent-tokens", "GET, HEAD, POST")
                 .route(read().to(agent_tokens::list))

@@ -1,4 +1,5 @@
-//! `/api/rules` (CRUD, admin token for changes) and `/api/alerts`.
+//! `/api/rules` (CRUD, admin token for changes), `/api/alerts` and
+//! `/api/alerts/{id}` (with its delivery log).
 //!
 //! Bodies are read by hand so every refusal is JSON: over 64 KiB → 413, not
 //! JSON → 400, a field that fails validation → 422 naming the field, a stale
@@ -124,7 +125,19 @@ pub async fn alerts(state: web::Data<AppState>, params: web::Query<AlertParams>)
             _ => return Err(bad("limit", format!("`{text}` is not a number from 1 to {MAX_ALERTS}"))),
         },
     };
-    let query = AlertQuery { state: alert_state, machine: p.machine, since, limit };
+    let query = AlertQuery { state: alert_state, machine: p.machine, since, limit, id: None };
     let found = state.store.alerts(&query).await?;
     Ok(HttpResponse::Ok().json(found))
+}
+
+/// `GET /api/alerts/{id}`: the alert and every delivery attempt of it.
+pub async fn alert(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let query = AlertQuery { id: Some(id.clone()), limit: 1, ..AlertQuery::default() };
+    let alert =
+        state.store.alerts(&query).await?.pop().ok_or_else(|| ApiError::NotFound(format!("no alert `{id}`")))?;
+    let deliveries = state.store.deliveries(&id).await?;
+    let mut body = serde_json::to_value(&alert).unwrap_or_default();
+    body["deliveries"] = serde_json::to_value(deliveries).unwrap_or_default();
+    Ok(HttpResponse::Ok().json(body))
 }

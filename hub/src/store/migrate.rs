@@ -35,6 +35,11 @@ pub const SQLITE: &[Migration] = &[
         sql: include_str!("../../../migrations/sqlite/0008_machine_interval.sql"),
     },
     Migration { version: 9, name: "audit_log", sql: include_str!("../../../migrations/sqlite/0009_audit_log.sql") },
+    Migration {
+        version: 10,
+        name: "notifications",
+        sql: include_str!("../../../migrations/sqlite/0010_notifications.sql"),
+    },
 ];
 
 /// PostgreSQL: the first migration, then one of two second ones.
@@ -70,6 +75,11 @@ pub const POSTGRES_LATER: &[Migration] = &[
         sql: include_str!("../../../migrations/postgres/0008_machine_interval.sql"),
     },
     Migration { version: 9, name: "audit_log", sql: include_str!("../../../migrations/postgres/0009_audit_log.sql") },
+    Migration {
+        version: 10,
+        name: "notifications",
+        sql: include_str!("../../../migrations/postgres/0010_notifications.sql"),
+    },
 ];
 
 /// With TimescaleDB: hypertable, compression, continuous aggregates.

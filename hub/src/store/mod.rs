@@ -8,7 +8,9 @@
 //! seq) is skipped, so a retried batch never stores anything twice.
 //!
 //! # Layout
+//! - [`alert_rows`]: alert events, for both backends.
 //! - [`audit_log`]: the audit log's table, for both backends.
+//! - [`channel_rows`]: notification channels and the delivery log, for both backends.
 //! - [`budget`]: `--max-disk` and the store's size report (pure).
 //! - [`codec`]: the integer column codec under chunks (pure).
 //! - [`compact`]: compact history's state, sealing and history gathering, shared by both backends (pure).
@@ -32,6 +34,7 @@
 pub mod alert_rows;
 pub mod audit_log;
 pub mod budget;
+pub mod channel_rows;
 pub mod chunk;
 pub mod codec;
 pub mod compact;
@@ -65,6 +68,8 @@ use async_trait::async_trait;
 use sysmonstm_protocol::model::{HostInfo, Sample};
 
 use crate::agent_tokens::AgentToken;
+use crate::alerts::channel::Channel;
+use crate::alerts::delivery::Delivery;
 use crate::alerts::engine::{Alert, AlertState};
 use crate::alerts::rule::Rule;
 use crate::events::MachineUpdate;
@@ -187,6 +192,15 @@ pub trait Store: Send + Sync + 'static {
     async fn put_alert(&self, alert: &Alert) -> Result<(), StoreError>;
     /// Alert events, newest first.
     async fn alerts(&self, query: &AlertQuery) -> Result<Vec<Alert>, StoreError>;
+    /// Notification channels, oldest first (secrets included).
+    async fn channels(&self) -> Result<Vec<Channel>, StoreError>;
+    /// Creates or replaces a channel.
+    async fn put_channel(&self, channel: &Channel) -> Result<(), StoreError>;
+    async fn delete_channel(&self, id: &str) -> Result<(), StoreError>;
+    /// Logs one delivery attempt.
+    async fn put_delivery(&self, delivery: &Delivery) -> Result<(), StoreError>;
+    /// The delivery attempts of an alert, oldest first.
+    async fn deliveries(&self, alert_id: &str) -> Result<Vec<Delivery>, StoreError>;
     /// Every machine's hub-side settings (hubs sharing a database re-read them).
     async fn machine_settings(&self) -> Result<Vec<(String, MachineSettings)>, StoreError>;
     /// Keeps a machine's hub-side settings (replacing what was kept).
@@ -216,6 +230,8 @@ pub struct AlertQuery {
     pub machine: Option<String>,
     /// Started at or after (ms).
     pub since: Option<i64>,
+    /// Only the alert of this id.
+    pub id: Option<String>,
     pub limit: i64,
 }
 

@@ -14,7 +14,6 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use tokio_postgres::types::ToSql;
 use tokio_postgres::NoTls;
 
-use super::alert_rows::{alert_from_columns, severity_name, AlertColumns};
 use super::budget::{Freed, StoreUsage};
 use super::compact::{ChunkState, Sealed};
 use super::history::Plan;
@@ -24,11 +23,13 @@ use super::postgres_tokens;
 use super::postgres_usage;
 use super::rows::MachineRefresh;
 use super::token_rows::{labels_json, labels_of};
+use super::{alert_rows, channel_rows};
 use super::{
-    seal, state_name, AlertQuery, Batch, KnownMachine, Points, Retention, Store, StoreError, StoreOptions,
-    RULES_INITIALIZED,
+    seal, AlertQuery, Batch, KnownMachine, Points, Retention, Store, StoreError, StoreOptions, RULES_INITIALIZED,
 };
 use crate::agent_tokens::AgentToken;
+use crate::alerts::channel::Channel;
+use crate::alerts::delivery::Delivery;
 use crate::alerts::engine::Alert;
 use crate::alerts::rule::Rule;
 use crate::events::MachineUpdate;
@@ -446,32 +447,7 @@ impl Store for PostgresStore {
     }
 
     async fn put_alert(&self, alert: &Alert) -> Result<(), StoreError> {
-        let top = serde_json::to_string(&alert.top_processes).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        self.client()
-            .await?
-            .execute(
-                "INSERT INTO alert_events (id, rule_id, rule_name, machine_id, severity, state, value, threshold,
-                     started_at, resolved_at, top_processes)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::text::jsonb)
-                 ON CONFLICT (id) DO UPDATE SET state = excluded.state, value = excluded.value,
-                     resolved_at = excluded.resolved_at",
-                &[
-                    &alert.id,
-                    &alert.rule_id,
-                    &alert.rule_name,
-                    &alert.machine_id,
-                    &severity_name(alert.severity),
-                    &state_name(alert.state),
-                    &alert.value,
-                    &alert.threshold,
-                    &to_time(alert.started_at),
-                    &alert.resolved_at.map(to_time),
-                    &top,
-                ],
-            )
-            .await
-            .map_err(pg)?;
-        Ok(())
+        alert_rows::postgres_put(&self.client().await?, alert).await
     }
 
     async fn machine_settings(&self) -> Result<Vec<(String, MachineSettings)>, StoreError> {
@@ -547,37 +523,27 @@ impl Store for PostgresStore {
     }
 
     async fn alerts(&self, query: &AlertQuery) -> Result<Vec<Alert>, StoreError> {
-        let rows = self
-            .client()
-            .await?
-            .query(
-                "SELECT id, rule_id, rule_name, machine_id, severity, state, value, threshold, started_at,
-                        resolved_at, top_processes::text
-                 FROM alert_events
-                 WHERE ($1::text IS NULL OR state = $1) AND ($2::text IS NULL OR machine_id = $2)
-                   AND ($3::timestamptz IS NULL OR started_at >= $3)
-                 ORDER BY started_at DESC, id LIMIT $4",
-                &[&query.state.map(state_name), &query.machine, &query.since.map(to_time), &query.limit],
-            )
-            .await
-            .map_err(pg)?;
-        rows.iter()
-            .map(|r| {
-                alert_from_columns(AlertColumns {
-                    id: r.get(0),
-                    rule_id: r.get(1),
-                    rule_name: r.get(2),
-                    machine_id: r.get(3),
-                    severity: r.get(4),
-                    state: r.get(5),
-                    value: r.get(6),
-                    threshold: r.get(7),
-                    started_at: to_ms(r.get(8)),
-                    resolved_at: r.get::<_, Option<SystemTime>>(9).map(to_ms),
-                    top_processes: r.get(10),
-                })
-            })
-            .collect()
+        alert_rows::postgres_list(&self.client().await?, query).await
+    }
+
+    async fn channels(&self) -> Result<Vec<Channel>, StoreError> {
+        channel_rows::postgres_list(&self.client().await?).await
+    }
+
+    async fn put_channel(&self, channel: &Channel) -> Result<(), StoreError> {
+        channel_rows::postgres_put(&self.client().await?, channel).await
+    }
+
+    async fn delete_channel(&self, id: &str) -> Result<(), StoreError> {
+        channel_rows::postgres_delete(&self.client().await?, id).await
+    }
+
+    async fn put_delivery(&self, delivery: &Delivery) -> Result<(), StoreError> {
+        channel_rows::postgres_put_delivery(&self.client().await?, delivery).await
+    }
+
+    async fn deliveries(&self, alert_id: &str) -> Result<Vec<Delivery>, StoreError> {
+        channel_rows::postgres_deliveries(&self.client().await?, alert_id).await
     }
 }
 

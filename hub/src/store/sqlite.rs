@@ -11,7 +11,6 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::alert_rows::{alert_from_columns, severity_name, AlertColumns};
 use super::budget::{Freed, StoreUsage, TableUsage};
 use super::compact::{ChunkState, Sealed};
 use super::history::Plan;
@@ -24,10 +23,11 @@ use super::sqlite_tokens;
 use super::sqlite_usage;
 use super::sqlite_writer::WriterThread;
 use super::token_rows::{labels_json, labels_of};
-use super::{
-    state_name, AlertQuery, Batch, KnownMachine, Points, Retention, Store, StoreError, StoreOptions, RULES_INITIALIZED,
-};
+use super::{alert_rows, channel_rows};
+use super::{AlertQuery, Batch, KnownMachine, Points, Retention, Store, StoreError, StoreOptions, RULES_INITIALIZED};
 use crate::agent_tokens::AgentToken;
+use crate::alerts::channel::Channel;
+use crate::alerts::delivery::Delivery;
 use crate::alerts::engine::Alert;
 use crate::alerts::rule::Rule;
 use crate::events::MachineUpdate;
@@ -433,33 +433,7 @@ impl Store for SqliteStore {
 
     async fn put_alert(&self, alert: &Alert) -> Result<(), StoreError> {
         let alert = alert.clone();
-        self.writer
-            .run(move |conn| {
-                let top =
-                    serde_json::to_string(&alert.top_processes).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                conn.execute(
-                    "INSERT INTO alert_events (id, rule_id, rule_name, machine_id, severity, state, value, threshold,
-                     started_at, resolved_at, top_processes)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
-                 ON CONFLICT (id) DO UPDATE SET state = excluded.state, value = excluded.value,
-                     resolved_at = excluded.resolved_at",
-                    params![
-                        alert.id,
-                        alert.rule_id,
-                        alert.rule_name,
-                        alert.machine_id,
-                        severity_name(alert.severity),
-                        state_name(alert.state),
-                        alert.value,
-                        alert.threshold,
-                        alert.started_at,
-                        alert.resolved_at,
-                        top
-                    ],
-                )?;
-                Ok(())
-            })
-            .await
+        self.writer.run(move |conn| alert_rows::sqlite_put(conn, &alert)).await
     }
 
     async fn machine_settings(&self) -> Result<Vec<(String, MachineSettings)>, StoreError> {
@@ -544,53 +518,31 @@ impl Store for SqliteStore {
 
     async fn alerts(&self, query: &AlertQuery) -> Result<Vec<Alert>, StoreError> {
         let query = query.clone();
-        with(&self.reader, move |conn| {
-            let mut stmt = conn.prepare(
-                "SELECT id, rule_id, rule_name, machine_id, severity, state, value, threshold, started_at,
-                        resolved_at, top_processes
-                 FROM alert_events
-                 WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR machine_id = ?2) AND (?3 IS NULL OR started_at >= ?3)
-                 ORDER BY started_at DESC, id LIMIT ?4",
-            )?;
-            let rows = stmt.query_map(
-                params![query.state.map(state_name), query.machine, query.since, query.limit],
-                |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, String>(2)?,
-                        r.get::<_, String>(3)?,
-                        r.get::<_, String>(4)?,
-                        r.get::<_, String>(5)?,
-                        r.get::<_, Option<f64>>(6)?,
-                        r.get::<_, Option<f64>>(7)?,
-                        r.get::<_, i64>(8)?,
-                        r.get::<_, Option<i64>>(9)?,
-                        r.get::<_, String>(10)?,
-                    ))
-                },
-            )?;
-            let mut alerts = Vec::new();
-            for row in rows {
-                let (id, rule_id, rule_name, machine_id, severity, state, value, threshold, started_at, resolved_at, top) =
-                    row?;
-                alerts.push(alert_from_columns(AlertColumns {
-                    id,
-                    rule_id,
-                    rule_name,
-                    machine_id,
-                    severity: &severity,
-                    state: &state,
-                    value,
-                    threshold,
-                    started_at,
-                    resolved_at,
-                    top_processes: &top,
-                })?);
-            }
-            Ok(alerts)
-        })
-        .await
+        with(&self.reader, move |conn| alert_rows::sqlite_list(conn, &query)).await
+    }
+
+    async fn channels(&self) -> Result<Vec<Channel>, StoreError> {
+        with(&self.reader, channel_rows::sqlite_list).await
+    }
+
+    async fn put_channel(&self, channel: &Channel) -> Result<(), StoreError> {
+        let channel = channel.clone();
+        self.writer.run(move |conn| channel_rows::sqlite_put(conn, &channel)).await
+    }
+
+    async fn delete_channel(&self, id: &str) -> Result<(), StoreError> {
+        let id = id.to_owned();
+        self.writer.run(move |conn| channel_rows::sqlite_delete(conn, &id)).await
+    }
+
+    async fn put_delivery(&self, delivery: &Delivery) -> Result<(), StoreError> {
+        let delivery = delivery.clone();
+        self.writer.run(move |conn| channel_rows::sqlite_put_delivery(conn, &delivery)).await
+    }
+
+    async fn deliveries(&self, alert_id: &str) -> Result<Vec<Delivery>, StoreError> {
+        let alert_id = alert_id.to_owned();
+        with(&self.reader, move |conn| channel_rows::sqlite_deliveries(conn, &alert_id)).await
     }
 }
 

@@ -1,34 +1,12 @@
-//! `AlertEngine`: owns the alert rules and evaluates them live.
-//!
-//! Subscribes to `MetricsReceived` and `MachineWentOffline`, ticks every
-//! [`ALERT_TICK`] for time-based transitions, and publishes [`AlertChanged`]
-//! on every fire and resolve. Rule changes arrive as messages, are validated,
-//! stored, and take effect on the next sample; each is handled atomically
-//! (no other message in between), so versions cannot race. Alert events are
-//! written by one background task in order, retried until the store takes them.
-
-use std::sync::Arc;
-use std::time::Duration;
+//! Rule messages of the alert engine: list, get, create, replace or
+//! merge (RFC 7396), delete. Each change is validated (a rule may name only
+//! channels that exist), stored, then applied, as one atomic step.
 
 use actix::prelude::*;
-use actix_broker::{BrokerIssue, BrokerSubscribe};
 use serde_json::Value;
-use slog::{info, warn, Logger};
-use tokio::sync::mpsc;
 
-use crate::alerts::engine::{Alert, Engine};
-use crate::alerts::rule::{self, FieldError, Policy, Rule};
-use crate::events::{AlertChanged, MachineRemoved, MachineWentOffline, MetricsReceived};
-use crate::stats::Stats;
-use crate::store::Store;
-
-/// How often rules are re-evaluated against the clock alone.
-pub const ALERT_TICK: Duration = Duration::from_secs(1);
-/// Retry delay for alert events the store refused.
-const PERSIST_RETRY: Duration = Duration::from_secs(1);
-
-/// Milliseconds since the epoch; injectable so tests can drive time.
-pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
+use super::AlertEngine;
+use crate::alerts::rule::{self, FieldError, Rule};
 
 /// Why a rule change was refused.
 #[derive(Debug, thiserror::Error)]
@@ -43,50 +21,7 @@ pub enum RuleError {
     Store(String),
 }
 
-pub struct AlertEngine {
-    engine: Engine,
-    store: Arc<dyn Store>,
-    clock: Clock,
-    policy: Policy,
-    log: Logger,
-    persist: mpsc::UnboundedSender<Alert>,
-    persist_rx: Option<mpsc::UnboundedReceiver<Alert>>,
-    stats: Arc<Stats>,
-}
-
 impl AlertEngine {
-    pub fn new(
-        rules: Vec<Rule>,
-        firing: Vec<Alert>,
-        store: Arc<dyn Store>,
-        clock: Clock,
-        policy: Policy,
-        stats: Arc<Stats>,
-        log: Logger,
-    ) -> Self {
-        let mut engine = Engine::new(rules);
-        engine.restore(firing);
-        let (persist, persist_rx) = mpsc::unbounded_channel();
-        AlertEngine { engine, store, clock, policy, log, persist, persist_rx: Some(persist_rx), stats }
-    }
-
-    /// Stores and publishes alert events; `deleted` is the rule of events
-    /// that a deletion caused (no longer in the engine).
-    fn emit(&mut self, events: Vec<Alert>, deleted: Option<&Rule>) {
-        self.stats.alert_evaluations.store(self.engine.evaluations, std::sync::atomic::Ordering::Relaxed);
-        for alert in events {
-            info!(self.log, "alert"; "state" => ?alert.state, "rule" => &alert.rule_name,
-                "machine_id" => &alert.machine_id, "value" => alert.value);
-            let _ = self.persist.send(alert.clone());
-            let rule = self.engine.rules().find(|r| r.id == alert.rule_id).or(deleted).cloned().map(Arc::new);
-            self.issue_system_async(AlertChanged { alert: Arc::new(alert), rule });
-        }
-    }
-
-    fn now(&self) -> i64 {
-        (self.clock)()
-    }
-
     fn current(&self, id: &str) -> Result<Rule, RuleError> {
         self.engine.rules().find(|r| r.id == id).cloned().ok_or_else(|| RuleError::NotFound(id.to_owned()))
     }
@@ -100,7 +35,13 @@ impl AlertEngine {
             }
         }
         let (version, created_at) = current.map_or((1, now), |c| (c.version + 1, c.created_at));
-        Ok(rule::from_input(input, id, version, created_at, now, self.policy)?)
+        let rule = rule::from_input(input, id, version, created_at, now, self.policy)?;
+        if let Some(missing) = rule.channels.iter().find(|c| !self.channels.contains_key(*c)) {
+            let known: Vec<&str> = self.channels.keys().map(String::as_str).collect();
+            let known = if known.is_empty() { "none yet".to_owned() } else { known.join(", ") };
+            return Err(FieldError::new("channels", format!("no channel `{missing}` (channels: {known})")).into());
+        }
+        Ok(rule)
     }
 
     /// Stores `rule`, then applies it: one atomic step of the actor.
@@ -118,69 +59,6 @@ impl AlertEngine {
                     Ok(rule)
                 }),
         ))
-    }
-}
-
-impl Actor for AlertEngine {
-    type Context = Context<Self>;
-
-    fn started(&mut self, ctx: &mut Context<Self>) {
-        self.subscribe_system_async::<MetricsReceived>(ctx);
-        self.subscribe_system_async::<MachineWentOffline>(ctx);
-        self.subscribe_system_async::<MachineRemoved>(ctx);
-        ctx.run_interval(ALERT_TICK, |act, _| {
-            let now = act.now();
-            let events = act.engine.tick(now);
-            act.emit(events, None);
-        });
-        if let Some(mut rx) = self.persist_rx.take() {
-            let (store, log) = (self.store.clone(), self.log.clone());
-            actix::spawn(async move {
-                while let Some(alert) = rx.recv().await {
-                    while let Err(e) = store.put_alert(&alert).await {
-                        warn!(log, "cannot store an alert event; retrying"; "error" => %e, "alert" => &alert.id);
-                        tokio::time::sleep(PERSIST_RETRY).await;
-                    }
-                }
-            });
-        }
-    }
-}
-
-impl Handler<MetricsReceived> for AlertEngine {
-    type Result = ();
-
-    fn handle(&mut self, msg: MetricsReceived, _: &mut Context<Self>) {
-        let now = self.now();
-        let update = msg.0;
-        let events = self.engine.observe(
-            update.machine_id(),
-            update.latest.clone(),
-            update.host.clone(),
-            &update.summary.labels,
-            now,
-        );
-        self.emit(events, None);
-    }
-}
-
-impl Handler<MachineWentOffline> for AlertEngine {
-    type Result = ();
-
-    fn handle(&mut self, msg: MachineWentOffline, _: &mut Context<Self>) {
-        let now = self.now();
-        let events = self.engine.offline(msg.0.machine_id(), &msg.0.summary.labels, now);
-        self.emit(events, None);
-    }
-}
-
-impl Handler<MachineRemoved> for AlertEngine {
-    type Result = ();
-
-    fn handle(&mut self, msg: MachineRemoved, _: &mut Context<Self>) {
-        let now = self.now();
-        let events = self.engine.forget_machine(&msg.machine_id, now);
-        self.emit(events, None);
     }
 }
 
@@ -240,7 +118,7 @@ pub struct UpdateRule {
 }
 
 /// JSON merge patch (RFC 7396) of `patch` onto `target`.
-fn merge_patch(target: &mut Value, patch: &Value) {
+pub(super) fn merge_patch(target: &mut Value, patch: &Value) {
     let (Value::Object(target), Value::Object(patch)) = (target, patch) else { return };
     for (key, value) in patch {
         if value.is_null() {
@@ -305,19 +183,6 @@ impl Handler<DeleteRule> for AlertEngine {
                 Ok(())
             }),
         ))
-    }
-}
-
-/// Alerts firing now.
-#[derive(Message)]
-#[rtype(result = "Vec<Alert>")]
-pub struct FiringAlerts;
-
-impl Handler<FiringAlerts> for AlertEngine {
-    type Result = MessageResult<FiringAlerts>;
-
-    fn handle(&mut self, _: FiringAlerts, _: &mut Context<Self>) -> Self::Result {
-        MessageResult(self.engine.firing())
     }
 }
 
