@@ -4,6 +4,28 @@
 import { get } from './api.js';
 import { pct, bytes, ago, escapeHtml } from './format.js';
 
+// Every attempt to notify an alert's channels (GET /api/alerts/{id}).
+async function loadDeliveries(box) {
+  const slot = box.querySelector('[data-field=deliveries]');
+  try {
+    const alert = await get(`/api/alerts/${encodeURIComponent(box.dataset.alertId)}`);
+    const list = alert.deliveries || [];
+    slot.innerHTML = list.length === 0 ? '<i>no channel was notified</i>'
+      : `<table class="deliveries"><thead><tr><th>Channel</th><th>Event</th><th>Try</th><th>When</th><th>Outcome</th></tr></thead><tbody>${
+        list.map((d) => `<tr><td>${escapeHtml(d.channel_name)} <span class="muted">${escapeHtml(d.kind)}</span></td><td>${d.state}</td><td>${d.attempt}</td>
+          <td title="${escapeHtml(new Date(d.at).toLocaleString())}">${ago(d.at)}</td>
+          <td class="${d.ok ? '' : 'failed'}">${d.ok ? 'sent' : escapeHtml(d.error || 'failed')}</td></tr>`).join('')}</tbody></table>`;
+  } catch (e) {
+    slot.textContent = `cannot load deliveries: ${e.message}`;
+  }
+}
+
+function wireDeliveries(root) {
+  root.querySelectorAll('details[data-alert-id]').forEach((box) => {
+    box.addEventListener('toggle', () => { if (box.open) loadDeliveries(box); });
+  });
+}
+
 export class AlertState {
   constructor(onChange) {
     this.firing = new Map(); // alert id -> alert
@@ -41,11 +63,12 @@ function processes(list) {
 
 function rows(list) {
   if (!list.length) return '<p class="empty">None.</p>';
-  return `<table><thead><tr><th>Machine</th><th>Rule</th><th>Severity</th><th>State</th><th class="num">Value</th><th>Started</th><th>Resolved</th><th>Processes at firing</th></tr></thead><tbody>${
+  return `<table><thead><tr><th>Machine</th><th>Rule</th><th>Severity</th><th>State</th><th class="num">Value</th><th>Started</th><th>Resolved</th><th>Processes at firing</th><th>Notified</th></tr></thead><tbody>${
     list.map((a) => `<tr data-alert-id="${escapeHtml(a.id)}"><td><a href="#/machine/${encodeURIComponent(a.machine_id)}">${escapeHtml(a.machine_id)}</a></td>
       <td>${escapeHtml(a.rule_name)}</td><td><span class="badge ${a.severity}">${a.severity}</span></td><td>${a.state}</td>
       <td class="num">${Number(a.value).toFixed(1)}</td><td>${ago(a.started_at)}</td><td>${a.resolved_at ? ago(a.resolved_at) : ''}</td>
-      <td><details><summary>${a.top_processes?.length || 0} processes</summary>${processes(a.top_processes)}</details></td></tr>`).join('')
+      <td><details><summary>${a.top_processes?.length || 0} processes</summary>${processes(a.top_processes)}</details></td>
+      <td><details data-alert-id="${escapeHtml(a.id)}"><summary>deliveries</summary><div data-field="deliveries">loading…</div></details></td></tr>`).join('')
   }</tbody></table>`;
 }
 
@@ -53,9 +76,11 @@ export async function renderAlertsPage(root, state) {
   root.innerHTML = `<div class="page"><h2>Alerts</h2>
     <section><h3>Firing now</h3><div data-field="firing-list">${rows([...state.firing.values()])}</div></section>
     <section><h3>Recent</h3><div data-field="history-list">loading…</div></section></div>`;
+  wireDeliveries(root);
   try {
     const recent = await get('/api/alerts?state=all&limit=200');
     root.querySelector('[data-field=history-list]').innerHTML = rows(recent);
+    wireDeliveries(root);
   } catch (e) {
     root.querySelector('[data-field=history-list]').textContent = `cannot load alerts: ${e.message}`;
   }

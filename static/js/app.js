@@ -7,6 +7,7 @@ import { Card } from './cards.js';
 import { Detail } from './detail.js';
 import { AlertState, renderAlertsPage } from './alerts.js';
 import { RulesPage } from './rules.js';
+import { ChannelsPage } from './channels.js';
 import { readOnly, rememberRecent } from './mode.js';
 import { ensureViewer } from './session.js';
 import { startStoragePanel } from './storage.js';
@@ -33,6 +34,7 @@ const detailEl = document.getElementById('detail');
 const alertsEl = document.getElementById('alerts-page');
 const rulesEl = document.getElementById('rules-page');
 const tokensEl = document.getElementById('tokens-page');
+const channelsEl = document.getElementById('channels-page');
 const auditEl = document.getElementById('audit-page');
 const bannerEl = document.getElementById('banner');
 let detail = null;
@@ -219,7 +221,7 @@ function route() {
   const hash = location.hash;
   const match = hash.match(/^#\/machine\/(.+)$/);
   if (detail) { detail.close(); detail = null; }
-  const pages = { '#/alerts': 'alerts', '#/rules': 'rules', '#/tokens': 'tokens', '#/audit': 'audit' };
+  const pages = { '#/alerts': 'alerts', '#/rules': 'rules', '#/channels': 'channels', '#/tokens': 'tokens', '#/audit': 'audit' };
   page = match ? 'detail' : pages[hash] || 'fleet';
   if (readOnly && page !== 'detail') page = 'fleet';
   fleetEl.hidden = page !== 'fleet';
@@ -227,6 +229,7 @@ function route() {
   alertsEl.hidden = page !== 'alerts';
   rulesEl.hidden = page !== 'rules';
   tokensEl.hidden = page !== 'tokens';
+  channelsEl.hidden = page !== 'channels';
   auditEl.hidden = page !== 'audit';
   if (page === 'detail') {
     const id = decodeURIComponent(match[1]);
@@ -235,6 +238,7 @@ function route() {
   if (page === 'alerts') renderAlertsPage(alertsEl, alertState);
   if (page === 'rules') new RulesPage(rulesEl);
   if (page === 'tokens') renderTokensPage(tokensEl);
+  if (page === 'channels') new ChannelsPage(channelsEl);
   if (page === 'audit') renderAuditPage(auditEl);
 }
 

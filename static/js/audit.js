@@ -7,7 +7,7 @@ import { adminGet } from './api.js';
 import { ago, escapeHtml } from './format.js';
 
 const PAGE_SIZE = 100;
-const ACTIONS = ['rule.create', 'rule.update', 'rule.delete', 'agent_token.issue', 'agent_token.revoke', 'machine.update', 'machine.remove'];
+const ACTIONS = ['rule.create', 'rule.update', 'rule.delete', 'channel.create', 'channel.update', 'channel.delete', 'channel.test', 'agent_token.issue', 'agent_token.revoke', 'machine.update', 'machine.remove'];
 
 function row(e) {
   const detail = JSON.stringify(e.detail);
@@ -20,7 +20,7 @@ function row(e) {
 
 export async function renderAuditPage(root) {
   root.innerHTML = `<div class="page audit"><h2>Audit log</h2>
-    <p class="hint">Every change made with the admin token: rules, agent tokens, machines and their labels.</p>
+    <p class="hint">Every change made with the admin token: rules, channels (and their tests), agent tokens, machines and their labels.</p>
     <div class="toolbar">
       <select data-field="action" aria-label="Only this action"><option value="">Every action</option>${ACTIONS.map((a) => `<option>${a}</option>`).join('')}</select>
       <input data-field="target" placeholder="rule, token or machine id" aria-label="Only changes to this id">

@@ -1,7 +1,7 @@
 // The rules page: list, create, edit, enable/disable, delete. Validation
 // messages from the API appear beside the field they name.
 
-import { change, get, ApiError } from './api.js';
+import { adminGet, change, get, ApiError } from './api.js';
 import { escapeHtml, labelText, labelObject } from './format.js';
 import { meta } from './meta.js';
 
@@ -9,8 +9,16 @@ import { meta } from './meta.js';
 // [name, label, kind], kind a list of options for a choice.
 const FIELDS = meta.rule_fields.map((f) => [f.name, f.label, f.kind === 'choice' ? f.options : f.kind]);
 
+// The hub's channels, loaded when the editor opens (listing them needs the admin token).
+let channels = [];
+
 function input([key, , kind], value) {
   const v = value ?? '';
+  if (kind === 'channels') {
+    if (!channels.length) return `<span class="muted" data-field="no-channels">No channel yet: make one on the <a href="#/channels">Channels</a> page.</span>`;
+    const picked = new Set(value || []);
+    return `<div class="channel-picks">${channels.map((c) => `<label><input type="checkbox" name="${key}" value="${escapeHtml(c.id)}" ${picked.has(c.id) ? 'checked' : ''}> ${escapeHtml(c.name)} <span class="muted">${escapeHtml(c.kind)}</span></label>`).join('')}</div>`;
+  }
   if (Array.isArray(kind)) {
     return `<select name="${key}">${kind.map((o) => `<option ${o === v ? 'selected' : ''}>${escapeHtml(o)}</option>`).join('')}</select>`;
   }
@@ -25,6 +33,10 @@ function collect(form) {
   const body = {};
   for (const [key, , kind] of FIELDS) {
     const el = form.elements[key];
+    if (kind === 'channels') {
+      body[key] = [...form.querySelectorAll(`input[name="${key}"]:checked`)].map((box) => box.value);
+      continue;
+    }
     if (kind === 'checkbox') body[key] = el.checked;
     else if (kind === 'lines') body[key] = el.value.split('\n').map((s) => s.trim()).filter(Boolean);
     else if (kind === 'labels') body[key] = labelObject(el.value);
@@ -50,10 +62,11 @@ export class RulesPage {
     this.root.innerHTML = `<div class="page"><h2>Alert rules</h2>
       <div class="toolbar"><button class="primary" data-action="new">New rule</button></div>
       <div data-field="editor"></div>
-      <table><thead><tr><th>Name</th><th>Condition</th><th>For</th><th>Severity</th><th>Machines</th><th>Enabled</th><th></th></tr></thead>
+      <table><thead><tr><th>Name</th><th>Condition</th><th>For</th><th>Severity</th><th>Machines</th><th>Notifies</th><th>Enabled</th><th></th></tr></thead>
       <tbody>${rules.map((r) => `<tr data-rule-id="${escapeHtml(r.id)}"><td>${escapeHtml(r.name)}</td>
         <td>${escapeHtml(r.metric)} ${r.comparison ? `${escapeHtml(r.comparison)} ${r.threshold}` : ''}${r.clear_threshold != null ? ` (clears at ${r.clear_threshold})` : ''}</td>
         <td>${escapeHtml(r.for)}</td><td><span class="badge ${r.severity}">${r.severity}</span></td><td>${escapeHtml(r.selector)}${Object.keys(r.labels || {}).length ? ` <span class="muted">with ${escapeHtml(labelText(r.labels))}</span>` : ''}</td>
+        <td>${(r.channels || []).length + (r.webhooks || []).length || '<span class="muted">no one</span>'}</td>
         <td><input type="checkbox" data-action="toggle" ${r.enabled ? 'checked' : ''}></td>
         <td><button data-action="edit">Edit</button> <button class="danger" data-action="delete">Delete</button></td></tr>`).join('')}</tbody></table></div>`;
     this.root.querySelector('[data-action=new]').addEventListener('click', () => this.edit(null));
@@ -66,8 +79,9 @@ export class RulesPage {
     if (editing !== null) this.edit(editing);
   }
 
-  edit(rule) {
+  async edit(rule) {
     const editor = this.root.querySelector('[data-field=editor]');
+    try { channels = await adminGet('/api/channels'); } catch { channels = []; }
     const defaults = { metric: 'cpu_percent', comparison: '>', severity: 'warning', selector: '*', for: '0s', clear_for: '0s', enabled: true };
     const values = rule || defaults;
     editor.innerHTML = `<form class="rule-form" data-rule-form>

@@ -94,10 +94,28 @@ pub async fn deliver(
             }
         }
         if !sent {
-            return Err(format!("{last} (after {} attempts)", retry.attempts.max(1)));
+            let attempts = retry.attempts.max(1);
+            return Err(if attempts > 1 { format!("{last} (after {attempts} attempts)") } else { last });
         }
     }
     Ok(())
+}
+
+/// An HTTP error with its causes ("error sending request: … connection
+/// refused"), without the URL.
+fn http_error(e: reqwest::Error) -> String {
+    let e = e.without_url();
+    let mut text = e.to_string();
+    let mut cause = std::error::Error::source(&e);
+    while let Some(inner) = cause {
+        let said = inner.to_string();
+        if !text.contains(&said) {
+            text.push_str(": ");
+            text.push_str(&said);
+        }
+        cause = inner.source();
+    }
+    text
 }
 
 /// The address to send to, after checking where the name points.
@@ -123,7 +141,7 @@ async fn post(out: &HttpOut, policy: Policy, timeout: Duration) -> Result<(), St
         .resolve(&host, addr)
         .redirect(reqwest::redirect::Policy::none())
         .build()
-        .map_err(|e| e.without_url().to_string())?;
+        .map_err(http_error)?;
     let mut request = client
         .post(url)
         .header("content-type", "application/json")
@@ -137,7 +155,7 @@ async fn post(out: &HttpOut, policy: Policy, timeout: Duration) -> Result<(), St
             .header(sign::TIMESTAMP_HEADER, timestamp.to_string())
             .header(sign::SIGNATURE_HEADER, sign::signature(secret, timestamp, out.body.as_bytes()));
     }
-    let response = request.body(out.body.clone()).send().await.map_err(|e| e.without_url().to_string())?;
+    let response = request.body(out.body.clone()).send().await.map_err(http_error)?;
     let status = response.status();
     if status.is_success() {
         return Ok(());
