@@ -26,10 +26,13 @@ pub enum Action {
     ChannelUpdate,
     ChannelDelete,
     ChannelTest,
+    SilenceCreate,
+    SilenceExpire,
+    AlertAck,
 }
 
 impl Action {
-    pub const ALL: [Action; 11] = [
+    pub const ALL: [Action; 14] = [
         Action::RuleCreate,
         Action::RuleUpdate,
         Action::RuleDelete,
@@ -41,6 +44,9 @@ impl Action {
         Action::ChannelUpdate,
         Action::ChannelDelete,
         Action::ChannelTest,
+        Action::SilenceCreate,
+        Action::SilenceExpire,
+        Action::AlertAck,
     ];
 
     pub fn name(self) -> &'static str {
@@ -56,6 +62,9 @@ impl Action {
             Action::ChannelUpdate => "channel.update",
             Action::ChannelDelete => "channel.delete",
             Action::ChannelTest => "channel.test",
+            Action::SilenceCreate => "silence.create",
+            Action::SilenceExpire => "silence.expire",
+            Action::AlertAck => "alert.ack",
         }
     }
 

@@ -3,6 +3,8 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::atomic::AtomicI64;
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Parser;
@@ -71,6 +73,10 @@ pub struct HubConfig {
     /// The dashboard's address for links in notifications; None: this
     /// machine's name (or loopback) with the HTTP port.
     pub dashboard_url: Option<String>,
+    /// Tests only (no flag): how far ahead of the system clock the alert
+    /// engine and the notifier run, ms, moved while the hub runs (repeats
+    /// and silence ends without waiting for them).
+    pub alert_clock_offset: Option<Arc<AtomicI64>>,
 }
 
 impl HubConfig {
@@ -100,6 +106,7 @@ impl HubConfig {
             agent_binary: None,
             public_url: None,
             dashboard_url: None,
+            alert_clock_offset: None,
         }
     }
 }
@@ -354,6 +361,7 @@ impl HubArgs {
             agent_binary: self.agent_binary.clone(),
             public_url: self.public_url.clone(),
             dashboard_url: self.dashboard_url.clone(),
+            alert_clock_offset: None,
         }
     }
 }

@@ -139,7 +139,14 @@ impl Forgotten {
 #[rtype(result = "()")]
 pub struct ChannelsChanged(pub Arc<std::collections::HashMap<String, Arc<Channel>>>);
 
-/// An alert fired or resolved, with the rule as it was then.
+/// A rule was made or changed (the notifier keeps repeats and groups of
+/// its firing alerts in step).
+#[derive(Debug, Clone, Message)]
+#[rtype(result = "()")]
+pub struct RuleChanged(pub Arc<Rule>);
+
+/// An alert fired or resolved, or a firing alert was silenced, unsilenced
+/// or acknowledged, with the rule as it was then.
 #[derive(Debug, Clone, Message)]
 #[rtype(result = "()")]
 pub struct AlertChanged {

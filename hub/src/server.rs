@@ -23,6 +23,7 @@ use crate::agent_tokens::{book::TokenBook, AgentToken};
 use crate::alerts::channel::Channel;
 use crate::alerts::engine::{Alert, AlertState};
 use crate::alerts::rule::{self, Policy, Rule};
+use crate::alerts::silence::Silence;
 use crate::config::HubConfig;
 use crate::events::LiveSender;
 use crate::grpc::{self, serve::GrpcParts};
@@ -129,6 +130,7 @@ struct Loaded {
     known: Vec<KnownMachine>,
     rules: Vec<Rule>,
     channels: Vec<Channel>,
+    silences: Vec<Silence>,
     firing: Vec<Alert>,
     tokens: Vec<AgentToken>,
 }
@@ -146,7 +148,8 @@ fn open_store(runtime: &tokio::runtime::Runtime, config: &HubConfig) -> Result<L
         let firing = store.alerts(&query).await?;
         let tokens = store.agent_tokens().await?;
         let channels = store.channels().await?;
-        Ok::<_, StoreError>(Loaded { store, known, rules, channels, firing, tokens })
+        let silences = store.silences().await?;
+        Ok::<_, StoreError>(Loaded { store, known, rules, channels, silences, firing, tokens })
     };
     // block_on may not run inside another runtime (tests call start from one).
     std::thread::scope(|scope| scope.spawn(|| runtime.block_on(work)).join())
@@ -171,7 +174,7 @@ pub fn start(config: HubConfig, log: Logger) -> Result<HubHandle, StartError> {
         .enable_all()
         .build()
         .map_err(|e| StartError::Runtime("gRPC", e))?;
-    let Loaded { store, known, rules, channels, firing, tokens } = open_store(&runtime, &config)?;
+    let Loaded { store, known, rules, channels, silences, firing, tokens } = open_store(&runtime, &config)?;
     info!(log, "store open"; "store" => store.describe(), "known_machines" => known.len(), "rules" => rules.len(),
         "channels" => channels.len(), "firing_alerts" => firing.len(), "agent_tokens" => tokens.len());
     let dashboard: Arc<str> = Arc::from(dashboard_url(config.dashboard_url.as_deref(), http_addr));
@@ -213,6 +216,7 @@ pub fn start(config: HubConfig, log: Logger) -> Result<HubHandle, StartError> {
         known,
         rules,
         channels,
+        silences,
         dashboard: Some(dashboard),
         firing,
         policy: Policy { allow_private_webhooks: config.allow_private_webhooks },
@@ -221,7 +225,10 @@ pub fn start(config: HubConfig, log: Logger) -> Result<HubHandle, StartError> {
         cluster,
         relay: config.relay.clone(),
         session_arbiters: cores(),
-        clock: Arc::new(crate::now_ms),
+        clock: match config.alert_clock_offset.clone() {
+            None => Arc::new(crate::now_ms),
+            Some(offset) => Arc::new(move || crate::now_ms() + offset.load(std::sync::atomic::Ordering::Relaxed)),
+        },
         log: log.clone(),
     };
     let (shutdown, shutdown_rx) = watch::channel(false);

@@ -25,6 +25,8 @@ pub const RATE_WINDOW: Duration = Duration::from_secs(1);
 pub struct Stats {
     started: Instant,
     pub agents_connected: AtomicI64,
+    /// Firing alerts a silence or maintenance window holds back now.
+    pub alerts_silenced: AtomicI64,
     pub browser_sessions: AtomicI64,
     pub samples_received: AtomicU64,
     pub webhooks_delivered: AtomicU64,
@@ -66,6 +68,8 @@ pub struct StatsReport {
     pub storage: Option<crate::store::budget::StoreUsage>,
     /// Per channel kind (`email`, `slack`, …).
     pub notifications: std::collections::BTreeMap<&'static str, Notifications>,
+    /// Firing alerts a silence or maintenance window holds back now.
+    pub alerts_silenced: i64,
 }
 
 impl Default for Stats {
@@ -73,6 +77,7 @@ impl Default for Stats {
         Stats {
             started: Instant::now(),
             agents_connected: AtomicI64::new(0),
+            alerts_silenced: AtomicI64::new(0),
             browser_sessions: AtomicI64::new(0),
             samples_received: AtomicU64::new(0),
             webhooks_delivered: AtomicU64::new(0),
@@ -133,6 +138,7 @@ impl Stats {
                     (k.name(), Notifications { sent, failed })
                 })
                 .collect(),
+            alerts_silenced: self.alerts_silenced.load(Ordering::Relaxed),
         }
     }
 }

@@ -237,6 +237,8 @@ async fn alerts_and_rules(store: Arc<dyn Store>) {
             cpu_percent: 50.0,
             rss: 9,
         }],
+        silenced: false,
+        acknowledged: None,
     };
     store.put_alert(&alert("a1", "m1", T0)).await.expect("fire a1");
     store.put_alert(&alert("a2", "m2", T0 + 1000)).await.expect("fire a2");
@@ -317,6 +319,41 @@ async fn notifications(store: &dyn Store) {
     store.put_delivery(&attempt(2, true)).await.expect("attempt 2");
     assert_eq!(store.deliveries("a1").await.expect("deliveries"), vec![attempt(1, false), attempt(2, true)]);
     assert!(store.deliveries("a2").await.expect("none").is_empty());
+
+    // Silences, kept whole; expiring rewrites one.
+    use sysmonstm_hub::alerts::silence::{from_input as silence, Made};
+    let made = |id: &str| Made { id: id.into(), created_by: "admin:abcd".into(), now: T0 };
+    let once = silence(
+        &serde_json::json!({"machines": "web-*", "ends_at": T0 + 3_600_000, "comment": "deploy"}),
+        made("s1"),
+        |_| true,
+    )
+    .expect("silence");
+    let window = silence(
+        &serde_json::json!({"recurring": {"days": ["sat"], "start": "22:00", "duration": "4h",
+        "time_zone": "Europe/Berlin"}}),
+        made("s2"),
+        |_| true,
+    )
+    .expect("window");
+    store.put_silence(&once).await.expect("put silence");
+    store.put_silence(&window).await.expect("put window");
+    let mut expired = once.clone();
+    expired.expired_at = Some(T0 + 5);
+    store.put_silence(&expired).await.expect("expire");
+    assert_eq!(store.silences().await.expect("silences"), vec![expired, window]);
+
+    // An alert's silenced mark and acknowledgement are kept, and a resolve keeps them.
+    use sysmonstm_hub::alerts::engine::{Ack, Alert};
+    use sysmonstm_hub::store::AlertQuery;
+    let mut alerts =
+        store.alerts(&AlertQuery { id: Some("a2".into()), limit: 1, ..Default::default() }).await.expect("a2");
+    let mut marked: Alert = alerts.remove(0);
+    marked.silenced = true;
+    marked.acknowledged = Some(Ack { by: "alice".into(), at: T0 + 9, comment: "on it".into() });
+    store.put_alert(&marked).await.expect("mark");
+    let back = store.alerts(&AlertQuery { id: Some("a2".into()), limit: 1, ..Default::default() }).await.expect("a2");
+    assert_eq!(back, vec![marked]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

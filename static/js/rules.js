@@ -25,6 +25,7 @@ function input([key, , kind], value) {
   if (kind === 'checkbox') return `<input type="checkbox" name="${key}" ${value !== false ? 'checked' : ''}>`;
   if (kind === 'lines') return `<textarea name="${key}">${escapeHtml((value || []).join('\n'))}</textarea>`;
   if (kind === 'labels') return `<input type="text" name="${key}" placeholder="env=prod, role=web" value="${escapeHtml(labelText(value))}">`;
+  if (kind === 'words') return `<input type="text" name="${key}" placeholder="rack, env" value="${escapeHtml((value || []).join(', '))}">`;
   return `<input type="${kind === 'number' ? 'text' : 'text'}" name="${key}" value="${escapeHtml(v)}" ${kind === 'number' ? 'inputmode="decimal"' : ''}>`;
 }
 
@@ -40,6 +41,7 @@ function collect(form) {
     if (kind === 'checkbox') body[key] = el.checked;
     else if (kind === 'lines') body[key] = el.value.split('\n').map((s) => s.trim()).filter(Boolean);
     else if (kind === 'labels') body[key] = labelObject(el.value);
+    else if (kind === 'words') body[key] = el.value.split(/[\s,]+/).filter(Boolean);
     else if (kind === 'number') {
       const text = el.value.trim();
       if (text !== '') body[key] = Number.isFinite(Number(text)) ? Number(text) : text;
@@ -82,7 +84,7 @@ export class RulesPage {
   async edit(rule) {
     const editor = this.root.querySelector('[data-field=editor]');
     try { channels = await adminGet('/api/channels'); } catch { channels = []; }
-    const defaults = { metric: 'cpu_percent', comparison: '>', severity: 'warning', selector: '*', for: '0s', clear_for: '0s', enabled: true };
+    const defaults = { metric: 'cpu_percent', comparison: '>', severity: 'warning', selector: '*', for: '0s', clear_for: '0s', group_wait: '30s', enabled: true };
     const values = rule || defaults;
     editor.innerHTML = `<form class="rule-form" data-rule-form>
       ${FIELDS.map((f) => `<label for="${f[0]}">${escapeHtml(f[1])}</label>${input(f, values[f[0]])}<span class="field-error" data-error-for="${f[0]}"></span>`).join('')}

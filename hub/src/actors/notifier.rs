@@ -1,6 +1,9 @@
 //! `Notifier`: tells people about alerts through their channels.
 //!
-//! On every fire and resolve it sends, through each channel the rule names
+//! What goes out when is the [`Dispatcher`]'s to say (silences hold
+//! notifications back, groups gather for their wait, repeats until
+//! acknowledged); the notifier feeds it every alert change and ticks it
+//! every [`DISPATCH_TICK`]. Each notification goes through each channel the rule names
 //! (and each of the rule's plain `webhooks`, as an unsigned webhook
 //! channel), the message [`crate::notify::render`] makes for that kind.
 //! Each delivery runs on its own task (a slow service never delays
@@ -22,18 +25,26 @@ use serde::Serialize;
 use slog::{debug, warn, Logger};
 use tokio::sync::mpsc;
 
+use crate::actors::alert_engine::Clock;
 use crate::alerts::address::Policy;
 use crate::alerts::channel::{Channel, Kind};
 use crate::alerts::delivery::{clip, Delivery};
+use crate::alerts::engine::Alert;
 use crate::alerts::rule::Rule;
-use crate::events::{AlertChanged, ChannelsChanged};
+use crate::events::{AlertChanged, ChannelsChanged, RuleChanged};
+use crate::notify::dispatch::Dispatcher;
 use crate::notify::message::Notification;
 use crate::notify::render::render;
 use crate::notify::send::{deliver, Retry, Try};
 use crate::stats::Stats;
 use crate::store::Store;
 
+/// How often groups whose wait is over and due repeats are sent.
+pub const DISPATCH_TICK: std::time::Duration = std::time::Duration::from_secs(1);
+
 pub struct Notifier {
+    dispatcher: Dispatcher,
+    clock: Clock,
     channels: Arc<HashMap<String, Arc<Channel>>>,
     policy: Policy,
     stats: Arc<Stats>,
@@ -48,6 +59,11 @@ pub struct Notifier {
 /// What the notifier starts with.
 pub struct NotifierConfig {
     pub channels: HashMap<String, Arc<Channel>>,
+    /// The rules, and the alerts firing when the hub last stopped (they
+    /// were notified then: repeats go on from now).
+    pub rules: Vec<Rule>,
+    pub firing: Vec<Alert>,
+    pub clock: Clock,
     pub store: Arc<dyn Store>,
     pub policy: Policy,
     pub stats: Arc<Stats>,
@@ -58,7 +74,11 @@ pub struct NotifierConfig {
 impl Notifier {
     pub fn new(config: NotifierConfig) -> Self {
         let (log_tx, log_rx) = mpsc::unbounded_channel();
+        let mut dispatcher = Dispatcher::default();
+        dispatcher.restore(config.firing, &config.rules, (config.clock)());
         Notifier {
+            dispatcher,
+            clock: config.clock,
             channels: Arc::new(config.channels),
             policy: config.policy,
             stats: config.stats,
@@ -82,6 +102,19 @@ impl Notifier {
             rule.webhooks.iter().enumerate().map(|(i, url)| Arc::new(Channel::legacy_webhook(&rule.id, i, url))),
         );
         targets
+    }
+
+    /// Sends what the dispatcher let go through every channel of its rule.
+    fn send(&self, mut notification: Notification) {
+        let targets = self.targets(&notification.rule);
+        if targets.is_empty() {
+            return;
+        }
+        notification.dashboard = self.dashboard.clone();
+        let notification = Arc::new(notification);
+        for channel in targets {
+            self.spawn_delivery(channel, notification.clone());
+        }
     }
 
     /// Sends `notification` through `channel` on a task of its own.
@@ -134,6 +167,13 @@ impl Actor for Notifier {
     fn started(&mut self, ctx: &mut Context<Self>) {
         self.subscribe_system_async::<AlertChanged>(ctx);
         self.subscribe_system_async::<ChannelsChanged>(ctx);
+        self.subscribe_system_async::<RuleChanged>(ctx);
+        ctx.run_interval(DISPATCH_TICK, |act, _| {
+            let now = (act.clock)();
+            for notification in act.dispatcher.tick(now) {
+                act.send(notification);
+            }
+        });
         if let Some((mut rx, store)) = self.log_rx.take() {
             let log = self.log.clone();
             actix::spawn(async move {
@@ -152,21 +192,18 @@ impl Handler<AlertChanged> for Notifier {
 
     fn handle(&mut self, msg: AlertChanged, _: &mut Context<Self>) {
         let Some(rule) = msg.rule else { return };
-        let targets = self.targets(&rule);
-        if targets.is_empty() {
-            return;
+        let now = (self.clock)();
+        for notification in self.dispatcher.changed(msg.alert, rule, now) {
+            self.send(notification);
         }
-        let notification = Arc::new(Notification {
-            state: msg.alert.state,
-            rule,
-            alerts: vec![msg.alert],
-            group: Default::default(),
-            dashboard: self.dashboard.clone(),
-            test: false,
-        });
-        for channel in targets {
-            self.spawn_delivery(channel, notification.clone());
-        }
+    }
+}
+
+impl Handler<RuleChanged> for Notifier {
+    type Result = ();
+
+    fn handle(&mut self, msg: RuleChanged, _: &mut Context<Self>) {
+        self.dispatcher.rule_changed(msg.0);
     }
 }
 

@@ -13,7 +13,7 @@ use std::time::Duration;
 use actix::prelude::*;
 use slog::{info, warn, Logger};
 
-use super::alert_engine::{AlertEngine, Clock};
+use super::alert_engine::{AlertEngine, AlertsConfig, Clock};
 use super::fanout::{live_channel, Fanout};
 use super::notifier::{Notifier, NotifierConfig};
 use super::redis_bridge::{RedisBridge, RedisError};
@@ -23,6 +23,7 @@ use super::storage_writer::{Drain, StorageWriter};
 use crate::alerts::channel::Channel;
 use crate::alerts::engine::Alert;
 use crate::alerts::rule::{Policy, Rule};
+use crate::alerts::silence::Silence;
 use crate::config::RelayTarget;
 use crate::events::LiveSender;
 use crate::health::Health;
@@ -52,6 +53,8 @@ pub struct ActorsConfig {
     pub rules: Vec<Rule>,
     /// The notification channels.
     pub channels: Vec<Channel>,
+    /// Silences and maintenance windows.
+    pub silences: Vec<Silence>,
     /// The dashboard's address, for links in notifications.
     pub dashboard: Option<Arc<str>>,
     /// Alerts firing when the hub last stopped.
@@ -144,19 +147,23 @@ impl Actors {
         )
         .start();
         let channels = super::alert_engine::channels::by_id(config.channels.clone());
-        let alerts = AlertEngine::new(
-            config.rules,
-            config.channels,
-            config.firing,
-            config.store.clone(),
-            config.clock,
-            config.policy,
-            config.stats.clone(),
-            log.clone(),
-        )
+        let alerts = AlertEngine::new(AlertsConfig {
+            rules: config.rules.clone(),
+            channels: config.channels,
+            silences: config.silences,
+            firing: config.firing.clone(),
+            store: config.store.clone(),
+            clock: config.clock.clone(),
+            policy: config.policy,
+            stats: config.stats.clone(),
+            log: log.clone(),
+        })
         .start();
         let notifier = Notifier::new(NotifierConfig {
             channels,
+            rules: config.rules,
+            firing: config.firing,
+            clock: config.clock.clone(),
             store: config.store,
             policy: config.policy,
             stats: config.stats,

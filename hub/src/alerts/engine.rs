@@ -21,7 +21,7 @@ use super::rule::{Rule, Severity};
 use crate::labels::Labels;
 use crate::metrics;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum AlertState {
     Firing,
@@ -47,6 +47,29 @@ pub struct Alert {
     pub resolved_at: Option<i64>,
     /// The busiest processes when it fired.
     pub top_processes: Vec<ProcessInfo>,
+    /// A silence or maintenance window holds its notifications back.
+    #[serde(default)]
+    pub silenced: bool,
+    /// Who acknowledged it (no more repeats), when it was.
+    #[serde(default)]
+    pub acknowledged: Option<Ack>,
+}
+
+/// An acknowledgement of a firing alert.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ack {
+    pub by: String,
+    pub at: i64,
+    pub comment: String,
+}
+
+/// Why an alert cannot be acknowledged.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AckError {
+    #[error("no firing alert `{0}` (a resolved alert needs no acknowledgement)")]
+    NotFiring(String),
+    #[error("alert `{id}` was acknowledged already, by {by}")]
+    Already { id: String, by: String },
 }
 
 /// What the engine last heard of a machine.
@@ -99,6 +122,60 @@ impl Engine {
                 Phase::Pending { .. } => None,
             })
             .collect()
+    }
+
+    /// The firing alert `id`, changed by `change` (its new self).
+    fn change_firing(&mut self, id: &str, change: impl FnOnce(&mut Alert)) -> Option<Alert> {
+        for phase in self.phases.values_mut() {
+            if let Phase::Firing { alert, .. } = phase {
+                if alert.id == id {
+                    change(alert);
+                    return Some((**alert).clone());
+                }
+            }
+        }
+        None
+    }
+
+    /// How many firing alerts `pick` picks.
+    pub fn count_firing(&self, pick: impl Fn(&Alert) -> bool) -> usize {
+        self.phases.values().filter(|p| matches!(p, Phase::Firing { alert, .. } if pick(alert))).count()
+    }
+
+    /// Marks a firing alert silenced (or not) as it fires.
+    pub fn set_silenced(&mut self, id: &str, silenced: bool) {
+        self.change_firing(id, |a| a.silenced = silenced);
+    }
+
+    /// Acknowledges a firing alert; the alert as it now is.
+    pub fn acknowledge(&mut self, id: &str, ack: Ack) -> Result<Alert, AckError> {
+        let already = self.phases.values().find_map(|phase| match phase {
+            Phase::Firing { alert, .. } if alert.id == id => Some(alert.acknowledged.clone()),
+            _ => None,
+        });
+        match already {
+            None => Err(AckError::NotFiring(id.to_owned())),
+            Some(Some(before)) => Err(AckError::Already { id: id.to_owned(), by: before.by }),
+            Some(None) => {
+                self.change_firing(id, |a| a.acknowledged = Some(ack)).ok_or_else(|| AckError::NotFiring(id.to_owned()))
+            }
+        }
+    }
+
+    /// Marks each firing alert silenced or not as `silenced` says; the
+    /// alerts that changed, as they now are.
+    pub fn resilence(&mut self, silenced: impl Fn(&Alert) -> bool) -> Vec<Alert> {
+        let mut changed = Vec::new();
+        for phase in self.phases.values_mut() {
+            if let Phase::Firing { alert, .. } = phase {
+                let now_silenced = silenced(alert);
+                if alert.silenced != now_silenced {
+                    alert.silenced = now_silenced;
+                    changed.push((**alert).clone());
+                }
+            }
+        }
+        changed
     }
 
     /// Puts back alerts that were firing before a restart (not re-notified).
@@ -307,6 +384,8 @@ fn fire(rule: &Rule, machine_id: &str, value: f64, facts: &Facts, now: i64) -> A
         started_at: now,
         resolved_at: None,
         top_processes: facts.sample.as_ref().map(|s| s.top_processes.clone()).unwrap_or_default(),
+        silenced: false,
+        acknowledged: None,
     }
 }
 
@@ -496,5 +575,23 @@ mod tests {
         assert_eq!(resolved[0].state, AlertState::Resolved);
         assert_eq!(engine.firing().len(), 1, "the other machine's alert stands");
         assert!(engine.tick(2 * S).is_empty(), "nothing is evaluated for a forgotten machine");
+    }
+
+    #[test]
+    fn acknowledging_and_silencing_change_the_firing_alert() {
+        let mut engine = Engine::new(vec![hot("0s", "0s")]);
+        let none = Labels::new();
+        let fired = engine.observe("m1", cpu(99.0), host(), &none, 0).remove(0);
+        assert!(!fired.silenced && fired.acknowledged.is_none());
+        let ack = Ack { by: "alice".into(), at: S, comment: "on it".into() };
+        let acked = engine.acknowledge(&fired.id, ack.clone()).expect("acknowledged");
+        assert_eq!(acked.acknowledged.as_ref(), Some(&ack));
+        assert!(matches!(engine.acknowledge(&fired.id, ack.clone()), Err(AckError::Already { .. })));
+        assert!(matches!(engine.acknowledge("nope", ack), Err(AckError::NotFiring(_))));
+        let changed = engine.resilence(|a| a.machine_id == "m1");
+        assert_eq!((changed.len(), changed[0].silenced), (1, true));
+        assert!(engine.resilence(|a| a.machine_id == "m1").is_empty(), "only changes are reported");
+        let resolved = engine.observe("m1", cpu(10.0), host(), &none, 2 * S);
+        assert!(resolved[0].silenced && resolved[0].acknowledged.is_some(), "a resolve keeps both");
     }
 }

@@ -9,6 +9,8 @@
 //!   signed webhooks): the model, validation, and the view without secrets.
 //! - [`rule`]: the rule model and the validation of JSON input (every
 //!   refusal names its field).
+//! - [`silence`]: silences and recurring maintenance windows: validation,
+//!   what they match, when they hold (time zones, across midnight).
 //! - [`delivery`]: one attempt at notifying a channel, as logged per alert.
 //! - [`engine`]: inactive → pending → firing → resolved, with `for`,
 //!   `clear_for` and a clear threshold (hysteresis); offline rules.
@@ -19,3 +21,4 @@ pub mod delivery;
 pub mod engine;
 pub mod input;
 pub mod rule;
+pub mod silence;

@@ -21,6 +21,15 @@ pub const MAX_DESCRIPTION: usize = 2000;
 pub const MAX_WEBHOOKS: usize = 10;
 /// Most channels per rule.
 pub const MAX_CHANNELS: usize = 20;
+/// How long alerts of one group are gathered before they go out together.
+pub const DEFAULT_GROUP_WAIT: Duration = Duration::from_secs(30);
+/// Longest group wait.
+pub const MAX_GROUP_WAIT: Duration = Duration::from_secs(3600);
+/// Shortest and longest repeat interval.
+pub const MIN_REPEAT: Duration = Duration::from_secs(60);
+pub const MAX_REPEAT: Duration = Duration::from_secs(30 * 24 * 3600);
+/// Most labels a rule groups by.
+pub const MAX_GROUP_BY: usize = 10;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Comparison {
@@ -106,6 +115,16 @@ pub struct Rule {
     /// the alert engine, which holds them).
     #[serde(default)]
     pub channels: Vec<String>,
+    /// Re-notify a firing alert nobody acknowledged this often (None: once).
+    #[serde(default, with = "humantime_option")]
+    pub repeat_every: Option<Duration>,
+    /// Label keys whose values make a group: alerts of the rule firing for
+    /// machines of one group within `group_wait` go out as one
+    /// notification (empty: each alert on its own, at once).
+    #[serde(default)]
+    pub group_by: Vec<String>,
+    #[serde(default = "default_group_wait", with = "humantime_serde")]
+    pub group_wait: Duration,
     pub description: String,
     /// Increases by one with every change; PUT/PATCH carrying another is refused (409).
     pub version: u64,
@@ -126,6 +145,30 @@ mod humantime_serde {
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
         let text = String::deserialize(d)?;
         humantime::parse_duration(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+fn default_group_wait() -> Duration {
+    DEFAULT_GROUP_WAIT
+}
+
+/// Optional durations as "4h" or null in JSON.
+mod humantime_option {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+        match d {
+            Some(d) => s.serialize_str(&humantime::format_duration(*d).to_string()),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+        Option::<String>::deserialize(d)?
+            .map(|text| humantime::parse_duration(&text).map_err(serde::de::Error::custom))
+            .transpose()
     }
 }
 
@@ -170,6 +213,9 @@ pub const FIELDS: &[&str] = &[
     "enabled",
     "webhooks",
     "channels",
+    "repeat_every",
+    "group_by",
+    "group_wait",
     "description",
     "version",
     "created_at",
@@ -282,6 +328,28 @@ pub fn from_input(
     if channels.iter().any(String::is_empty) {
         return Err(refuse("channels", "a channel id is empty"));
     }
+    let repeat_every = match string(map, "repeat_every")?.map(str::trim).filter(|t| !t.is_empty()) {
+        None => None,
+        Some(_) => {
+            let every = duration(map, "repeat_every")?;
+            if every < MIN_REPEAT || every > MAX_REPEAT {
+                return Err(refuse("repeat_every", "must be from 1m to 30d (or null: notify once)"));
+            }
+            Some(every)
+        }
+    };
+    let group_by = strings(map, "group_by", MAX_GROUP_BY)?;
+    for key in &group_by {
+        let one: Labels = [(key.clone(), String::new())].into();
+        labels::check("group_by", &one).map_err(|e| refuse("group_by", e.message))?;
+    }
+    let group_wait = match string(map, "group_wait")? {
+        None => DEFAULT_GROUP_WAIT,
+        Some(_) => duration(map, "group_wait")?,
+    };
+    if group_wait > MAX_GROUP_WAIT {
+        return Err(refuse("group_wait", "must be at most 1h"));
+    }
     let description = string(map, "description")?.unwrap_or("").to_owned();
     if description.len() > MAX_DESCRIPTION {
         return Err(refuse("description", format!("is longer than {MAX_DESCRIPTION} bytes")));
@@ -301,6 +369,9 @@ pub fn from_input(
         enabled,
         webhooks,
         channels,
+        repeat_every,
+        group_by,
+        group_wait,
         description,
         version,
         created_at,
@@ -325,6 +396,9 @@ pub fn defaults(now: i64) -> Vec<Rule> {
         enabled: true,
         webhooks: Vec::new(),
         channels: Vec::new(),
+        repeat_every: None,
+        group_by: Vec::new(),
+        group_wait: DEFAULT_GROUP_WAIT,
         description: String::new(),
         version: 1,
         created_at: now,
@@ -410,6 +484,10 @@ mod tests {
         assert_eq!(field_of(with("webhooks", json!(["http://10.0.0.1/x"]))), "webhooks");
         assert_eq!(field_of(with("comparison", json!("=="))), "comparison");
         assert_eq!(field_of(with("enabled", json!("yes"))), "enabled");
+        assert_eq!(field_of(with("repeat_every", json!("10s"))), "repeat_every");
+        assert_eq!(field_of(with("repeat_every", json!("often"))), "repeat_every");
+        assert_eq!(field_of(with("group_by", json!(["Rack"]))), "group_by");
+        assert_eq!(field_of(with("group_wait", json!("2h"))), "group_wait");
         assert_eq!(field_of(with("name", json!(""))), "name");
         assert_eq!(field_of(with("labels", json!({"Env": "prod"}))), "labels.Env");
         assert_eq!(field_of(with("labels", json!("env=prod"))), "labels");

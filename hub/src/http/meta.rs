@@ -32,6 +32,8 @@ pub enum Kind {
     Secret,
     /// Free text over several lines (a PEM certificate).
     Multiline,
+    /// Words separated by commas or spaces (label keys).
+    Words,
 }
 
 /// One field of a form (rules, channels).
@@ -180,6 +182,9 @@ pub fn meta(install: Install) -> Meta {
             field("selector", "Machines (glob)", Kind::Text),
             field("labels", "With labels", Kind::Labels),
             field("channels", "Notify", Kind::Channels),
+            field("repeat_every", "Repeat every (until acknowledged; empty: once)", Kind::Text),
+            field("group_by", "Group by labels (one notification per group)", Kind::Words),
+            field("group_wait", "Group wait", Kind::Text),
             field("webhooks", "Plain webhooks (one URL per line)", Kind::Lines),
             field("description", "Description", Kind::Text),
             field("enabled", "Enabled", Kind::Checkbox),

@@ -159,6 +159,11 @@ fn render(machines: &[Arc<MachineUpdate>], s: &Stats, store: &StoreStatus) -> Re
     let gauges = [
         ("sysmonstm_storage_queue_depth", "samples waiting to be written", store.backlog.load(relaxed) as i64),
         ("sysmonstm_agents_connected", "agent streams open", s.agents_connected.load(relaxed)),
+        (
+            "sysmonstm_alerts_silenced",
+            "firing alerts a silence or maintenance window holds back",
+            s.alerts_silenced.load(relaxed),
+        ),
         ("sysmonstm_browser_sessions", "dashboard WebSocket sessions", s.browser_sessions.load(relaxed)),
         ("sysmonstm_machines", "machines known", machines.len() as i64),
     ];

@@ -3,7 +3,8 @@
 //! `/health` · `/ready` · `/api/machines` · `/api/machines/{id}` ·
 //! `/api/machines/{id}/recent` · `/api/machines/{id}/history` · `/api/stats` ·
 //! `/api/rules` (CRUD) · `/api/alerts`, `/api/alerts/{id}` (with its
-//! deliveries) · `/api/channels` (CRUD, test) · `/api/agent-tokens` (issue, list,
+//! deliveries), `/api/alerts/{id}/ack` · `/api/channels` (CRUD, test) ·
+//! `/api/silences` (silences and maintenance windows: list, create, expire) · `/api/agent-tokens` (issue, list,
 //! revoke) · `/api/audit` (admin changes) · `/api/session` (viewer sign-in) ·
 //! `/api/meta` (what the dashboard asks the server instead of repeating) ·
 //! `/ws` · `/install.sh`, `/download/sysmonstm-agent[.sha256]` (the one-line
@@ -25,6 +26,7 @@ mod lockout;
 pub mod meta;
 mod metrics;
 mod rules;
+mod silences;
 mod ws;
 
 use std::sync::Arc;
@@ -129,6 +131,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .service(resource("/api/alerts", "GET, HEAD").route(read().to(rules::alerts)))
         .service(resource("/api/alerts/{id}", "GET, HEAD").route(read().to(rules::alert)))
+        .service(resource("/api/alerts/{id}/ack", "POST").route(web::post().to(silences::acknowledge)))
+        .service(
+            resource("/api/silences", "GET, HEAD, POST")
+                .route(read().to(silences::list))
+                .route(web::post().to(silences::create)),
+        )
+        .service(
+            resource("/api/silences/{id}", "GET, HEAD, DELETE")
+                .route(read().to(silences::get))
+                .route(web::delete().to(silences::expire)),
+        )
         .service(
             resource("/api/channels", "GET, HEAD, POST")
                 .route(read().to(channels::list))

@@ -38,6 +38,8 @@ pub struct Notification {
     pub dashboard: Option<Arc<str>>,
     /// A test from `POST /api/channels/{id}/test`, not a real alert.
     pub test: bool,
+    /// Sent again (`repeat_every`): still firing, nobody acknowledged it.
+    pub repeat: bool,
 }
 
 fn timestamp(ms: i64) -> String {
@@ -89,10 +91,11 @@ impl Notification {
         self.rule.severity
     }
 
-    /// `FIRING`, `RESOLVED` or `TEST`.
+    /// `FIRING`, `STILL FIRING`, `RESOLVED` or `TEST`.
     pub fn state_word(&self) -> &'static str {
         match (self.test, self.state) {
             (true, _) => "TEST",
+            (false, AlertState::Firing) if self.repeat => "STILL FIRING",
             (false, AlertState::Firing) => "FIRING",
             (false, AlertState::Resolved) => "RESOLVED",
         }
@@ -227,6 +230,8 @@ impl Notification {
             started_at: now,
             resolved_at: None,
             top_processes: Vec::new(),
+            silenced: false,
+            acknowledged: None,
         };
         Notification {
             state: AlertState::Firing,
@@ -235,6 +240,7 @@ impl Notification {
             group: Labels::new(),
             dashboard,
             test: true,
+            repeat: false,
         }
     }
 }
@@ -258,6 +264,8 @@ pub(crate) mod tests {
             started_at: 1_700_000_000_000,
             resolved_at: (state == AlertState::Resolved).then_some(1_700_000_723_000),
             top_processes: vec![ProcessInfo { pid: 7, name: "busy".into(), cpu_percent: 95.0, rss: 1_200_000_000 }],
+            silenced: false,
+            acknowledged: None,
         })
     }
 
@@ -269,6 +277,7 @@ pub(crate) mod tests {
             group: Labels::new(),
             dashboard: Some(Arc::from("https://hub.example.com/")),
             test: false,
+            repeat: false,
         }
     }
 

@@ -10,7 +10,7 @@ use sysmonstm_protocol::model::ProcessInfo;
 use super::postgres_chunks::{pg, to_ms, to_time};
 use super::token_rows::{labels_json, labels_of};
 use super::{state_name, AlertQuery, StoreError};
-use crate::alerts::engine::{Alert, AlertState};
+use crate::alerts::engine::{Ack, Alert, AlertState};
 use crate::alerts::rule::Severity;
 
 /// One `alert_events` row as read.
@@ -27,6 +27,8 @@ struct AlertColumns<'a> {
     started_at: i64,
     resolved_at: Option<i64>,
     top_processes: &'a str,
+    silenced: bool,
+    acknowledged: Option<&'a str>,
 }
 
 fn alert_from_columns(c: AlertColumns<'_>) -> Result<Alert, StoreError> {
@@ -43,6 +45,10 @@ fn alert_from_columns(c: AlertColumns<'_>) -> Result<Alert, StoreError> {
     };
     let top_processes: Vec<ProcessInfo> =
         serde_json::from_str(c.top_processes).map_err(|e| corrupt(&format!("top_processes: {e}")))?;
+    let acknowledged = c
+        .acknowledged
+        .map(|text| serde_json::from_str::<Ack>(text).map_err(|e| corrupt(&format!("acknowledged: {e}"))))
+        .transpose()?;
     Ok(Alert {
         id: c.id,
         rule_id: c.rule_id,
@@ -56,6 +62,8 @@ fn alert_from_columns(c: AlertColumns<'_>) -> Result<Alert, StoreError> {
         started_at: c.started_at,
         resolved_at: c.resolved_at,
         top_processes,
+        silenced: c.silenced,
+        acknowledged,
     })
 }
 
@@ -63,15 +71,24 @@ fn top_json(alert: &Alert) -> Result<String, StoreError> {
     serde_json::to_string(&alert.top_processes).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
+fn ack_json(alert: &Alert) -> Result<Option<String>, StoreError> {
+    alert
+        .acknowledged
+        .as_ref()
+        .map(|a| serde_json::to_string(a).map_err(|e| StoreError::Corrupt(e.to_string())))
+        .transpose()
+}
+
 const COLUMNS: &str = "id, rule_id, rule_name, machine_id, labels, severity, state, value, threshold, started_at,
-    resolved_at, top_processes";
+    resolved_at, top_processes, silenced, acknowledged";
 
 pub fn sqlite_put(conn: &Connection, alert: &Alert) -> Result<(), StoreError> {
     conn.execute(
         &format!(
-            "INSERT INTO alert_events ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+            "INSERT INTO alert_events ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
              ON CONFLICT (id) DO UPDATE SET state = excluded.state, value = excluded.value,
-                 resolved_at = excluded.resolved_at"
+                 resolved_at = excluded.resolved_at, silenced = excluded.silenced,
+                 acknowledged = excluded.acknowledged"
         ),
         params![
             alert.id,
@@ -85,7 +102,9 @@ pub fn sqlite_put(conn: &Connection, alert: &Alert) -> Result<(), StoreError> {
             alert.threshold,
             alert.started_at,
             alert.resolved_at,
-            top_json(alert)?
+            top_json(alert)?,
+            alert.silenced,
+            ack_json(alert)?
         ],
     )?;
     Ok(())
@@ -105,6 +124,7 @@ pub fn sqlite_list(conn: &Connection, query: &AlertQuery) -> Result<Vec<Alert>, 
                 (r.get::<_, String>(4)?, r.get::<_, String>(5)?, r.get::<_, String>(6)?),
                 (r.get::<_, Option<f64>>(7)?, r.get::<_, Option<f64>>(8)?),
                 (r.get::<_, i64>(9)?, r.get::<_, Option<i64>>(10)?, r.get::<_, String>(11)?),
+                (r.get::<_, bool>(12)?, r.get::<_, Option<String>>(13)?),
             ))
         })?;
     rows.map(|row| {
@@ -113,6 +133,7 @@ pub fn sqlite_list(conn: &Connection, query: &AlertQuery) -> Result<Vec<Alert>, 
             (labels, severity, state),
             (value, threshold),
             (started_at, resolved_at, top),
+            (silenced, acknowledged),
         ) = row?;
         alert_from_columns(AlertColumns {
             id,
@@ -127,6 +148,8 @@ pub fn sqlite_list(conn: &Connection, query: &AlertQuery) -> Result<Vec<Alert>, 
             started_at,
             resolved_at,
             top_processes: &top,
+            silenced,
+            acknowledged: acknowledged.as_deref(),
         })
     })
     .collect()
@@ -137,9 +160,11 @@ pub async fn postgres_put(client: &impl GenericClient, alert: &Alert) -> Result<
         .execute(
             &format!(
                 "INSERT INTO alert_events ({COLUMNS})
-                 VALUES ($1, $2, $3, $4, $5::text::jsonb, $6, $7, $8, $9, $10, $11, $12::text::jsonb)
+                 VALUES ($1, $2, $3, $4, $5::text::jsonb, $6, $7, $8, $9, $10, $11, $12::text::jsonb, $13,
+                     $14::text::jsonb)
                  ON CONFLICT (id) DO UPDATE SET state = excluded.state, value = excluded.value,
-                     resolved_at = excluded.resolved_at"
+                     resolved_at = excluded.resolved_at, silenced = excluded.silenced,
+                     acknowledged = excluded.acknowledged"
             ),
             &[
                 &alert.id,
@@ -154,6 +179,8 @@ pub async fn postgres_put(client: &impl GenericClient, alert: &Alert) -> Result<
                 &to_time(alert.started_at),
                 &alert.resolved_at.map(to_time),
                 &top_json(alert)?,
+                &alert.silenced,
+                &ack_json(alert)?,
             ],
         )
         .await
@@ -165,7 +192,7 @@ pub async fn postgres_list(client: &impl GenericClient, query: &AlertQuery) -> R
     let rows = client
         .query(
             "SELECT id, rule_id, rule_name, machine_id, labels::text, severity, state, value, threshold, started_at,
-                    resolved_at, top_processes::text
+                    resolved_at, top_processes::text, silenced, acknowledged::text
              FROM alert_events
              WHERE ($1::text IS NULL OR state = $1) AND ($2::text IS NULL OR machine_id = $2)
                AND ($3::timestamptz IS NULL OR started_at >= $3) AND ($4::text IS NULL OR id = $4)
@@ -189,6 +216,8 @@ pub async fn postgres_list(client: &impl GenericClient, query: &AlertQuery) -> R
                 started_at: to_ms(r.try_get(9).map_err(pg)?),
                 resolved_at: r.try_get::<_, Option<SystemTime>>(10).map_err(pg)?.map(to_ms),
                 top_processes: r.try_get(11).map_err(pg)?,
+                silenced: r.try_get(12).map_err(pg)?,
+                acknowledged: r.try_get(13).map_err(pg)?,
             })
         })
         .collect()

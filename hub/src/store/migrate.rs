@@ -40,6 +40,7 @@ pub const SQLITE: &[Migration] = &[
         name: "notifications",
         sql: include_str!("../../../migrations/sqlite/0010_notifications.sql"),
     },
+    Migration { version: 11, name: "silences", sql: include_str!("../../../migrations/sqlite/0011_silences.sql") },
 ];
 
 /// PostgreSQL: the first migration, then one of two second ones.
@@ -80,6 +81,7 @@ pub const POSTGRES_LATER: &[Migration] = &[
         name: "notifications",
         sql: include_str!("../../../migrations/postgres/0010_notifications.sql"),
     },
+    Migration { version: 11, name: "silences", sql: include_str!("../../../migrations/postgres/0011_silences.sql") },
 ];
 
 /// With TimescaleDB: hypertable, compression, continuous aggregates.

@@ -11,6 +11,7 @@
 //! - [`alert_rows`]: alert events, for both backends.
 //! - [`audit_log`]: the audit log's table, for both backends.
 //! - [`channel_rows`]: notification channels and the delivery log, for both backends.
+//! - [`silence_rows`]: silences and maintenance windows, for both backends.
 //! - [`budget`]: `--max-disk` and the store's size report (pure).
 //! - [`codec`]: the integer column codec under chunks (pure).
 //! - [`compact`]: compact history's state, sealing and history gathering, shared by both backends (pure).
@@ -52,6 +53,7 @@ pub mod recent;
 pub mod rollup;
 pub mod rows;
 pub mod seal;
+pub mod silence_rows;
 pub mod sqlite;
 pub mod sqlite_chunks;
 pub mod sqlite_tokens;
@@ -72,6 +74,7 @@ use crate::alerts::channel::Channel;
 use crate::alerts::delivery::Delivery;
 use crate::alerts::engine::{Alert, AlertState};
 use crate::alerts::rule::Rule;
+use crate::alerts::silence::Silence;
 use crate::events::MachineUpdate;
 use crate::machine_settings::MachineSettings;
 use history::{Plan, Resolution};
@@ -201,6 +204,10 @@ pub trait Store: Send + Sync + 'static {
     async fn put_delivery(&self, delivery: &Delivery) -> Result<(), StoreError>;
     /// The delivery attempts of an alert, oldest first.
     async fn deliveries(&self, alert_id: &str) -> Result<Vec<Delivery>, StoreError>;
+    /// Silences and maintenance windows, oldest first, expired ones too.
+    async fn silences(&self) -> Result<Vec<Silence>, StoreError>;
+    /// Creates or replaces (expires) a silence.
+    async fn put_silence(&self, silence: &Silence) -> Result<(), StoreError>;
     /// Every machine's hub-side settings (hubs sharing a database re-read them).
     async fn machine_settings(&self) -> Result<Vec<(String, MachineSettings)>, StoreError>;
     /// Keeps a machine's hub-side settings (replacing what was kept).

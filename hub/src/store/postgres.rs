@@ -23,7 +23,7 @@ use super::postgres_tokens;
 use super::postgres_usage;
 use super::rows::MachineRefresh;
 use super::token_rows::{labels_json, labels_of};
-use super::{alert_rows, channel_rows};
+use super::{alert_rows, channel_rows, silence_rows};
 use super::{
     seal, AlertQuery, Batch, KnownMachine, Points, Retention, Store, StoreError, StoreOptions, RULES_INITIALIZED,
 };
@@ -32,6 +32,7 @@ use crate::alerts::channel::Channel;
 use crate::alerts::delivery::Delivery;
 use crate::alerts::engine::Alert;
 use crate::alerts::rule::Rule;
+use crate::alerts::silence::Silence;
 use crate::events::MachineUpdate;
 use crate::machine_settings::MachineSettings;
 
@@ -544,6 +545,14 @@ impl Store for PostgresStore {
 
     async fn deliveries(&self, alert_id: &str) -> Result<Vec<Delivery>, StoreError> {
         channel_rows::postgres_deliveries(&self.client().await?, alert_id).await
+    }
+
+    async fn silences(&self) -> Result<Vec<Silence>, StoreError> {
+        silence_rows::postgres_list(&self.client().await?).await
+    }
+
+    async fn put_silence(&self, silence: &Silence) -> Result<(), StoreError> {
+        silence_rows::postgres_put(&self.client().await?, silence).await
     }
 }
 

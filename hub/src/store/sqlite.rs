@@ -23,13 +23,14 @@ use super::sqlite_tokens;
 use super::sqlite_usage;
 use super::sqlite_writer::WriterThread;
 use super::token_rows::{labels_json, labels_of};
-use super::{alert_rows, channel_rows};
+use super::{alert_rows, channel_rows, silence_rows};
 use super::{AlertQuery, Batch, KnownMachine, Points, Retention, Store, StoreError, StoreOptions, RULES_INITIALIZED};
 use crate::agent_tokens::AgentToken;
 use crate::alerts::channel::Channel;
 use crate::alerts::delivery::Delivery;
 use crate::alerts::engine::Alert;
 use crate::alerts::rule::Rule;
+use crate::alerts::silence::Silence;
 use crate::events::MachineUpdate;
 use crate::machine_settings::MachineSettings;
 
@@ -543,6 +544,15 @@ impl Store for SqliteStore {
     async fn deliveries(&self, alert_id: &str) -> Result<Vec<Delivery>, StoreError> {
         let alert_id = alert_id.to_owned();
         with(&self.reader, move |conn| channel_rows::sqlite_deliveries(conn, &alert_id)).await
+    }
+
+    async fn silences(&self) -> Result<Vec<Silence>, StoreError> {
+        with(&self.reader, silence_rows::sqlite_list).await
+    }
+
+    async fn put_silence(&self, silence: &Silence) -> Result<(), StoreError> {
+        let silence = silence.clone();
+        self.writer.run(move |conn| silence_rows::sqlite_put(conn, &silence)).await
     }
 }
 

@@ -15,9 +15,13 @@
 //! - [`rules`]: rule messages (list, get, create, replace/merge, delete).
 //! - [`channels`]: channel messages, each change published as
 //!   [`crate::events::ChannelsChanged`].
+//! - [`silences`]: silences and maintenance windows (list, create,
+//!   expire) and acknowledging an alert. The engine marks each firing
+//!   alert silenced while one matches (checked as it fires and every tick).
 
 pub mod channels;
 pub mod rules;
+pub mod silences;
 
 pub use channels::ChannelError;
 pub use rules::{CreateRule, DeleteRule, GetRule, ListRules, RuleError, UpdateRule};
@@ -32,8 +36,9 @@ use slog::{info, warn, Logger};
 use tokio::sync::mpsc;
 
 use crate::alerts::channel::Channel;
-use crate::alerts::engine::{Alert, Engine};
+use crate::alerts::engine::{Alert, AlertState, Engine};
 use crate::alerts::rule::{Policy, Rule};
+use crate::alerts::silence::Silence;
 use crate::events::{AlertChanged, MachineRemoved, MachineWentOffline, MetricsReceived};
 use crate::stats::Stats;
 use crate::store::Store;
@@ -57,34 +62,74 @@ pub struct AlertEngine {
     stats: Arc<Stats>,
     /// The notification channels, by id.
     channels: HashMap<String, Arc<Channel>>,
+    /// Silences and maintenance windows, expired ones too.
+    silences: Vec<Silence>,
+}
+
+/// What the alert engine starts with.
+pub struct AlertsConfig {
+    pub rules: Vec<Rule>,
+    pub channels: Vec<Channel>,
+    pub silences: Vec<Silence>,
+    /// Alerts firing when the hub last stopped.
+    pub firing: Vec<Alert>,
+    pub store: Arc<dyn Store>,
+    pub clock: Clock,
+    pub policy: Policy,
+    pub stats: Arc<Stats>,
+    pub log: Logger,
 }
 
 impl AlertEngine {
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        rules: Vec<Rule>,
-        channels: Vec<Channel>,
-        firing: Vec<Alert>,
-        store: Arc<dyn Store>,
-        clock: Clock,
-        policy: Policy,
-        stats: Arc<Stats>,
-        log: Logger,
-    ) -> Self {
-        let mut engine = Engine::new(rules);
-        engine.restore(firing);
+    pub fn new(config: AlertsConfig) -> Self {
+        let mut engine = Engine::new(config.rules);
+        engine.restore(config.firing);
         let (persist, persist_rx) = mpsc::unbounded_channel();
-        let channels = channels::by_id(channels);
-        AlertEngine { engine, store, clock, policy, log, persist, persist_rx: Some(persist_rx), stats, channels }
+        AlertEngine {
+            engine,
+            store: config.store,
+            clock: config.clock,
+            policy: config.policy,
+            log: config.log,
+            persist,
+            persist_rx: Some(persist_rx),
+            stats: config.stats,
+            channels: channels::by_id(config.channels),
+            silences: config.silences,
+        }
+    }
+
+    /// Whether an active silence or maintenance window holds `alert` back at `now`.
+    fn silenced(&self, alert: &Alert, now: i64) -> bool {
+        self.silences.iter().any(|s| s.active(now) && s.matches(&alert.rule_id, &alert.machine_id, &alert.labels))
+    }
+
+    /// Brings every firing alert's silenced mark up to date, publishing changes.
+    fn resilence(&mut self) {
+        let now = self.now();
+        let silences = std::mem::take(&mut self.silences);
+        let changed = self
+            .engine
+            .resilence(|a| silences.iter().any(|s| s.active(now) && s.matches(&a.rule_id, &a.machine_id, &a.labels)));
+        self.silences = silences;
+        self.emit(changed, None);
+        let silenced = self.engine.count_firing(|a| a.silenced);
+        self.stats.alerts_silenced.store(silenced as i64, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Stores and publishes alert events; `deleted` is the rule of events
-    /// that a deletion caused (no longer in the engine).
+    /// that a deletion caused (no longer in the engine). An alert that
+    /// fires under a silence is marked so before it goes anywhere.
     fn emit(&mut self, events: Vec<Alert>, deleted: Option<&Rule>) {
         self.stats.alert_evaluations.store(self.engine.evaluations, std::sync::atomic::Ordering::Relaxed);
-        for alert in events {
+        let now = self.now();
+        for mut alert in events {
+            if alert.state == AlertState::Firing && !alert.silenced && self.silenced(&alert, now) {
+                alert.silenced = true;
+                self.engine.set_silenced(&alert.id, true);
+            }
             info!(self.log, "alert"; "state" => ?alert.state, "rule" => &alert.rule_name,
-                "machine_id" => &alert.machine_id, "value" => alert.value);
+                "machine_id" => &alert.machine_id, "value" => alert.value, "silenced" => alert.silenced);
             let _ = self.persist.send(alert.clone());
             let rule = self.engine.rules().find(|r| r.id == alert.rule_id).or(deleted).cloned().map(Arc::new);
             self.issue_system_async(AlertChanged { alert: Arc::new(alert), rule });
@@ -107,6 +152,8 @@ impl Actor for AlertEngine {
             let now = act.now();
             let events = act.engine.tick(now);
             act.emit(events, None);
+            // Silences start and end with the clock.
+            act.resilence();
         });
         if let Some(mut rx) = self.persist_rx.take() {
             let (store, log) = (self.store.clone(), self.log.clone());

@@ -2,11 +2,15 @@
 //! merge (RFC 7396), delete. Each change is validated (a rule may name only
 //! channels that exist), stored, then applied, as one atomic step.
 
+use std::sync::Arc;
+
 use actix::prelude::*;
+use actix_broker::BrokerIssue;
 use serde_json::Value;
 
 use super::AlertEngine;
 use crate::alerts::rule::{self, FieldError, Rule};
+use crate::events::RuleChanged;
 
 /// Why a rule change was refused.
 #[derive(Debug, thiserror::Error)]
@@ -56,6 +60,7 @@ impl AlertEngine {
                     let now = act.now();
                     let events = act.engine.upsert_rule(rule.clone(), now);
                     act.emit(events, None);
+                    act.issue_system_async(RuleChanged(Arc::new(rule.clone())));
                     Ok(rule)
                 }),
         ))
