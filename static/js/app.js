@@ -8,6 +8,7 @@ import { Detail } from './detail.js';
 import { AlertState, renderAlertsPage } from './alerts.js';
 import { RulesPage } from './rules.js';
 import { ChannelsPage } from './channels.js';
+import { renderSilencesPage } from './silences.js';
 import { readOnly, rememberRecent } from './mode.js';
 import { ensureViewer } from './session.js';
 import { startStoragePanel } from './storage.js';
@@ -35,6 +36,7 @@ const alertsEl = document.getElementById('alerts-page');
 const rulesEl = document.getElementById('rules-page');
 const tokensEl = document.getElementById('tokens-page');
 const channelsEl = document.getElementById('channels-page');
+const silencesEl = document.getElementById('silences-page');
 const auditEl = document.getElementById('audit-page');
 const bannerEl = document.getElementById('banner');
 let detail = null;
@@ -221,7 +223,7 @@ function route() {
   const hash = location.hash;
   const match = hash.match(/^#\/machine\/(.+)$/);
   if (detail) { detail.close(); detail = null; }
-  const pages = { '#/alerts': 'alerts', '#/rules': 'rules', '#/channels': 'channels', '#/tokens': 'tokens', '#/audit': 'audit' };
+  const pages = { '#/alerts': 'alerts', '#/rules': 'rules', '#/channels': 'channels', '#/silences': 'silences', '#/tokens': 'tokens', '#/audit': 'audit' };
   page = match ? 'detail' : pages[hash] || 'fleet';
   if (readOnly && page !== 'detail') page = 'fleet';
   fleetEl.hidden = page !== 'fleet';
@@ -230,6 +232,7 @@ function route() {
   rulesEl.hidden = page !== 'rules';
   tokensEl.hidden = page !== 'tokens';
   channelsEl.hidden = page !== 'channels';
+  silencesEl.hidden = page !== 'silences';
   auditEl.hidden = page !== 'audit';
   if (page === 'detail') {
     const id = decodeURIComponent(match[1]);
@@ -239,6 +242,7 @@ function route() {
   if (page === 'rules') new RulesPage(rulesEl);
   if (page === 'tokens') renderTokensPage(tokensEl);
   if (page === 'channels') new ChannelsPage(channelsEl);
+  if (page === 'silences') renderSilencesPage(silencesEl);
   if (page === 'audit') renderAuditPage(auditEl);
 }
 

@@ -7,7 +7,7 @@ import { adminGet } from './api.js';
 import { ago, escapeHtml } from './format.js';
 
 const PAGE_SIZE = 100;
-const ACTIONS = ['rule.create', 'rule.update', 'rule.delete', 'channel.create', 'channel.update', 'channel.delete', 'channel.test', 'agent_token.issue', 'agent_token.revoke', 'machine.update', 'machine.remove'];
+const ACTIONS = ['rule.create', 'rule.update', 'rule.delete', 'channel.create', 'channel.update', 'channel.delete', 'channel.test', 'silence.create', 'silence.expire', 'alert.ack', 'agent_token.issue', 'agent_token.revoke', 'machine.update', 'machine.remove'];
 
 function row(e) {
   const detail = JSON.stringify(e.detail);

@@ -9,6 +9,7 @@ import { Series, makeChart, WINDOW_SECS } from './charts.js';
 import { HistoryPanel } from './history.js';
 import { readOnly, recentPoints } from './mode.js';
 import { SettingsPanel } from './machine_settings.js';
+import { silenceFor } from './silences.js';
 
 const REFRESH_MIN_MS = 1000;
 
@@ -25,6 +26,7 @@ export class Detail {
     root.innerHTML = `
       <a href="#/">← all machines</a>
       <h2 data-field="title">${escapeHtml(id)}</h2>
+      <div class="detail-actions hub-only"><button data-action="silence-machine" title="Hold every alert of this machine back for 2 hours (maintenance)">Silence 2 h</button> <span class="meta" data-field="silence-status"></span></div>
       <div class="sub" data-field="sub">loading…</div>
       <div class="panels">
         <div class="panel"><h3>CPU and memory, last 5 minutes</h3><div data-chart="cpumem"></div></div>
@@ -47,6 +49,16 @@ export class Detail {
       this.history = new HistoryPanel(this.field('history'), id);
       this.settings = new SettingsPanel(this.field('settings'), id);
     }
+    const silenceButton = root.querySelector('[data-action=silence-machine]');
+    if (readOnly) silenceButton.closest('.detail-actions').hidden = true;
+    silenceButton.addEventListener('click', async () => {
+      try {
+        const silence = await silenceFor(id, null, 2, 'silenced from the machine page');
+        this.field('silence-status').textContent = `notifications held back until ${new Date(silence.ends_at).toLocaleTimeString()} (Silences page)`;
+      } catch (e) {
+        this.field('silence-status').textContent = `cannot silence: ${e.message}`;
+      }
+    });
     this.backfill();
     this.refresh(true);
   }
