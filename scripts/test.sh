@@ -29,6 +29,8 @@ command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
+# mkfs.ext4: the filesystem image the disk rule tests fill (loop-mounted).
+command -v mkfs.ext4 >/dev/null 2>&1 || missing+=(e2fsprogs)
 # aiosmtpd: the real SMTP server the email channel tests deliver to.
 /usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || missing+=(python3-aiosmtpd)
 # systemd-analyze checks the unit the agent install script writes.

@@ -283,10 +283,16 @@ async fn every_answer_matches_the_document() {
         call(delete.clone(), "/api/channels/{id}", "/api/channels/nope").token(),
         call(post.clone(), "/api/channels/{id}/test", "/api/channels/nope/test").token(),
         call(get.clone(), "/api/silences", "/api/silences"),
-        call(post.clone(), "/api/silences", "/api/silences").token().body(json!({"machines": "api-*",
-            "ends_at": "2999-01-01T00:00:00Z", "comment": "c", "created_by": "alice"}).to_string()),
-        call(post.clone(), "/api/silences", "/api/silences").token().body(json!({"recurring": {"days": ["sat"],
-            "start": "22:00", "duration": "4h", "time_zone": "Europe/Berlin"}}).to_string()),
+        call(post.clone(), "/api/silences", "/api/silences").token().body(
+            json!({"machines": "api-*",
+            "ends_at": "2999-01-01T00:00:00Z", "comment": "c", "created_by": "alice"})
+            .to_string(),
+        ),
+        call(post.clone(), "/api/silences", "/api/silences").token().body(
+            json!({"recurring": {"days": ["sat"],
+            "start": "22:00", "duration": "4h", "time_zone": "Europe/Berlin"}})
+            .to_string(),
+        ),
         call(post.clone(), "/api/silences", "/api/silences").token().body(json!({"ends_at": 1}).to_string()),
         call(post.clone(), "/api/silences", "/api/silences").body("{}"),
         call(get.clone(), "/api/silences/{id}", "/api/silences/nope"),
@@ -348,7 +354,10 @@ async fn every_answer_matches_the_document() {
     // A silence's own paths, by the id just made.
     let (_, silences) = get_json(&format!("{base}/api/silences")).await;
     let made = format!("/api/silences/{}", silences[0]["id"].as_str().expect("a silence"));
-    for c in [call(get.clone(), "/api/silences/{id}", made.clone()), call(delete.clone(), "/api/silences/{id}", made).token()] {
+    for c in [
+        call(get.clone(), "/api/silences/{id}", made.clone()),
+        call(delete.clone(), "/api/silences/{id}", made).token(),
+    ] {
         let (status, found) = conform(&doc, &base, &c).await;
         assert!(status < 300, "{} {}: {status}", c.method, c.url);
         seen.insert((c.method.as_str().to_lowercase(), c.template));

@@ -224,6 +224,7 @@ async fn alerts_and_rules(store: Arc<dyn Store>) {
         rule_id: "r".into(),
         rule_name: "hot".into(),
         machine_id: machine.into(),
+        part: Some("/data".into()),
         labels: [("env".to_owned(), "prod".to_owned())].into(),
         severity: Severity::Critical,
         state: AlertState::Firing,

@@ -98,7 +98,7 @@ function rows(list) {
   if (!list.length) return '<p class="empty">None.</p>';
   return `<table><thead><tr><th>Machine</th><th>Rule</th><th>Severity</th><th>State</th><th class="num">Value</th><th>Started</th><th>Resolved</th><th>Processes at firing</th><th>Notified</th><th></th></tr></thead><tbody>${
     list.map((a) => `<tr data-alert-id="${escapeHtml(a.id)}"><td><a href="#/machine/${encodeURIComponent(a.machine_id)}">${escapeHtml(a.machine_id)}</a></td>
-      <td>${escapeHtml(a.rule_name)}</td><td><span class="badge ${a.severity}">${a.severity}</span></td><td>${a.state} ${marks(a)}</td>
+      <td>${escapeHtml(a.rule_name)}${a.part ? ` <span class="muted" data-field="part">${escapeHtml(a.part)}</span>` : ''}</td><td><span class="badge ${a.severity}">${a.severity}</span></td><td>${a.state} ${marks(a)}</td>
       <td class="num">${Number(a.value).toFixed(1)}</td><td>${ago(a.started_at)}</td><td>${a.resolved_at ? ago(a.resolved_at) : ''}</td>
       <td><details><summary>${a.top_processes?.length || 0} processes</summary>${processes(a.top_processes)}</details></td>
       <td><details data-alert-id="${escapeHtml(a.id)}"><summary>deliveries</summary><div data-field="deliveries">loading…</div></details></td>

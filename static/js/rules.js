@@ -8,6 +8,7 @@ import { meta } from './meta.js';
 // The form's fields as the hub describes them (GET /api/meta):
 // [name, label, kind], kind a list of options for a choice.
 const FIELDS = meta.rule_fields.map((f) => [f.name, f.label, f.kind === 'choice' ? f.options : f.kind]);
+const SUGGESTIONS = new Map(meta.rule_fields.filter((f) => f.kind === 'suggest').map((f) => [f.name, f.options]));
 
 // The hub's channels, loaded when the editor opens (listing them needs the admin token).
 let channels = [];
@@ -25,6 +26,10 @@ function input([key, , kind], value) {
   if (kind === 'checkbox') return `<input type="checkbox" name="${key}" ${value !== false ? 'checked' : ''}>`;
   if (kind === 'lines') return `<textarea name="${key}">${escapeHtml((value || []).join('\n'))}</textarea>`;
   if (kind === 'labels') return `<input type="text" name="${key}" placeholder="env=prod, role=web" value="${escapeHtml(labelText(value))}">`;
+  if (kind === 'suggest') {
+    return `<input type="text" name="${key}" list="suggest-${key}" value="${escapeHtml(v)}" autocomplete="off"><datalist id="suggest-${key}">${
+      (SUGGESTIONS.get(key) || []).map((o) => `<option value="${escapeHtml(o)}">`).join('')}</datalist>`;
+  }
   if (kind === 'words') return `<input type="text" name="${key}" placeholder="rack, env" value="${escapeHtml((value || []).join(', '))}">`;
   return `<input type="${kind === 'number' ? 'text' : 'text'}" name="${key}" value="${escapeHtml(v)}" ${kind === 'number' ? 'inputmode="decimal"' : ''}>`;
 }
@@ -48,6 +53,7 @@ function collect(form) {
     } else if (el.value.trim() !== '') body[key] = el.value.trim();
   }
   if (body.metric === 'offline') { delete body.comparison; delete body.threshold; delete body.clear_threshold; }
+  if (body.kind === 'predict') { delete body.comparison; delete body.clear_threshold; }
   return body;
 }
 
@@ -84,7 +90,7 @@ export class RulesPage {
   async edit(rule) {
     const editor = this.root.querySelector('[data-field=editor]');
     try { channels = await adminGet('/api/channels'); } catch { channels = []; }
-    const defaults = { metric: 'cpu_percent', comparison: '>', severity: 'warning', selector: '*', for: '0s', clear_for: '0s', group_wait: '30s', enabled: true };
+    const defaults = { metric: 'cpu_percent', kind: 'threshold', comparison: '>', severity: 'warning', selector: '*', for: '0s', clear_for: '0s', group_wait: '30s', enabled: true };
     const values = rule || defaults;
     editor.innerHTML = `<form class="rule-form" data-rule-form>
       ${FIELDS.map((f) => `<label for="${f[0]}">${escapeHtml(f[1])}</label>${input(f, values[f[0]])}<span class="field-error" data-error-for="${f[0]}"></span>`).join('')}

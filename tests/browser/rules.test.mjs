@@ -38,7 +38,7 @@ test('the rules page lists the default rules', async () => {
 test('a rule is created in the editor, with field errors shown beside the field', async () => {
   await page.click('[data-action=new]');
   await page.fill('form[data-rule-form] [name=name]', 'Browser CPU rule');
-  await page.selectOption('form[data-rule-form] [name=metric]', 'cpu_percent');
+  await page.fill('form[data-rule-form] [name=metric]', 'cpu_percent');
   await page.selectOption('form[data-rule-form] [name=comparison]', '>=');
   await page.fill('form[data-rule-form] [name=threshold]', 'lots');
   await page.selectOption('form[data-rule-form] [name=severity]', 'critical');

@@ -17,9 +17,10 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use sysmonstm_protocol::model::{HostInfo, ProcessInfo, Sample};
 
-use super::rule::{Rule, Severity};
+use super::part::{self, Target};
+use super::rule::{Rule, RuleKind, Severity, PREDICT_CLEAR_FACTOR, PREDICT_LEVEL};
+use super::trend::Trend;
 use crate::labels::Labels;
-use crate::metrics;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -35,12 +36,16 @@ pub struct Alert {
     pub rule_id: String,
     pub rule_name: String,
     pub machine_id: String,
+    /// The part of the machine (a mount, an interface, a core) for rules on parts.
+    #[serde(default)]
+    pub part: Option<String>,
     /// The machine's labels when it fired (alerts stored before labels have none).
     #[serde(default)]
     pub labels: Labels,
     pub severity: Severity,
     pub state: AlertState,
-    /// The value that fired it (seconds offline for offline rules), then the value at resolve.
+    /// The value that fired it (seconds offline for offline rules, seconds
+    /// until the level for predictive ones), then the value at resolve.
     pub value: f64,
     pub threshold: Option<f64>,
     pub started_at: i64,
@@ -90,14 +95,59 @@ enum Phase {
     Firing { alert: Box<Alert>, clear_since: Option<i64> },
 }
 
-/// Rules, machine facts and per-(rule, machine) phases.
+/// (rule, machine, part): what one alert is about (the part is "" for a
+/// whole-machine rule).
+type Key = (String, String, String);
+
+/// A rule with its selector glob and metric compiled once per version.
+struct Compiled {
+    rule: Rule,
+    /// None for `*`.
+    selector: Option<glob::Pattern>,
+    /// None for offline rules.
+    target: Option<Target>,
+}
+
+impl std::fmt::Debug for Compiled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Compiled").field("rule", &self.rule.id).finish()
+    }
+}
+
+impl Compiled {
+    fn new(rule: Rule) -> Compiled {
+        let selector = (rule.selector != "*").then(|| glob::Pattern::new(&rule.selector).ok()).flatten();
+        let target = if rule.is_offline() { None } else { part::parse(&rule.metric).ok() };
+        Compiled { rule, selector, target }
+    }
+
+    /// Whether the rule applies to `machine_id` carrying `labels`.
+    fn selects(&self, machine_id: &str, labels: &Labels) -> bool {
+        self.rule.labels.iter().all(|(k, v)| labels.get(k) == Some(v))
+            && self.selector.as_ref().is_none_or(|p| p.matches(machine_id))
+            && (self.rule.selector == "*" || self.selector.is_some())
+    }
+}
+
+/// Rules, machine facts, per-(rule, machine, part) phases and the trends
+/// predictive rules follow.
 #[derive(Debug, Default)]
 pub struct Engine {
-    rules: HashMap<String, Rule>,
+    rules: HashMap<String, Compiled>,
     facts: HashMap<String, Facts>,
-    phases: HashMap<(String, String), Phase>,
+    phases: HashMap<Key, Phase>,
+    trends: HashMap<Key, Trend>,
     /// Rule evaluations since start (for /metrics).
     pub evaluations: u64,
+}
+
+/// What one step judges.
+struct Reading {
+    breach: bool,
+    cleared: bool,
+    value: f64,
+    /// Since when it breaches (offline rules count from going offline).
+    breach_since: i64,
 }
 
 fn new_id() -> String {
@@ -106,11 +156,11 @@ fn new_id() -> String {
 
 impl Engine {
     pub fn new(rules: Vec<Rule>) -> Self {
-        Engine { rules: rules.into_iter().map(|r| (r.id.clone(), r)).collect(), ..Engine::default() }
+        Engine { rules: rules.into_iter().map(|r| (r.id.clone(), Compiled::new(r))).collect(), ..Engine::default() }
     }
 
     pub fn rules(&self) -> impl Iterator<Item = &Rule> {
-        self.rules.values()
+        self.rules.values().map(|c| &c.rule)
     }
 
     /// Alerts firing now.
@@ -181,8 +231,8 @@ impl Engine {
     /// Puts back alerts that were firing before a restart (not re-notified).
     pub fn restore(&mut self, alerts: Vec<Alert>) {
         for alert in alerts.into_iter().filter(|a| a.state == AlertState::Firing) {
-            if self.rules.get(&alert.rule_id).is_some_and(|r| r.enabled) {
-                let key = (alert.rule_id.clone(), alert.machine_id.clone());
+            if self.rules.get(&alert.rule_id).is_some_and(|c| c.rule.enabled) {
+                let key = (alert.rule_id.clone(), alert.machine_id.clone(), alert.part.clone().unwrap_or_default());
                 self.phases.insert(key, Phase::Firing { alert: Box::new(alert), clear_since: None });
             }
         }
@@ -246,7 +296,8 @@ impl Engine {
     /// forgets it (a machine of that id reporting later starts afresh).
     pub fn forget_machine(&mut self, machine_id: &str, now: i64) -> Vec<Alert> {
         let events = self.resolve_where(now, |_, machine, _| machine == machine_id);
-        self.phases.retain(|(_, machine), _| machine != machine_id);
+        self.phases.retain(|(_, machine, _), _| machine != machine_id);
+        self.trends.retain(|(_, machine, _), _| machine != machine_id);
         self.facts.remove(machine_id);
         events
     }
@@ -262,9 +313,15 @@ impl Engine {
     /// next evaluation.
     pub fn upsert_rule(&mut self, rule: Rule, now: i64) -> Vec<Alert> {
         let id = rule.id.clone();
-        self.rules.insert(id.clone(), rule);
-        let mut events =
-            self.resolve_where(now, |r, machine, labels| r.id == id && (!r.enabled || !r.selects(machine, labels)));
+        let changed_metric =
+            self.rules.get(&id).is_some_and(|c| (&c.rule.metric, c.rule.kind) != (&rule.metric, rule.kind));
+        self.rules.insert(id.clone(), Compiled::new(rule));
+        let mut events = self.resolve_where(now, |c, machine, labels| {
+            c.rule.id == id && (changed_metric || !c.rule.enabled || !c.selects(machine, labels))
+        });
+        if changed_metric {
+            self.trends.retain(|(rule, _, _), _| *rule != id);
+        }
         let machines: Vec<String> = self.facts.keys().cloned().collect();
         for machine in machines {
             events.extend(self.evaluate(&id, &machine, now));
@@ -274,18 +331,19 @@ impl Engine {
 
     /// Deletes a rule, resolving its alerts.
     pub fn remove_rule(&mut self, id: &str, now: i64) -> Vec<Alert> {
-        let events = self.resolve_where(now, |r, _, _| r.id == id);
+        let events = self.resolve_where(now, |c, _, _| c.rule.id == id);
         self.rules.remove(id);
-        self.phases.retain(|(rule, _), _| rule != id);
+        self.phases.retain(|(rule, _, _), _| rule != id);
+        self.trends.retain(|(rule, _, _), _| rule != id);
         events
     }
 
-    fn resolve_where(&mut self, now: i64, pick: impl Fn(&Rule, &str, &Labels) -> bool) -> Vec<Alert> {
+    fn resolve_where(&mut self, now: i64, pick: impl Fn(&Compiled, &str, &Labels) -> bool) -> Vec<Alert> {
         let none = Labels::new();
-        let keys: Vec<(String, String)> = self
+        let keys: Vec<Key> = self
             .phases
             .keys()
-            .filter(|(rule, machine)| {
+            .filter(|(rule, machine, _)| {
                 let labels = self.facts.get(machine).map_or(&none, |f| &f.labels);
                 self.rules.get(rule).is_some_and(|r| pick(r, machine, labels))
             })
@@ -304,40 +362,78 @@ impl Engine {
         rules.iter().flat_map(|r| self.evaluate(r, machine_id, now)).collect()
     }
 
-    /// One (rule, machine) step.
-    fn evaluate(&mut self, rule_id: &str, machine_id: &str, now: i64) -> Option<Alert> {
-        let rule = self.rules.get(rule_id)?;
-        let facts = self.facts.get(machine_id)?;
-        if !rule.enabled || !rule.selects(machine_id, &facts.labels) {
-            return None;
+    /// One (rule, machine) step: one judgement for a whole-machine rule,
+    /// one per matching part otherwise (a part that went away counts as cleared).
+    fn evaluate(&mut self, rule_id: &str, machine_id: &str, now: i64) -> Vec<Alert> {
+        let (Some(compiled), Some(facts)) = (self.rules.get(rule_id), self.facts.get(machine_id)) else {
+            return Vec::new();
+        };
+        if !compiled.rule.enabled || !compiled.selects(machine_id, &facts.labels) {
+            return Vec::new();
         }
         self.evaluations += 1;
-        let (breach, cleared, value, breach_since) = if rule.is_offline() {
+        let rule = &compiled.rule;
+        let Some(target) = &compiled.target else {
             let since = facts.offline_since.unwrap_or(now);
             let offline = !facts.online;
-            (offline, !offline, if offline { (now - since) as f64 / 1000.0 } else { 0.0 }, since)
-        } else {
-            // A machine that is offline keeps its metric alerts as they are.
-            if !facts.online {
-                return None;
-            }
-            let sample = facts.sample.as_ref()?;
-            let metric = metrics::find(&rule.metric)?;
-            let value = (metric.read)(sample, &facts.host);
-            let (comparison, threshold, clear_at) = (rule.comparison?, rule.threshold?, rule.clear_at()?);
-            (comparison.holds(value, threshold), !comparison.holds(value, clear_at), value, now)
+            let value = if offline { (now - since) as f64 / 1000.0 } else { 0.0 };
+            let reading = Reading { breach: offline, cleared: !offline, value, breach_since: since };
+            return self.step(rule_id, machine_id, String::new(), reading, now).into_iter().collect();
         };
-        let key = (rule_id.to_owned(), machine_id.to_owned());
+        // A machine that is offline keeps its metric alerts as they are.
+        let Some(sample) = facts.sample.as_ref().filter(|_| facts.online) else { return Vec::new() };
+        let readings = target.readings(sample, &facts.host);
+        let (kind, horizon, window, level) = (rule.kind, rule.horizon, rule.window, rule.threshold);
+        let (comparison, clear_at) = (rule.comparison, rule.clear_at());
+        let mut judged: Vec<(String, Reading)> = Vec::with_capacity(readings.len());
+        for (part, value) in readings {
+            let reading = match kind {
+                RuleKind::Threshold => {
+                    let (Some(comparison), Some(threshold), Some(clear_at)) = (comparison, level, clear_at) else {
+                        continue;
+                    };
+                    let (breach, cleared) = (comparison.holds(value, threshold), !comparison.holds(value, clear_at));
+                    Reading { breach, cleared, value, breach_since: now }
+                }
+                RuleKind::Predict => {
+                    let (Some(horizon), Some(window)) = (horizon, window) else { continue };
+                    let key = (rule_id.to_owned(), machine_id.to_owned(), part.clone());
+                    let trend = self.trends.entry(key).or_insert_with(|| Trend::new(window));
+                    trend.push(now, value);
+                    predicted(trend.time_to(level.unwrap_or(PREDICT_LEVEL), now), horizon, now)
+                }
+            };
+            judged.push((part, reading));
+        }
+        // Parts that fire or wait and were not read now: gone, so cleared.
+        let gone: Vec<String> = self
+            .phases
+            .keys()
+            .filter(|(r, m, part)| r == rule_id && m == machine_id && !judged.iter().any(|(p, _)| p == part))
+            .map(|(_, _, part)| part.clone())
+            .collect();
+        let cleared = || Reading { breach: false, cleared: true, value: 0.0, breach_since: now };
+        judged.extend(gone.into_iter().map(|part| (part, cleared())));
+        judged.into_iter().filter_map(|(part, reading)| self.step(rule_id, machine_id, part, reading, now)).collect()
+    }
+
+    /// The state machine of one alert.
+    fn step(&mut self, rule_id: &str, machine_id: &str, part: String, r: Reading, now: i64) -> Option<Alert> {
+        let compiled = self.rules.get(rule_id)?;
+        let rule = &compiled.rule;
+        let facts = self.facts.get(machine_id)?;
+        let key = (rule_id.to_owned(), machine_id.to_owned(), part);
         let for_ms = rule.for_.as_millis() as i64;
         let clear_for_ms = rule.clear_for.as_millis() as i64;
+        let (breach, cleared, value) = (r.breach, r.cleared, r.value);
         match self.phases.get(&key).cloned() {
             None if breach => {
-                if now - breach_since >= for_ms {
-                    let alert = fire(rule, machine_id, value, facts, now);
+                if now - r.breach_since >= for_ms {
+                    let alert = fire(rule, machine_id, &key.2, value, facts, now);
                     self.phases.insert(key, Phase::Firing { alert: Box::new(alert.clone()), clear_since: None });
                     return Some(alert);
                 }
-                self.phases.insert(key, Phase::Pending { since: breach_since });
+                self.phases.insert(key, Phase::Pending { since: r.breach_since });
                 None
             }
             None => None,
@@ -347,7 +443,7 @@ impl Engine {
             }
             Some(Phase::Pending { since }) => {
                 if now - since >= for_ms {
-                    let alert = fire(rule, machine_id, value, facts, now);
+                    let alert = fire(rule, machine_id, &key.2, value, facts, now);
                     self.phases.insert(key, Phase::Firing { alert: Box::new(alert.clone()), clear_since: None });
                     return Some(alert);
                 }
@@ -370,17 +466,38 @@ impl Engine {
     }
 }
 
-fn fire(rule: &Rule, machine_id: &str, value: f64, facts: &Facts, now: i64) -> Alert {
+/// A predictive judgement: the projected time to the level, in seconds
+/// (-1 when the series is not heading there), against the horizon, with
+/// hysteresis: it clears only once the projection is well past the horizon.
+fn predicted(left: Option<std::time::Duration>, horizon: std::time::Duration, now: i64) -> Reading {
+    let horizon = horizon.as_secs_f64();
+    match left.map(|d| d.as_secs_f64()) {
+        Some(secs) => Reading {
+            breach: secs <= horizon,
+            cleared: secs > horizon * PREDICT_CLEAR_FACTOR,
+            value: secs,
+            breach_since: now,
+        },
+        None => Reading { breach: false, cleared: true, value: -1.0, breach_since: now },
+    }
+}
+
+fn fire(rule: &Rule, machine_id: &str, part: &str, value: f64, facts: &Facts, now: i64) -> Alert {
+    let threshold = match rule.kind {
+        RuleKind::Threshold => rule.threshold,
+        RuleKind::Predict => rule.horizon.map(|h| h.as_secs_f64()),
+    };
     Alert {
         id: new_id(),
         rule_id: rule.id.clone(),
         rule_name: rule.name.clone(),
         machine_id: machine_id.to_owned(),
+        part: (!part.is_empty()).then(|| part.to_owned()),
         labels: facts.labels.clone(),
         severity: rule.severity,
         state: AlertState::Firing,
         value,
-        threshold: rule.threshold,
+        threshold,
         started_at: now,
         resolved_at: None,
         top_processes: facts.sample.as_ref().map(|s| s.top_processes.clone()).unwrap_or_default(),
@@ -593,5 +710,109 @@ mod tests {
         assert!(engine.resilence(|a| a.machine_id == "m1").is_empty(), "only changes are reported");
         let resolved = engine.observe("m1", cpu(10.0), host(), &none, 2 * S);
         assert!(resolved[0].silenced && resolved[0].acknowledged.is_some(), "a resolve keeps both");
+    }
+
+    fn disks(pairs: &[(&str, f64)]) -> Arc<Sample> {
+        Arc::new(Sample {
+            disks: pairs
+                .iter()
+                .map(|(m, p)| sysmonstm_protocol::model::DiskUsage {
+                    mount_point: (*m).into(),
+                    percent: *p,
+                    ..Default::default()
+                })
+                .collect(),
+            ..Default::default()
+        })
+    }
+
+    #[test]
+    fn a_rule_on_one_disk_fires_for_it_alone_and_a_glob_for_each() {
+        let data = rule(
+            "data",
+            json!({"name": "data full", "metric": "disk_percent{mount=\"/data\"}",
+            "comparison": ">", "threshold": 90}),
+        );
+        let var = rule(
+            "var",
+            json!({"name": "var full", "metric": "disk_percent{mount=\"/var*\"}",
+            "comparison": ">", "threshold": 80}),
+        );
+        let mut engine = Engine::new(vec![data, var]);
+        let none = Labels::new();
+        let sample = disks(&[("/", 95.0), ("/data", 93.0), ("/var/log", 85.0), ("/var/lib", 81.0), ("/home", 99.0)]);
+        let mut fired: Vec<(String, Option<String>)> =
+            engine.observe("m1", sample, host(), &none, 0).into_iter().map(|a| (a.rule_id, a.part)).collect();
+        fired.sort();
+        assert_eq!(
+            fired,
+            vec![
+                ("data".into(), Some("/data".into())),
+                ("var".into(), Some("/var/lib".into())),
+                ("var".into(), Some("/var/log".into())),
+            ],
+            "/ and /home are full but no rule watches them"
+        );
+        // /var/log clears; /var/lib is unmounted (gone, so cleared): both resolve; /data stays.
+        let later = engine.observe("m1", disks(&[("/", 95.0), ("/data", 93.0), ("/var/log", 50.0)]), host(), &none, S);
+        let mut resolved: Vec<Option<String>> = later.iter().map(|a| a.part.clone()).collect();
+        resolved.sort();
+        assert_eq!(resolved, vec![Some("/var/lib".into()), Some("/var/log".into())]);
+        assert!(later.iter().all(|a| a.state == AlertState::Resolved));
+        assert_eq!(engine.firing().len(), 1);
+    }
+
+    #[test]
+    fn a_predictive_rule_fires_when_the_line_reaches_full_within_the_horizon() {
+        // Horizon 24 h over a 6 h window; the disk fills 1 % an hour from 40 %:
+        // full in 60 h at first, within 24 h once past 76 %.
+        let predict = rule(
+            "p",
+            json!({"name": "data fills", "metric": "disk_percent{mount=\"/data\"}",
+            "kind": "predict", "horizon": "24h", "window": "6h"}),
+        );
+        let mut engine = Engine::new(vec![predict]);
+        let none = Labels::new();
+        let minute = 60 * S;
+        let mut fired_at = None;
+        for m in 0..(48 * 60) {
+            let percent = 40.0 + m as f64 / 60.0;
+            for alert in engine.observe("m1", disks(&[("/data", percent), ("/", 10.0)]), host(), &none, m * minute) {
+                if alert.state == AlertState::Firing && fired_at.is_none() {
+                    fired_at = Some((m, alert.value, alert.part.clone()));
+                }
+            }
+        }
+        let (m, seconds_left, part) = fired_at.expect("fires");
+        // 76 % is reached at minute 2160 (36 h): 24 h left.
+        assert!((2150..=2170).contains(&m), "fired at minute {m}");
+        assert!((seconds_left - 24.0 * 3600.0).abs() < 600.0, "{seconds_left} s left");
+        assert_eq!(part.as_deref(), Some("/data"));
+    }
+
+    #[test]
+    fn a_predictive_alert_resolves_with_hysteresis_when_the_fill_slows() {
+        let predict = rule(
+            "p",
+            json!({"name": "fills", "metric": "disk_percent", "kind": "predict",
+            "horizon": "1h", "window": "10m"}),
+        );
+        let mut engine = Engine::new(vec![predict]);
+        let none = Labels::new();
+        let mut events = Vec::new();
+        // 1 % a minute from 10 %: full in 90 min at first, within the hour once past 40 %.
+        for m in 0..45 {
+            events.extend(engine.observe("m1", cpu_disk(10.0 + m as f64), host(), &none, m * 60 * S));
+        }
+        assert_eq!(events.iter().filter(|a| a.state == AlertState::Firing).count(), 1);
+        // Then it stops filling: the line flattens, the projection leaves the horizon; resolves once.
+        for m in 45..70 {
+            events.extend(engine.observe("m1", cpu_disk(54.0), host(), &none, m * 60 * S));
+        }
+        assert_eq!(events.iter().filter(|a| a.state == AlertState::Resolved).count(), 1);
+    }
+
+    fn cpu_disk(percent: f64) -> Arc<Sample> {
+        disks(&[("/", percent)])
     }
 }

@@ -7,6 +7,10 @@
 //!   only when allowed).
 //! - [`channel`]: notification channels (email, chat services, paging,
 //!   signed webhooks): the model, validation, and the view without secrets.
+//! - [`part`]: what a rule watches: a machine-wide metric or one part of a
+//!   machine (`disk_percent{mount="/data"}`, a glob allowed), compiled.
+//! - [`trend`]: a series' recent averages and the least-squares line
+//!   through them, for rules that predict ("disk full within 24 h").
 //! - [`rule`]: the rule model and the validation of JSON input (every
 //!   refusal names its field).
 //! - [`silence`]: silences and recurring maintenance windows: validation,
@@ -20,5 +24,7 @@ pub mod channel;
 pub mod delivery;
 pub mod engine;
 pub mod input;
+pub mod part;
 pub mod rule;
 pub mod silence;
+pub mod trend;

@@ -6,10 +6,9 @@
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::labels::{self, Labels};
-use crate::metrics;
 
 /// The metric of offline rules: fires when a machine has been offline for `for`.
 pub const OFFLINE: &str = "offline";
@@ -68,6 +67,27 @@ impl Comparison {
     }
 }
 
+/// How a rule judges its metric.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RuleKind {
+    /// The value against `threshold` (with `clear_threshold`).
+    #[default]
+    Threshold,
+    /// Where the value is heading: fires when the least-squares line over
+    /// `window` reaches `threshold` (default 100) within `horizon`.
+    Predict,
+}
+
+/// The level a predictive rule projects toward, unless it names another.
+pub const PREDICT_LEVEL: f64 = 100.0;
+/// A predictive alert resolves once the projected time is this much past the horizon.
+pub const PREDICT_CLEAR_FACTOR: f64 = 1.25;
+/// Shortest horizon and window of a predictive rule; longest of each.
+pub const MIN_PREDICT: Duration = Duration::from_secs(10);
+pub const MAX_HORIZON: Duration = Duration::from_secs(90 * 24 * 3600);
+pub const MAX_WINDOW: Duration = Duration::from_secs(30 * 24 * 3600);
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
@@ -90,7 +110,17 @@ impl Severity {
 pub struct Rule {
     pub id: String,
     pub name: String,
+    /// A metric (`cpu_percent`), one part of a machine
+    /// (`disk_percent{mount="/data"}`, a glob allowed), or `offline`.
     pub metric: String,
+    #[serde(default)]
+    pub kind: RuleKind,
+    /// Predictive rules: how far ahead to look, and over how much of the
+    /// past the line is fitted.
+    #[serde(default, with = "humantime_option")]
+    pub horizon: Option<Duration>,
+    #[serde(default, with = "humantime_option")]
+    pub window: Option<Duration>,
     /// None for offline rules.
     pub comparison: Option<Comparison>,
     pub threshold: Option<f64>,
@@ -202,6 +232,9 @@ pub const FIELDS: &[&str] = &[
     "id",
     "name",
     "metric",
+    "kind",
+    "horizon",
+    "window",
     "comparison",
     "threshold",
     "clear_threshold",
@@ -247,46 +280,26 @@ pub fn from_input(
     if name.len() > MAX_NAME {
         return Err(refuse("name", format!("is longer than {MAX_NAME} bytes")));
     }
-    let metric = string(map, "metric")?.ok_or_else(|| refuse("metric", "is required"))?;
+    let metric = string(map, "metric")?.ok_or_else(|| refuse("metric", "is required"))?.trim();
     let offline = metric == OFFLINE;
-    if !offline && metrics::find(metric).is_none() {
-        let known: Vec<&str> = metrics::METRICS.iter().map(|m| m.name).chain([OFFLINE]).collect();
-        return Err(refuse("metric", format!("unknown metric `{metric}`; known: {}", known.join(", "))));
+    if !offline {
+        super::part::parse(metric).map_err(|m| refuse("metric", m))?;
     }
-    let comparison = match string(map, "comparison")? {
-        Some(text) => Some(
-            Comparison::parse(text)
-                .ok_or_else(|| refuse("comparison", format!("`{text}` is not one of >, >=, <, <=")))?,
-        ),
-        None => None,
+    let kind = match string(map, "kind")? {
+        None | Some("threshold") => RuleKind::Threshold,
+        Some("predict") => RuleKind::Predict,
+        Some(other) => return Err(refuse("kind", format!("`{other}` is not threshold or predict"))),
     };
-    let threshold = number(map, "threshold")?;
-    let clear_threshold = number(map, "clear_threshold")?;
-    let (comparison, threshold) = if offline {
-        if threshold.is_some() {
-            return Err(refuse("threshold", "offline rules have no threshold"));
-        }
-        if clear_threshold.is_some() {
-            return Err(refuse("clear_threshold", "offline rules have no threshold"));
-        }
-        (None, None)
-    } else {
-        let comparison = comparison.ok_or_else(|| refuse("comparison", "is required (>, >=, <, <=)"))?;
-        let threshold = threshold.ok_or_else(|| refuse("threshold", "is required"))?;
-        if let Some(clear) = clear_threshold {
-            let wrong = if comparison.upward() { clear > threshold } else { clear < threshold };
-            if wrong {
-                let side = if comparison.upward() { "at or below" } else { "at or above" };
-                return Err(refuse(
-                    "clear_threshold",
-                    format!(
-                        "must be {side} the threshold ({threshold}) for `{}`",
-                        serde_json::to_value(comparison).unwrap_or_default().as_str().unwrap_or("")
-                    ),
-                ));
+    let Judgement { comparison, threshold, clear_threshold, horizon, window } = match kind {
+        RuleKind::Predict => predictive(map, offline)?,
+        RuleKind::Threshold => {
+            for field in ["horizon", "window"] {
+                if map.get(field).is_some_and(|v| !v.is_null()) {
+                    return Err(refuse(field, "is for predictive rules (\"kind\": \"predict\")"));
+                }
             }
+            threshold_of(map, offline)?
         }
-        (Some(comparison), Some(threshold))
     };
     let for_ = duration(map, "for")?;
     let clear_for = duration(map, "clear_for")?;
@@ -358,6 +371,9 @@ pub fn from_input(
         id,
         name: name.to_owned(),
         metric: metric.to_owned(),
+        kind,
+        horizon,
+        window,
         comparison,
         threshold,
         clear_threshold,
@@ -379,12 +395,103 @@ pub fn from_input(
     })
 }
 
+/// How a rule judges its metric, as validated.
+struct Judgement {
+    comparison: Option<Comparison>,
+    threshold: Option<f64>,
+    clear_threshold: Option<f64>,
+    horizon: Option<Duration>,
+    window: Option<Duration>,
+}
+
+/// A threshold rule's comparison, threshold and clear threshold.
+fn threshold_of(map: &Map<String, Value>, offline: bool) -> Result<Judgement, FieldError> {
+    let comparison = match string(map, "comparison")? {
+        Some(text) => Some(
+            Comparison::parse(text)
+                .ok_or_else(|| refuse("comparison", format!("`{text}` is not one of >, >=, <, <=")))?,
+        ),
+        None => None,
+    };
+    let threshold = number(map, "threshold")?;
+    let clear_threshold = number(map, "clear_threshold")?;
+    if offline {
+        if threshold.is_some() {
+            return Err(refuse("threshold", "offline rules have no threshold"));
+        }
+        if clear_threshold.is_some() {
+            return Err(refuse("clear_threshold", "offline rules have no threshold"));
+        }
+        return Ok(Judgement { comparison: None, threshold: None, clear_threshold: None, horizon: None, window: None });
+    }
+    let comparison = comparison.ok_or_else(|| refuse("comparison", "is required (>, >=, <, <=)"))?;
+    let threshold = threshold.ok_or_else(|| refuse("threshold", "is required"))?;
+    if let Some(clear) = clear_threshold {
+        let wrong = if comparison.upward() { clear > threshold } else { clear < threshold };
+        if wrong {
+            let side = if comparison.upward() { "at or below" } else { "at or above" };
+            return Err(refuse(
+                "clear_threshold",
+                format!(
+                    "must be {side} the threshold ({threshold}) for `{}`",
+                    serde_json::to_value(comparison).unwrap_or_default().as_str().unwrap_or("")
+                ),
+            ));
+        }
+    }
+    Ok(Judgement {
+        comparison: Some(comparison),
+        threshold: Some(threshold),
+        clear_threshold,
+        horizon: None,
+        window: None,
+    })
+}
+
+/// A predictive rule's level (`threshold`, default 100), horizon and window.
+fn predictive(map: &Map<String, Value>, offline: bool) -> Result<Judgement, FieldError> {
+    if offline {
+        return Err(refuse("kind", "an offline rule cannot predict"));
+    }
+    for field in ["comparison", "clear_threshold"] {
+        if map.get(field).is_some_and(|v| !v.is_null()) {
+            return Err(refuse(field, "predictive rules project toward `threshold` (default 100) and take no other"));
+        }
+    }
+    let level = number(map, "threshold")?.unwrap_or(PREDICT_LEVEL);
+    let span = |field: &str, min: Duration, max: Duration, what: &str| -> Result<Duration, FieldError> {
+        if string(map, field)?.is_none() {
+            return Err(refuse(field, format!("is required for a predictive rule ({what})")));
+        }
+        let value = duration(map, field)?;
+        if value < min || value > max {
+            return Err(refuse(
+                field,
+                format!("must be from {} to {}", humantime::format_duration(min), humantime::format_duration(max)),
+            ));
+        }
+        Ok(value)
+    };
+    let horizon = span("horizon", MIN_PREDICT, MAX_HORIZON, "how far ahead, e.g. 24h")?;
+    let window = span("window", MIN_PREDICT, MAX_WINDOW, "how much of the past, e.g. 6h")?;
+    Ok(Judgement {
+        comparison: Some(Comparison::GreaterOrEqual),
+        threshold: Some(level),
+        clear_threshold: None,
+        horizon: Some(horizon),
+        window: Some(window),
+    })
+}
+
 /// The rules a hub starts with when it has none.
 pub fn defaults(now: i64) -> Vec<Rule> {
     let rule = |id: &str, name: &str, metric: &str, threshold: Option<f64>, for_secs: u64, severity| Rule {
         id: id.to_owned(),
         name: name.to_owned(),
         metric: metric.to_owned(),
+        kind: RuleKind::Threshold,
+        horizon: None,
+        window: None,
         comparison: threshold.map(|_| Comparison::Greater),
         threshold,
         clear_threshold: None,
@@ -484,6 +591,27 @@ mod tests {
         assert_eq!(field_of(with("webhooks", json!(["http://10.0.0.1/x"]))), "webhooks");
         assert_eq!(field_of(with("comparison", json!("=="))), "comparison");
         assert_eq!(field_of(with("enabled", json!("yes"))), "enabled");
+        assert_eq!(field_of(with("metric", json!("disk_percent{mount=/data}"))), "metric");
+        assert_eq!(field_of(with("metric", json!("cpu_percent{core=\"1\"}"))), "metric");
+        assert_eq!(field_of(with("horizon", json!("1h"))), "horizon", "only for predictive rules");
+        assert_eq!(field_of(with("kind", json!("guess"))), "kind");
+        let predict = |extra: Value| {
+            let mut v = json!({"name": "p", "metric": "disk_percent{mount=\"/data\"}", "kind": "predict",
+                "horizon": "24h", "window": "6h"});
+            for (k, x) in extra.as_object().expect("object") {
+                v[k] = x.clone();
+            }
+            v
+        };
+        let made = build(predict(json!({}))).expect("a predictive rule");
+        assert_eq!(
+            (made.kind, made.threshold, made.horizon),
+            (RuleKind::Predict, Some(100.0), Some(Duration::from_secs(86_400)))
+        );
+        assert_eq!(field_of(predict(json!({"horizon": null}))), "horizon");
+        assert_eq!(field_of(predict(json!({"window": "1s"}))), "window");
+        assert_eq!(field_of(predict(json!({"comparison": ">"}))), "comparison");
+        assert_eq!(field_of(predict(json!({"metric": "offline"}))), "kind");
         assert_eq!(field_of(with("repeat_every", json!("10s"))), "repeat_every");
         assert_eq!(field_of(with("repeat_every", json!("often"))), "repeat_every");
         assert_eq!(field_of(with("group_by", json!(["Rack"]))), "group_by");

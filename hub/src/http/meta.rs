@@ -10,6 +10,7 @@ use sysmonstm_viewer::meta::{health_limits, HealthLimits};
 
 use super::AppState;
 use crate::alerts::channel::Kind as ChannelKind;
+use crate::alerts::part::PART_METRICS;
 use crate::alerts::rule::{self, Comparison, Severity};
 use crate::metrics::METRICS;
 
@@ -34,6 +35,8 @@ pub enum Kind {
     Multiline,
     /// Words separated by commas or spaces (label keys).
     Words,
+    /// Free text, with `options` as suggestions.
+    Suggest,
 }
 
 /// One field of a form (rules, channels).
@@ -79,6 +82,23 @@ pub struct Install {
 
 fn names<T: Serialize>(values: &[T]) -> Vec<String> {
     values.iter().filter_map(|v| serde_json::to_value(v).ok()?.as_str().map(str::to_owned)).collect()
+}
+
+/// What the rule form suggests for `metric`: every metric, each per-part
+/// series with an example part, and `offline`.
+pub fn rule_metric_suggestions() -> Vec<String> {
+    let examples = |key: &str| match key {
+        "mount" => "/",
+        "interface" => "eth0",
+        "device" => "sda",
+        _ => "0",
+    };
+    METRICS
+        .iter()
+        .map(|m| m.name.to_owned())
+        .chain(PART_METRICS.iter().map(|p| format!("{}{{{}=\"{}\"}}", p.name, p.key, examples(p.key))))
+        .chain([rule::OFFLINE.to_owned()])
+        .collect()
 }
 
 /// The metrics a rule may watch.
@@ -172,7 +192,14 @@ pub fn meta(install: Install) -> Meta {
         metrics: rule_metrics(),
         rule_fields: vec![
             field("name", "Name", Kind::Text),
-            choice("metric", "Metric", rule_metrics().into_iter().map(str::to_owned).collect()),
+            RuleField {
+                options: rule_metric_suggestions(),
+                required: true,
+                ..field("metric", "Metric (a part: disk_percent{mount=\"/data\"})", Kind::Suggest)
+            },
+            choice("kind", "Kind", vec!["threshold".into(), "predict".into()]),
+            field("horizon", "Predict: within (e.g. 24h)", Kind::Text),
+            field("window", "Predict: from the last (e.g. 6h)", Kind::Text),
             choice("comparison", "Comparison", comparisons),
             field("threshold", "Threshold", Kind::Number),
             field("clear_threshold", "Clear threshold", Kind::Number),
@@ -244,6 +271,10 @@ mod tests {
         assert_eq!(options("comparison"), Some(vec![">".into(), ">=".into(), "<".into(), "<=".into()]));
         assert_eq!(options("severity"), Some(vec!["warning".into(), "critical".into()]));
         assert_eq!(meta.metrics.last(), Some(&rule::OFFLINE));
+        for suggested in options("metric").expect("metric suggestions") {
+            assert!(suggested == rule::OFFLINE || crate::alerts::part::parse(&suggested).is_ok(), "{suggested}");
+        }
+        assert_eq!(options("kind"), Some(vec!["threshold".into(), "predict".into()]));
         assert_eq!(meta.metrics.len(), METRICS.len() + 1);
     }
 }

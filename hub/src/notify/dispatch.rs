@@ -239,6 +239,7 @@ mod tests {
             rule_id: "default-cpu".into(),
             rule_name: "cpu".into(),
             machine_id: machine.into(),
+            part: None,
             labels: [("rack".to_owned(), rack.to_owned())].into(),
             severity: crate::alerts::rule::Severity::Warning,
             state,

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::alerts::engine::{Alert, AlertState};
-use crate::alerts::rule::{Comparison, Rule, Severity};
+use crate::alerts::rule::{Comparison, Rule, RuleKind, Severity};
 use crate::labels::Labels;
 
 /// What `encodeURIComponent` leaves alone (the dashboard decodes with its twin).
@@ -136,20 +136,37 @@ impl Notification {
         }
     }
 
-    /// What the value did: `cpu_percent 96.2 % > 90.0 %`.
+    /// What the value did: `cpu_percent 96.2 % > 90.0 %`, `disk_percent on
+    /// /data 95.0 % > 90.0 %`, `disk_percent on /data: full in 5h 12m (within 1day)`.
     pub fn reading(&self, alert: &Alert) -> String {
-        let metric = &self.rule.metric;
+        let base = self.rule.metric.split('{').next().unwrap_or(&self.rule.metric);
+        let metric = match &alert.part {
+            Some(part) => format!("{base} on {part}"),
+            None => base.to_owned(),
+        };
+        let metric = metric.as_str();
+        if self.rule.kind == RuleKind::Predict {
+            let level = value_text(base, self.rule.threshold.unwrap_or(crate::alerts::rule::PREDICT_LEVEL));
+            let horizon = self.rule.horizon.map(|h| humantime::format_duration(h).to_string()).unwrap_or_default();
+            return match (alert.state, alert.value) {
+                (AlertState::Firing, secs) if secs >= 0.0 => {
+                    let left = humantime::format_duration(Duration::from_secs(secs as u64));
+                    format!("{metric}: reaches {level} in {left} at its current rate (within {horizon})")
+                }
+                _ => format!("{metric}: no longer heading for {level} within {horizon}"),
+            };
+        }
         match (self.rule.comparison, alert.threshold) {
             (Some(comparison), Some(threshold)) if alert.state == AlertState::Firing => format!(
                 "{metric} {} {} {}",
-                value_text(metric, alert.value),
+                value_text(base, alert.value),
                 comparison_text(comparison),
-                value_text(metric, threshold)
+                value_text(base, threshold)
             ),
             (Some(_), Some(threshold)) => {
-                format!("{metric} {} (threshold {})", value_text(metric, alert.value), value_text(metric, threshold))
+                format!("{metric} {} (threshold {})", value_text(base, alert.value), value_text(base, threshold))
             }
-            _ => value_text(metric, alert.value),
+            _ => value_text(base, alert.value),
         }
     }
 
@@ -222,6 +239,7 @@ impl Notification {
             rule_id: rule.id.clone(),
             rule_name: rule.name.clone(),
             machine_id: "sysmonstm-test".into(),
+            part: None,
             labels: Labels::new(),
             severity: rule.severity,
             state: AlertState::Firing,
@@ -256,6 +274,7 @@ pub(crate) mod tests {
             rule_id: "default-cpu".into(),
             rule_name: "CPU above 90 % for 5 minutes".into(),
             machine_id: machine.into(),
+            part: None,
             labels: [("env".to_owned(), "prod".to_owned())].into(),
             severity: Severity::Warning,
             state,
@@ -295,6 +314,28 @@ pub(crate) mod tests {
         ] {
             assert!(text.contains(part), "{part:?} in {text}");
         }
+    }
+
+    #[test]
+    fn parts_and_predictions_read_as_such() {
+        let mut n = notification(AlertState::Firing, &["db-1"]);
+        let mut rule = crate::alerts::rule::defaults(0).remove(2);
+        rule.metric = r#"disk_percent{mount="/var*"}"#.into();
+        n.rule = Arc::new(rule.clone());
+        let mut alert = (*n.alerts[0]).clone();
+        alert.part = Some("/var/lib".into());
+        assert_eq!(n.reading(&alert), "disk_percent on /var/lib 96.2 % > 90.0 %");
+        rule.kind = RuleKind::Predict;
+        rule.horizon = Some(Duration::from_secs(86_400));
+        rule.threshold = Some(100.0);
+        n.rule = Arc::new(rule);
+        alert.value = 5.0 * 3600.0;
+        assert_eq!(
+            n.reading(&alert),
+            "disk_percent on /var/lib: reaches 100.0 % in 5h at its current rate (within 1day)"
+        );
+        alert.state = AlertState::Resolved;
+        assert!(n.reading(&alert).contains("no longer heading for 100.0 %"));
     }
 
     #[test]

@@ -29,6 +29,7 @@ struct AlertColumns<'a> {
     top_processes: &'a str,
     silenced: bool,
     acknowledged: Option<&'a str>,
+    part: Option<String>,
 }
 
 fn alert_from_columns(c: AlertColumns<'_>) -> Result<Alert, StoreError> {
@@ -54,6 +55,7 @@ fn alert_from_columns(c: AlertColumns<'_>) -> Result<Alert, StoreError> {
         rule_id: c.rule_id,
         rule_name: c.rule_name,
         machine_id: c.machine_id,
+        part: c.part,
         labels: labels_of(c.labels),
         severity,
         state,
@@ -80,12 +82,12 @@ fn ack_json(alert: &Alert) -> Result<Option<String>, StoreError> {
 }
 
 const COLUMNS: &str = "id, rule_id, rule_name, machine_id, labels, severity, state, value, threshold, started_at,
-    resolved_at, top_processes, silenced, acknowledged";
+    resolved_at, top_processes, silenced, acknowledged, part";
 
 pub fn sqlite_put(conn: &Connection, alert: &Alert) -> Result<(), StoreError> {
     conn.execute(
         &format!(
-            "INSERT INTO alert_events ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+            "INSERT INTO alert_events ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
              ON CONFLICT (id) DO UPDATE SET state = excluded.state, value = excluded.value,
                  resolved_at = excluded.resolved_at, silenced = excluded.silenced,
                  acknowledged = excluded.acknowledged"
@@ -104,7 +106,8 @@ pub fn sqlite_put(conn: &Connection, alert: &Alert) -> Result<(), StoreError> {
             alert.resolved_at,
             top_json(alert)?,
             alert.silenced,
-            ack_json(alert)?
+            ack_json(alert)?,
+            alert.part
         ],
     )?;
     Ok(())
@@ -124,7 +127,7 @@ pub fn sqlite_list(conn: &Connection, query: &AlertQuery) -> Result<Vec<Alert>, 
                 (r.get::<_, String>(4)?, r.get::<_, String>(5)?, r.get::<_, String>(6)?),
                 (r.get::<_, Option<f64>>(7)?, r.get::<_, Option<f64>>(8)?),
                 (r.get::<_, i64>(9)?, r.get::<_, Option<i64>>(10)?, r.get::<_, String>(11)?),
-                (r.get::<_, bool>(12)?, r.get::<_, Option<String>>(13)?),
+                (r.get::<_, bool>(12)?, r.get::<_, Option<String>>(13)?, r.get::<_, Option<String>>(14)?),
             ))
         })?;
     rows.map(|row| {
@@ -133,7 +136,7 @@ pub fn sqlite_list(conn: &Connection, query: &AlertQuery) -> Result<Vec<Alert>, 
             (labels, severity, state),
             (value, threshold),
             (started_at, resolved_at, top),
-            (silenced, acknowledged),
+            (silenced, acknowledged, part),
         ) = row?;
         alert_from_columns(AlertColumns {
             id,
@@ -150,6 +153,7 @@ pub fn sqlite_list(conn: &Connection, query: &AlertQuery) -> Result<Vec<Alert>, 
             top_processes: &top,
             silenced,
             acknowledged: acknowledged.as_deref(),
+            part,
         })
     })
     .collect()
@@ -161,7 +165,7 @@ pub async fn postgres_put(client: &impl GenericClient, alert: &Alert) -> Result<
             &format!(
                 "INSERT INTO alert_events ({COLUMNS})
                  VALUES ($1, $2, $3, $4, $5::text::jsonb, $6, $7, $8, $9, $10, $11, $12::text::jsonb, $13,
-                     $14::text::jsonb)
+                     $14::text::jsonb, $15)
                  ON CONFLICT (id) DO UPDATE SET state = excluded.state, value = excluded.value,
                      resolved_at = excluded.resolved_at, silenced = excluded.silenced,
                      acknowledged = excluded.acknowledged"
@@ -181,6 +185,7 @@ pub async fn postgres_put(client: &impl GenericClient, alert: &Alert) -> Result<
                 &top_json(alert)?,
                 &alert.silenced,
                 &ack_json(alert)?,
+                &alert.part,
             ],
         )
         .await
@@ -192,7 +197,7 @@ pub async fn postgres_list(client: &impl GenericClient, query: &AlertQuery) -> R
     let rows = client
         .query(
             "SELECT id, rule_id, rule_name, machine_id, labels::text, severity, state, value, threshold, started_at,
-                    resolved_at, top_processes::text, silenced, acknowledged::text
+                    resolved_at, top_processes::text, silenced, acknowledged::text, part
              FROM alert_events
              WHERE ($1::text IS NULL OR state = $1) AND ($2::text IS NULL OR machine_id = $2)
                AND ($3::timestamptz IS NULL OR started_at >= $3) AND ($4::text IS NULL OR id = $4)
@@ -218,6 +223,7 @@ pub async fn postgres_list(client: &impl GenericClient, query: &AlertQuery) -> R
                 top_processes: r.try_get(11).map_err(pg)?,
                 silenced: r.try_get(12).map_err(pg)?,
                 acknowledged: r.try_get(13).map_err(pg)?,
+                part: r.try_get(14).map_err(pg)?,
             })
         })
         .collect()

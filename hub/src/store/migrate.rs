@@ -41,6 +41,11 @@ pub const SQLITE: &[Migration] = &[
         sql: include_str!("../../../migrations/sqlite/0010_notifications.sql"),
     },
     Migration { version: 11, name: "silences", sql: include_str!("../../../migrations/sqlite/0011_silences.sql") },
+    Migration {
+        version: 12,
+        name: "alert_parts",
+        sql: include_str!("../../../migrations/sqlite/0012_alert_parts.sql"),
+    },
 ];
 
 /// PostgreSQL: the first migration, then one of two second ones.
@@ -82,6 +87,11 @@ pub const POSTGRES_LATER: &[Migration] = &[
         sql: include_str!("../../../migrations/postgres/0010_notifications.sql"),
     },
     Migration { version: 11, name: "silences", sql: include_str!("../../../migrations/postgres/0011_silences.sql") },
+    Migration {
+        version: 12,
+        name: "alert_parts",
+        sql: include_str!("../../../migrations/postgres/0012_alert_parts.sql"),
+    },
 ];
 
 /// With TimescaleDB: hypertable, compression, continuous aggregates.
