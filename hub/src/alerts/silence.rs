@@ -276,7 +276,7 @@ pub fn from_input(input: &Value, made: Made, rule_exists: impl Fn(&str) -> bool)
             if ends_at <= starts_at {
                 return Err(refuse("ends_at", "is not after starts_at"));
             }
-            if ends_at - starts_at > MAX_SILENCE.as_millis() as i64 {
+            if ends_at.saturating_sub(starts_at) > MAX_SILENCE.as_millis() as i64 {
                 return Err(refuse("ends_at", "is more than a year after starts_at"));
             }
             if ends_at <= made.now {
@@ -347,6 +347,8 @@ mod tests {
         assert_eq!(field(json!({"ends_at": NOW + 400 * 24 * 3_600_000})), "ends_at", "longer than a year");
         assert_eq!(field(json!({"ends_at": NOW - 1})), "ends_at", "already over");
         assert_eq!(field(json!({})), "ends_at");
+        // Found by thinking like the fuzzer: extremes must not overflow.
+        assert_eq!(field(json!({"starts_at": i64::MIN, "ends_at": i64::MAX})), "ends_at");
         assert_eq!(field(json!({"ends_at": "tomorrow"})), "ends_at");
         assert_eq!(field(json!({"ends_at": NOW + 1000, "rule_id": "nope"})), "rule_id");
         assert_eq!(field(json!({"ends_at": NOW + 1000, "machines": "[web"})), "machines");

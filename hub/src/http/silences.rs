@@ -11,6 +11,7 @@ use super::admin::{audit, read_json, require_admin};
 use super::{ApiError, AppState};
 use crate::actors::alert_engine::silences::{Acknowledge, CreateSilence, ExpireSilence, ListSilences, SilenceError};
 use crate::alerts::engine::AckError;
+use crate::alerts::input::{object, only_known};
 use crate::audit::{Action, Actor};
 use crate::field_error::FieldError;
 
@@ -93,12 +94,8 @@ pub async fn acknowledge(
 ) -> Result<HttpResponse, ApiError> {
     let actor = require_admin(&request, &state)?;
     let body = read_json(payload).await?;
-    let Value::Object(map) = &body else {
-        return Err(ApiError::Invalid(FieldError::new("body", "must be a JSON object")));
-    };
-    if let Some(unknown) = map.keys().find(|k| !["comment", "by"].contains(&k.as_str())) {
-        return Err(ApiError::Invalid(FieldError::new(unknown.as_str(), format!("unknown field `{unknown}`"))));
-    }
+    let map = object(&body).map_err(ApiError::Invalid)?;
+    only_known(map, &["comment", "by"]).map_err(ApiError::Invalid)?;
     let comment = match map.get("comment") {
         None | Some(Value::Null) => String::new(),
         Some(Value::String(c)) if c.len() <= 2000 => c.trim().to_owned(),

@@ -11,7 +11,7 @@ use actix::prelude::*;
 use actix_broker::BrokerIssue;
 use serde_json::Value;
 
-use super::rules::merge_patch;
+use super::rules::changed;
 use super::AlertEngine;
 use crate::alerts::channel::{self, Channel, Stamp};
 use crate::events::ChannelsChanged;
@@ -139,17 +139,8 @@ impl Handler<UpdateChannel> for AlertEngine {
 
     fn handle(&mut self, msg: UpdateChannel, _: &mut Context<Self>) -> Self::Result {
         let built = self.channel(&msg.id).and_then(|current| {
-            let input = if msg.merge && msg.body.is_object() {
-                // Merged onto the view, so a secret is kept as one left out.
-                let mut merged = current.view();
-                merge_patch(&mut merged, &msg.body);
-                if let (Value::Object(m), None) = (&mut merged, msg.body.get("version")) {
-                    m.remove("version");
-                }
-                merged
-            } else {
-                msg.body.clone()
-            };
+            // Merged onto the view, so a secret is kept as one left out.
+            let input = changed(current.view(), &msg.body, msg.merge);
             self.build_channel(&input, Some(&current), msg.id.clone())
         });
         match built {

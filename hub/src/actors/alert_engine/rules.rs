@@ -122,8 +122,22 @@ pub struct UpdateRule {
     pub merge: bool,
 }
 
+/// What a PUT (`merge` false: the body) or PATCH (the body merged onto
+/// `current`) asks for; the version checked is the one the client sent.
+pub(super) fn changed(current: Value, body: &Value, merge: bool) -> Value {
+    if !merge || !body.is_object() {
+        return body.clone();
+    }
+    let mut merged = current;
+    merge_patch(&mut merged, body);
+    if let (Value::Object(m), None) = (&mut merged, body.get("version")) {
+        m.remove("version");
+    }
+    merged
+}
+
 /// JSON merge patch (RFC 7396) of `patch` onto `target`.
-pub(super) fn merge_patch(target: &mut Value, patch: &Value) {
+fn merge_patch(target: &mut Value, patch: &Value) {
     let (Value::Object(target), Value::Object(patch)) = (target, patch) else { return };
     for (key, value) in patch {
         if value.is_null() {
@@ -139,17 +153,7 @@ impl Handler<UpdateRule> for AlertEngine {
 
     fn handle(&mut self, msg: UpdateRule, _: &mut Context<Self>) -> Self::Result {
         let built = self.current(&msg.id).and_then(|current| {
-            let input = if msg.merge && msg.body.is_object() {
-                let mut merged = serde_json::to_value(&current).unwrap_or_default();
-                merge_patch(&mut merged, &msg.body);
-                // The version the client sent is the one to check, not the current one.
-                if let (Value::Object(m), None) = (&mut merged, msg.body.get("version")) {
-                    m.remove("version");
-                }
-                merged
-            } else {
-                msg.body.clone()
-            };
+            let input = changed(serde_json::to_value(&current).unwrap_or_default(), &msg.body, msg.merge);
             self.build(&input, Some(&current), msg.id.clone())
         });
         match built {
