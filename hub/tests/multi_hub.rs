@@ -294,3 +294,63 @@ async fn a_machine_removed_on_one_hub_leaves_every_hub() {
     }
     assert!(redis.machine_keys().iter().all(|k| !k.ends_with("leaves-b")), "its Redis key is gone");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn channels_rules_and_silences_made_on_one_hub_work_on_another() {
+    let pg = PgServer::start();
+    let redis = RedisServer::start();
+    let hub = |id: &str| {
+        let data = tempfile::tempdir().expect("dir");
+        let mut config = HubConfig::ephemeral(data.path().to_path_buf());
+        (config.database_url, config.redis_url, config.hub_id) = (Some(pg.url()), Some(redis.url()), id.into());
+        config.admin_token = Some("shared-admin".into());
+        config.allow_private_webhooks = true;
+        TestHub::start_with(config, data)
+    };
+    let (a, b) = (hub("hub-a"), hub("hub-b"));
+    let mut receiver = common::receiver::Receiver::start().await;
+    let post = |base: String, path: &'static str, body: Value| async move {
+        send_json(reqwest::Method::POST, &format!("{base}{path}"), Some("shared-admin"), &body).await
+    };
+    // A channel made on hub A can be named by a rule made on hub B.
+    let (status, channel) = post(
+        a.http(),
+        "/api/channels",
+        serde_json::json!({"name": "hook", "kind": "webhook",
+            "url": format!("{}/hook", receiver.base)}),
+    )
+    .await;
+    assert_eq!(status, 201, "{channel}");
+    let rule = serde_json::json!({"name": "busy", "metric": "cpu_percent", "comparison": ">=", "threshold": 0,
+        "selector": "shared-*", "channels": [channel["id"]]});
+    let made = eventually("hub B knows hub A's channel", || {
+        let (base, rule) = (b.http(), rule.clone());
+        async move {
+            let (status, made) = post(base, "/api/rules", rule).await;
+            (status == 201).then_some(made)
+        }
+    })
+    .await;
+    // The rule made on B alerts on a machine streaming to A, through the channel.
+    let mut agent = TestAgent::start(&a.grpc(), "shared-1", FAST, None);
+    let got = receiver.next().await.json();
+    assert_eq!(
+        (got["alert"]["machine_id"].clone(), got["rule"]["id"].clone()),
+        (serde_json::json!("shared-1"), made["id"].clone())
+    );
+    // A silence made on B holds the alert hub A evaluates.
+    let (status, _) = post(
+        b.http(),
+        "/api/silences",
+        serde_json::json!({"machines": "shared-*",
+        "ends_at": sysmonstm_hub::now_ms() + 3_600_000}),
+    )
+    .await;
+    assert_eq!(status, 201);
+    eventually("hub A marks its alert silenced", || async {
+        let (_, list) = get_json(&format!("{}/api/alerts?state=firing&machine=shared-1", a.http())).await;
+        (list[0]["silenced"] == true).then_some(())
+    })
+    .await;
+    agent.stop().await;
+}

@@ -13,6 +13,7 @@ use std::time::Duration;
 use actix::prelude::*;
 use slog::{info, warn, Logger};
 
+use super::alert_engine::shared::SharedAlerting;
 use super::alert_engine::{AlertEngine, AlertsConfig, Clock};
 use super::fanout::{live_channel, Fanout};
 use super::notifier::{Notifier, NotifierConfig};
@@ -93,7 +94,8 @@ pub struct Actors {
     log: Logger,
 }
 
-/// How often hubs sharing a store re-read machines' hub-side settings.
+/// How often hubs sharing a store re-read machines' hub-side settings, and
+/// the rules, channels and silences other hubs changed.
 pub const SETTINGS_REFRESH: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// Keeps the registry's hub-side settings in step with the shared store,
@@ -106,6 +108,29 @@ fn refresh_settings(store: std::sync::Arc<dyn Store>, registry: Addr<MachineRegi
             async move { registry.send(RefreshSettings(all)).await.is_ok() }
         };
         poll::every(SETTINGS_REFRESH, "machine settings", || store.machine_settings(), apply, log).await;
+    });
+}
+
+/// Keeps this hub's rules, channels and silences in step with the shared
+/// store (what other hubs changed), every [`SETTINGS_REFRESH`].
+fn refresh_alerting(store: Arc<dyn Store>, alerts: Addr<AlertEngine>, clock: Clock, log: Logger) {
+    actix::spawn(async move {
+        let read = || {
+            let (store, read_at) = (store.clone(), clock());
+            async move {
+                Ok(SharedAlerting {
+                    read_at,
+                    rules: store.rules_or_defaults(Vec::new()).await?,
+                    channels: store.channels().await?,
+                    silences: store.silences().await?,
+                })
+            }
+        };
+        let apply = |shared| {
+            let alerts = alerts.clone();
+            async move { alerts.send(shared).await.is_ok() }
+        };
+        poll::every(SETTINGS_REFRESH, "rules, channels and silences", read, apply, log).await;
     });
 }
 
@@ -124,7 +149,8 @@ impl Actors {
         // through the broker: the registry must have subscribed first (it
         // has once it answers a message).
         registry.send(CountMachines).await.map_err(|_| ActorsError::Registry)?;
-        if config.cluster.is_some() {
+        let clustered = config.cluster.is_some();
+        if clustered {
             refresh_settings(config.store.clone(), registry.clone(), log.clone());
         }
         if let Some(cluster) = config.cluster {
@@ -159,6 +185,9 @@ impl Actors {
             log: log.clone(),
         })
         .start();
+        if clustered {
+            refresh_alerting(config.store.clone(), alerts.clone(), config.clock.clone(), log.clone());
+        }
         let notifier = Notifier::new(NotifierConfig {
             channels,
             rules: config.rules,

@@ -54,7 +54,7 @@ impl AlertEngine {
     }
 
     /// Tells the notifier every channel as it now is.
-    fn publish_channels(&self) {
+    pub(super) fn publish_channels(&self) {
         self.issue_system_async(ChannelsChanged(Arc::new(self.channels.clone())));
     }
 

@@ -15,12 +15,15 @@
 //! - [`rules`]: rule messages (list, get, create, replace/merge, delete).
 //! - [`channels`]: channel messages, each change published as
 //!   [`crate::events::ChannelsChanged`].
+//! - [`shared`]: hubs sharing a database: rules, channels and silences
+//!   another hub changed, merged in on a timer.
 //! - [`silences`]: silences and maintenance windows (list, create,
 //!   expire) and acknowledging an alert. The engine marks each firing
 //!   alert silenced while one matches (checked as it fires and every tick).
 
 pub mod channels;
 pub mod rules;
+pub mod shared;
 pub mod silences;
 
 pub use channels::ChannelError;
