@@ -1,11 +1,12 @@
 // What the dashboard must know of the server, asked once at start
 // (GET /api/meta) instead of repeated here: the health limits that colour
-// bars and, on a hub, the metrics rules may watch and the rule form's
-// fields. A server that does not answer leaves bars uncoloured and the
-// rules form empty, and says so on the console.
+// bars and, on a hub, the metrics rules may watch, the rule form's
+// fields and the channel kinds with their forms. A server that does not
+// answer leaves bars uncoloured and the forms empty, and says so on the
+// console.
 
 // What is missing stays empty: a relay tells only the health limits.
-const NOTHING = { metrics: [], rule_fields: [], health: null };
+const NOTHING = { metrics: [], rule_fields: [], channel_kinds: [], health: null };
 
 async function load() {
   try {

@@ -33,9 +33,8 @@ before(async () => {
   let url;
   ({ child: hub, dir: dataDir, url } = await startHub(['--admin-token', ADMIN]));
   work = mkdtempSync(join(tmpdir(), 'sysmonstm-install-'));
-  ({ browser, page } = await launchBrowser(url, hub));
   // The admin token prompt, and the confirmation before revoking.
-  page.on('dialog', (d) => d.accept(d.type() === 'prompt' ? ADMIN : undefined));
+  ({ browser, page } = await launchBrowser(url, hub, (d) => d.accept(d.type() === 'prompt' ? ADMIN : undefined)));
 });
 
 after(async () => {

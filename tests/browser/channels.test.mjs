@@ -30,8 +30,8 @@ before(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'sysmonstm-channels-'));
   hub = run(join(BIN, 'sysmonstm-hub'), ['--http-addr', `127.0.0.1:${httpPort}`, '--grpc-addr', `127.0.0.1:${grpcPort}`,
     '--data-dir', dataDir, '--machine-id', 'channels-hub', '--admin-token', TOKEN, '--allow-private-webhooks']);
-  ({ browser, page } = await launchBrowser(`http://127.0.0.1:${httpPort}/#/channels`, hub));
-  page.on('dialog', (dialog) => dialog.type() === 'prompt' ? dialog.accept(TOKEN) : dialog.accept());
+  const answer = (dialog) => dialog.type() === 'prompt' ? dialog.accept(TOKEN) : dialog.accept();
+  ({ browser, page } = await launchBrowser(`http://127.0.0.1:${httpPort}/#/channels`, hub, answer));
 });
 
 after(async () => {

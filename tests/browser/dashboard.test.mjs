@@ -22,9 +22,9 @@ before(async () => {
   hub = run(join(BIN, 'sysmonstm-hub'), ['--http-addr', `127.0.0.1:${httpPort}`, '--grpc-addr', `127.0.0.1:${grpcPort}`,
     '--data-dir', dataDir, '--machine-id', 'browser-hub', '--max-disk', '2GiB', '--admin-token', ADMIN]);
   url = `http://127.0.0.1:${httpPort}/`;
-  ({ browser, page } = await launchBrowser(url, hub));
   // The admin token when asked; yes to every confirmation (removing a machine).
-  page.on('dialog', (dialog) => dialog.type() === 'prompt' ? dialog.accept(ADMIN) : dialog.accept());
+  const answer = (dialog) => dialog.type() === 'prompt' ? dialog.accept(ADMIN) : dialog.accept();
+  ({ browser, page } = await launchBrowser(url, hub, answer));
 });
 
 after(async () => {

@@ -24,8 +24,8 @@ before(async () => {
     '--data-dir', dataDir, '--no-local-agent', '--admin-token', ADMIN]);
   fleet = run(join(BIN, 'examples/fake_fleet'), ['--hub', `http://127.0.0.1:${grpcPort}`, '--machines', String(MACHINES), '--interval', '5s']);
   base = `http://127.0.0.1:${httpPort}/`;
-  ({ browser, page } = await launchBrowser(base, hub));
-  page.on('dialog', (dialog) => dialog.type() === 'prompt' ? dialog.accept(ADMIN) : dialog.accept());
+  const answer = (dialog) => dialog.type() === 'prompt' ? dialog.accept(ADMIN) : dialog.accept();
+  ({ browser, page } = await launchBrowser(base, hub, answer));
 });
 
 after(async () => {

@@ -35,8 +35,11 @@ export function stop(child) {
   });
 }
 
-// Launches Debian's Chromium headless and opens `url`, waiting for the hub to listen.
-export async function launchBrowser(url, hub) {
+// Launches Debian's Chromium headless and opens `url`, waiting for the hub
+// to listen. `onDialog` (optional) answers prompts and confirms: it is set
+// before the page opens, since a page may ask for the admin token as it
+// first renders (an unanswered dialog is dismissed).
+export async function launchBrowser(url, hub, onDialog) {
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
@@ -44,6 +47,7 @@ export async function launchBrowser(url, hub) {
   });
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   page.on('pageerror', (e) => { throw e; });
+  if (onDialog) page.on('dialog', onDialog);
   await gotoWhenUp(page, url, hub);
   return { browser, page };
 }

@@ -20,8 +20,8 @@ before(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'sysmonstm-rules-'));
   hub = run(join(BIN, 'sysmonstm-hub'), ['--http-addr', `127.0.0.1:${httpPort}`, '--grpc-addr', `127.0.0.1:${grpcPort}`,
     '--data-dir', dataDir, '--machine-id', 'rules-hub', '--admin-token', TOKEN]);
-  ({ browser, page } = await launchBrowser(`http://127.0.0.1:${httpPort}/#/rules`, hub));
-  page.on('dialog', (dialog) => dialog.type() === 'prompt' ? dialog.accept(TOKEN) : dialog.accept());
+  const answer = (dialog) => dialog.type() === 'prompt' ? dialog.accept(TOKEN) : dialog.accept();
+  ({ browser, page } = await launchBrowser(`http://127.0.0.1:${httpPort}/#/rules`, hub, answer));
 });
 
 after(async () => {

@@ -22,9 +22,8 @@ before(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'sysmonstm-silences-'));
   hub = run(join(BIN, 'sysmonstm-hub'), ['--http-addr', `127.0.0.1:${httpPort}`, '--grpc-addr', `127.0.0.1:${grpcPort}`,
     '--data-dir', dataDir, '--machine-id', 'silence-hub', '--admin-token', TOKEN]);
-  ({ browser, page } = await launchBrowser(`${base}/#/alerts`, hub));
-  page.on('dialog', (dialog) => dialog.type() === 'prompt'
-    ? dialog.accept(dialog.message().startsWith('Admin token') ? TOKEN : 'on it') : dialog.accept());
+  ({ browser, page } = await launchBrowser(`${base}/#/alerts`, hub, (dialog) => dialog.type() === 'prompt'
+    ? dialog.accept(dialog.message().startsWith('Admin token') ? TOKEN : 'on it') : dialog.accept()));
   const res = await fetch(`${base}/api/rules`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
     body: JSON.stringify({ name: 'Always busy', metric: 'cpu_percent', comparison: '>=', threshold: 0 }) });
   assert.equal(res.status, 201);

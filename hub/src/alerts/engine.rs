@@ -405,15 +405,18 @@ impl Engine {
             };
             judged.push((part, reading));
         }
-        // Parts that fire or wait and were not read now: gone, so cleared.
-        let gone: Vec<String> = self
-            .phases
-            .keys()
-            .filter(|(r, m, part)| r == rule_id && m == machine_id && !judged.iter().any(|(p, _)| p == part))
-            .map(|(_, _, part)| part.clone())
-            .collect();
-        let cleared = || Reading { breach: false, cleared: true, value: 0.0, breach_since: now };
-        judged.extend(gone.into_iter().map(|part| (part, cleared())));
+        // Parts that fire or wait and were not read now: gone, so cleared
+        // (a whole-machine rule always reads its one value: no scan).
+        if matches!(target, Target::Parts { .. }) {
+            let gone: Vec<String> = self
+                .phases
+                .keys()
+                .filter(|(r, m, part)| r == rule_id && m == machine_id && !judged.iter().any(|(p, _)| p == part))
+                .map(|(_, _, part)| part.clone())
+                .collect();
+            let cleared = || Reading { breach: false, cleared: true, value: 0.0, breach_since: now };
+            judged.extend(gone.into_iter().map(|part| (part, cleared())));
+        }
         judged.into_iter().filter_map(|(part, reading)| self.step(rule_id, machine_id, part, reading, now)).collect()
     }
 
